@@ -1,0 +1,200 @@
+package whistle
+
+import "time"
+
+// Location is where the problem is.
+type Location struct {
+	Address string  `json:"address"`
+	Lat     float64 `json:"lat"`
+	Lon     float64 `json:"lon"`
+	GridID  string  `json:"grid_id,omitempty"`
+}
+
+// Case is one whistle: the workflow's state and the read model's shape.
+// The workflow is its source of truth; the tables are its projection.
+type Case struct {
+	ID            string     `json:"id"`
+	Title         string     `json:"title"`
+	Description   string     `json:"description"`
+	Category      string     `json:"category"`
+	CatalogueItem string     `json:"catalogue_item,omitempty"`
+	Source        Source     `json:"source"`
+	Class         Class      `json:"class"`
+	Status        CaseStatus `json:"status"`
+	Overdue       bool       `json:"overdue"`
+	Location      Location   `json:"location"`
+
+	// OrgUnitID is where the case was filed; jurisdiction is by its path.
+	OrgUnitID string `json:"org_unit_id"`
+	OrgPath   string `json:"org_path"`
+	// Level and HolderOrgUnitID are the command level now holding the case:
+	// the filer's level, or higher after escalation.
+	Level           Level  `json:"level"`
+	HolderOrgUnitID string `json:"holder_org_unit_id"`
+	HolderOrgPath   string `json:"holder_org_path"`
+
+	FiledBy        string `json:"filed_by"` // username
+	FiledByUserID  string `json:"filed_by_user_id"`
+	VerifyFailures int    `json:"verify_failures"`
+
+	Tasks       []Task          `json:"tasks"`
+	Escalations []Escalation    `json:"escalations"`
+	Evaluations []Evaluation    `json:"evaluations"`
+	Breaches    []Breach        `json:"breaches"`
+	Timeline    []TimelineEntry `json:"timeline"`
+
+	// EvaluationDue is when the evaluation window closes (status evaluating).
+	EvaluationDue *time.Time `json:"evaluation_due,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	VerifiedAt    *time.Time `json:"verified_at,omitempty"`
+	ClosedAt      *time.Time `json:"closed_at,omitempty"`
+	// Seq is the sequence number of the last timeline entry: the case's version.
+	Seq int64 `json:"seq"`
+}
+
+// Task is one summoned department's part of a case.
+type Task struct {
+	ID             string     `json:"id"`
+	CaseID         string     `json:"case_id"`
+	DepartmentID   string     `json:"department_id"`
+	DepartmentName string     `json:"department_name,omitempty"`
+	Status         TaskStatus `json:"status"`
+	SummonedAt     time.Time  `json:"summoned_at"`
+	SummonedBy     string     `json:"summoned_by"`
+	SummonedLevel  Level      `json:"summoned_level"`
+	ReportDeadline time.Time  `json:"report_deadline"`
+	HandleDeadline time.Time  `json:"handle_deadline"`
+	Overdue        bool       `json:"overdue"`
+	ReportedAt     *time.Time `json:"reported_at,omitempty"`
+	DoneAt         *time.Time `json:"done_at,omitempty"`
+	ReturnedAt     *time.Time `json:"returned_at,omitempty"`
+	ReturnReason   string     `json:"return_reason,omitempty"`
+	// Rerouted is true once the whistling level has answered a return.
+	Rerouted        bool              `json:"rerouted,omitempty"`
+	ReportBreached  bool              `json:"report_breached"`
+	HandleBreached  bool              `json:"handle_breached"`
+	Reopened        int               `json:"reopened"`
+	Extensions      int               `json:"extensions"` // granted
+	Feedback        *Feedback         `json:"feedback,omitempty"`
+	Extension       *ExtensionRequest `json:"extension,omitempty"` // the latest request
+}
+
+// Active reports whether the department still owes work on the task.
+func (t *Task) Active() bool { return t.Status == TaskSummoned || t.Status == TaskReported }
+
+// Feedback is a department's result.
+type Feedback struct {
+	Result   string    `json:"result"`
+	Notes    string    `json:"notes"`
+	Evidence []string  `json:"evidence"`
+	At       time.Time `json:"at"`
+	By       string    `json:"by"`
+}
+
+// Extension request statuses.
+const (
+	ExtensionPending = "pending"
+	ExtensionGranted = "granted"
+	ExtensionRefused = "refused"
+)
+
+// ExtensionRequest is a department's request for more handling time.
+type ExtensionRequest struct {
+	Until       time.Time  `json:"until"`
+	Reason      string     `json:"reason"`
+	Status      string     `json:"status"`
+	RequestedAt time.Time  `json:"requested_at"`
+	RequestedBy string     `json:"requested_by"`
+	AnsweredAt  *time.Time `json:"answered_at,omitempty"`
+	AnsweredBy  string     `json:"answered_by,omitempty"`
+	Comment     string     `json:"comment,omitempty"`
+}
+
+// Escalation kinds.
+const (
+	EscalationRequested    = "requested"     // 本级无法解决
+	EscalationHandleBreach = "handle_breach" // 处置超时
+	EscalationVerification = "verification"  // 多次核查不通过
+)
+
+// Escalation records a case going up one level.
+type Escalation struct {
+	Seq           int64     `json:"seq"`
+	CaseID        string    `json:"case_id"`
+	From          Level     `json:"from"`
+	To            Level     `json:"to"`
+	FromOrgUnitID string    `json:"from_org_unit_id"`
+	ToOrgUnitID   string    `json:"to_org_unit_id"`
+	Kind          string    `json:"kind"`
+	Reason        string    `json:"reason"`
+	At            time.Time `json:"at"`
+	By            string    `json:"by"`
+}
+
+// Breach kinds.
+const (
+	BreachReport = "report" // 未按时报到
+	BreachHandle = "handle" // 未按时办结
+)
+
+// Breach records a missed deadline.
+type Breach struct {
+	ID           string     `json:"id"`
+	CaseID       string     `json:"case_id"`
+	TaskID       string     `json:"task_id"`
+	DepartmentID string     `json:"department_id"`
+	Kind         string     `json:"kind"`
+	Deadline     time.Time  `json:"deadline"`
+	At           time.Time  `json:"at"`
+	Level        Level      `json:"level"`
+	Resolved     bool       `json:"resolved"`
+	ResolvedAt   *time.Time `json:"resolved_at,omitempty"`
+}
+
+// Evaluation is 一哨一评: the filer's scores for one department.
+type Evaluation struct {
+	CaseID       string       `json:"case_id"`
+	DepartmentID string       `json:"department_id"`
+	Timeliness   int          `json:"timeliness"`
+	Quality      int          `json:"quality"`
+	Attitude     int          `json:"attitude"`
+	Satisfaction Satisfaction `json:"satisfaction"`
+	Comment      string       `json:"comment,omitempty"`
+	// Default is true when the window closed without an evaluation.
+	Default bool      `json:"default"`
+	Level   Level     `json:"level"` // the level that evaluated
+	At      time.Time `json:"at"`
+	By      string    `json:"by"`
+}
+
+// Timeline entry types.
+const (
+	EventFiled               = "filed"
+	EventSummoned            = "summoned"
+	EventReported            = "reported"
+	EventFeedback            = "feedback"
+	EventReturned            = "returned"
+	EventExtensionRequested  = "extension_requested"
+	EventExtensionGranted    = "extension_granted"
+	EventExtensionRefused    = "extension_refused"
+	EventReportBreach        = "report_breach"
+	EventHandleBreach        = "handle_breach"
+	EventEscalated           = "escalated"
+	EventVerified            = "verified"
+	EventVerificationFailed  = "verification_failed"
+	EventEvaluated           = "evaluated"
+	EventEvaluationDefaulted = "evaluation_defaulted"
+	EventClosed              = "closed"
+)
+
+// TimelineEntry is one state change of a case. Seq is unique per case.
+type TimelineEntry struct {
+	Seq          int64     `json:"seq"`
+	At           time.Time `json:"at"`
+	Type         string    `json:"type"`
+	Actor        string    `json:"actor"`
+	TaskID       string    `json:"task_id,omitempty"`
+	DepartmentID string    `json:"department_id,omitempty"`
+	Detail       string    `json:"detail,omitempty"`
+}

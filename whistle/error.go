@@ -1,0 +1,66 @@
+package whistle
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. One map in api/ turns them into HTTP statuses.
+const (
+	EInvalid      = "invalid"
+	ENotFound     = "not_found"
+	EConflict     = "conflict"
+	EUnauthorized = "unauthorized"
+	EForbidden    = "forbidden"
+	EInternal     = "internal"
+)
+
+// Error is a coded error whose messages are safe to show to a user:
+// Message in Chinese (the default), MessageEN in English.
+type Error struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	MessageEN string `json:"message_en,omitempty"`
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %s", e.Code, e.MessageEN)
+}
+
+// Errorf returns a coded error with a Chinese and an English message.
+// The same args are applied to both formats.
+func Errorf(code, zh, en string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(zh, args...), MessageEN: fmt.Sprintf(en, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EInternal
+// for any other non-nil error and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
+
+// ErrorMessage returns the user-facing message for err in lang ("en" or
+// Chinese otherwise). Internal errors never leak their detail.
+func ErrorMessage(err error, lang string) string {
+	var e *Error
+	if !errors.As(err, &e) || e.Code == EInternal {
+		if lang == "en" {
+			return "internal error"
+		}
+		return "内部错误"
+	}
+	if lang == "en" && e.MessageEN != "" {
+		return e.MessageEN
+	}
+	return e.Message
+}
+
+// ErrNotFound is returned by the store when a row does not exist.
+var ErrNotFound = &Error{Code: ENotFound, Message: "记录不存在", MessageEN: "not found"}
