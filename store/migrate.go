@@ -1,0 +1,57 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+)
+
+// migrations are versioned and append-only: a released migration is never
+// edited, later ones add to it, so an upgrade never loses data. gormigrate
+// records each applied id in the migrations table on both dialects.
+// A later migration that changes a table must declare its own snapshot of
+// the model it migrates, not the current one.
+var migrations = []*gormigrate.Migration{
+	{
+		ID: "202611220001_initial",
+		Migrate: func(tx *gorm.DB) error {
+			return tx.AutoMigrate(
+				&OrgUnit{}, &Department{}, &User{}, &APIToken{},
+				&CatalogueItem{}, &SLAPolicy{}, &CalendarDay{}, &PolicyRule{},
+				&CaseRow{}, &TaskRow{}, &TimelineRow{}, &EscalationRow{}, &BreachRow{}, &EvaluationRow{},
+			)
+		},
+		Rollback: func(tx *gorm.DB) error {
+			return tx.Migrator().DropTable(
+				&EvaluationRow{}, &BreachRow{}, &EscalationRow{}, &TimelineRow{}, &TaskRow{}, &CaseRow{},
+				&PolicyRule{}, &CalendarDay{}, &SLAPolicy{}, &CatalogueItem{}, &APIToken{}, &User{}, &Department{}, &OrgUnit{},
+			)
+		},
+	},
+}
+
+// Migrate brings the schema up to date. It is safe to run on every start
+// and from several processes in turn.
+func (s *Store) Migrate(ctx context.Context) error {
+	m := gormigrate.New(s.DB.WithContext(ctx), &gormigrate.Options{
+		TableName:      "schema_migrations",
+		IDColumnName:   "id",
+		IDColumnSize:   255,
+		UseTransaction: true,
+	}, migrations)
+	if err := m.Migrate(); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	return nil
+}
+
+// MigrationIDs lists the ids of the migrations this binary knows, in order.
+func MigrationIDs() []string {
+	ids := make([]string, len(migrations))
+	for i, m := range migrations {
+		ids[i] = m.ID
+	}
+	return ids
+}

@@ -1,0 +1,219 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/shaobao/shaobao/whistle"
+)
+
+// Scope is the part of the city a caller may see: a subtree by org path,
+// or, for a department clerk, the cases where that department has a task.
+// The zero Scope sees nothing.
+type Scope struct {
+	PathPrefix   string
+	DepartmentID string
+	All          bool
+}
+
+func (sc Scope) apply(q *gorm.DB, pathCol, caseIDCol string) *gorm.DB {
+	switch {
+	case sc.All:
+		return q
+	case sc.DepartmentID != "":
+		return q.Where(caseIDCol+" IN (SELECT case_id FROM tasks WHERE department_id = ?)", sc.DepartmentID)
+	case sc.PathPrefix != "":
+		return q.Where(pathCol+" LIKE ?", likePrefix(sc.PathPrefix))
+	default:
+		return q.Where("1 = 0")
+	}
+}
+
+// Page is a 1-based page of a list.
+type Page struct {
+	Page     int
+	PageSize int
+}
+
+// Normalize clamps a page to sane bounds: page ≥ 1, 1 ≤ size ≤ 200 (default 20).
+func (p Page) Normalize() Page {
+	if p.Page < 1 {
+		p.Page = 1
+	}
+	if p.PageSize < 1 {
+		p.PageSize = 20
+	}
+	if p.PageSize > 200 {
+		p.PageSize = 200
+	}
+	return p
+}
+
+func (p Page) offset() int { return (p.Page - 1) * p.PageSize }
+
+// CaseFilter narrows ListCases. Empty fields do not filter.
+type CaseFilter struct {
+	Scope        Scope
+	Status       string
+	Class        string
+	Level        string
+	OrgPath      string // cases filed inside this subtree
+	DepartmentID string // cases with a task for this department
+	Overdue      *bool
+	From, To     *time.Time // created in [From, To)
+	Query        string     // in title, description or address
+	Page         Page
+}
+
+// ListCases returns the cases matching f, newest first, with the total.
+func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]whistle.Case, int64, error) {
+	q := f.Scope.apply(s.DB.WithContext(ctx).Model(&CaseRow{}), "org_path", "id")
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Class != "" {
+		q = q.Where("class = ?", f.Class)
+	}
+	if f.Level != "" {
+		q = q.Where("level = ?", f.Level)
+	}
+	if f.OrgPath != "" {
+		q = q.Where("org_path LIKE ?", likePrefix(f.OrgPath))
+	}
+	if f.DepartmentID != "" {
+		q = q.Where("id IN (SELECT case_id FROM tasks WHERE department_id = ?)", f.DepartmentID)
+	}
+	if f.Overdue != nil {
+		q = q.Where("overdue = ?", *f.Overdue)
+	}
+	if f.From != nil {
+		q = q.Where("created_at >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		q = q.Where("created_at < ?", f.To.UTC())
+	}
+	if f.Query != "" {
+		like := "%" + strings.NewReplacer("%", "", "_", "").Replace(f.Query) + "%"
+		q = q.Where("(title LIKE ? OR description LIKE ? OR address LIKE ?)", like, like, like)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count cases: %w", err)
+	}
+	page := f.Page.Normalize()
+	var rows []CaseRow
+	if err := q.Order("created_at DESC, id DESC").Offset(page.offset()).Limit(page.PageSize).Find(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("list cases: %w", err)
+	}
+	out := make([]whistle.Case, len(rows))
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = caseFromRow(r)
+		ids[i] = r.ID
+	}
+	if len(ids) > 0 {
+		var tasks []TaskRow
+		if err := s.DB.WithContext(ctx).Where("case_id IN ?", ids).Order("summoned_at, id").Find(&tasks).Error; err != nil {
+			return nil, 0, fmt.Errorf("list tasks of cases: %w", err)
+		}
+		idx := make(map[string]int, len(ids))
+		for i, id := range ids {
+			idx[id] = i
+		}
+		for _, t := range tasks {
+			i := idx[t.CaseID]
+			out[i].Tasks = append(out[i].Tasks, taskFromRow(t))
+		}
+	}
+	return out, total, nil
+}
+
+// TaskView is a task with what an inbox shows of its case.
+type TaskView struct {
+	whistle.Task
+	CaseTitle  string             `json:"case_title"`
+	CaseStatus whistle.CaseStatus `json:"case_status"`
+	Class      whistle.Class      `json:"class"`
+	Address    string             `json:"address"`
+	// NextDeadline is the deadline the department is working against now.
+	NextDeadline time.Time `json:"next_deadline"`
+}
+
+// TaskFilter narrows ListTasks.
+type TaskFilter struct {
+	DepartmentID string
+	Status       []string // default: the active ones, summoned and reported
+	Overdue      *bool
+	Page         Page
+}
+
+// ListTasks returns a department's inbox, the most urgent deadline first.
+func (s *Store) ListTasks(ctx context.Context, f TaskFilter) ([]TaskView, int64, error) {
+	statuses := f.Status
+	if len(statuses) == 0 {
+		statuses = []string{string(whistle.TaskSummoned), string(whistle.TaskReported)}
+	}
+	q := s.DB.WithContext(ctx).Table("tasks").Joins("JOIN cases ON cases.id = tasks.case_id").
+		Where("tasks.department_id = ? AND tasks.status IN ?", f.DepartmentID, statuses)
+	if f.Overdue != nil {
+		q = q.Where("tasks.overdue = ?", *f.Overdue)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count tasks: %w", err)
+	}
+	page := f.Page.Normalize()
+	var rows []struct {
+		TaskRow
+		CaseTitle  string
+		CaseStatus string
+		Address    string
+	}
+	err := q.Select("tasks.*, cases.title AS case_title, cases.status AS case_status, cases.address AS address").
+		Order("CASE WHEN tasks.status = 'summoned' THEN tasks.report_deadline ELSE tasks.handle_deadline END, tasks.id").
+		Offset(page.offset()).Limit(page.PageSize).Scan(&rows).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("list tasks: %w", err)
+	}
+	out := make([]TaskView, len(rows))
+	for i, r := range rows {
+		t := taskFromRow(r.TaskRow)
+		next := t.HandleDeadline
+		if t.Status == whistle.TaskSummoned {
+			next = t.ReportDeadline
+		}
+		out[i] = TaskView{Task: t, CaseTitle: r.CaseTitle, CaseStatus: whistle.CaseStatus(r.CaseStatus), Class: whistle.Class(r.Class), Address: r.Address, NextDeadline: next}
+	}
+	return out, total, nil
+}
+
+// TaskByID returns a task of the read model or a not_found error.
+func (s *Store) TaskByID(ctx context.Context, id string) (whistle.Task, error) {
+	var row TaskRow
+	if err := take(s.DB.WithContext(ctx).Where("id = ?", id), &row, "task", id); err != nil {
+		return whistle.Task{}, err
+	}
+	return taskFromRow(row), nil
+}
+
+// CaseHeader returns a case row without its children, or a not_found error.
+func (s *Store) CaseHeader(ctx context.Context, id string) (whistle.Case, error) {
+	var row CaseRow
+	if err := take(s.DB.WithContext(ctx).Where("id = ?", id), &row, "case", id); err != nil {
+		return whistle.Case{}, err
+	}
+	return caseFromRow(row), nil
+}
+
+// TaskDepartments returns the departments with a task on the case.
+func (s *Store) TaskDepartments(ctx context.Context, caseID string) ([]string, error) {
+	var ids []string
+	if err := s.DB.WithContext(ctx).Model(&TaskRow{}).Where("case_id = ?", caseID).Distinct().Pluck("department_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("departments of case %s: %w", caseID, err)
+	}
+	return ids, nil
+}

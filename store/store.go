@@ -1,0 +1,122 @@
+// Package store is Shaobao's database: the org tree, users and tokens, the
+// catalogue, SLA policies, the working calendar and the read model of cases,
+// through gorm on PostgreSQL (production) or an embedded SQLite file
+// (`shaobao dev`). The workflow owns a case's state; the tables here are its
+// projection, written only by the projection activity.
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	// The one SQLite engine of the binary: the embedded Temporal server
+	// registers the same modernc driver, so we must not bring another.
+	_ "modernc.org/sqlite"
+)
+
+// Store wraps the database.
+type Store struct {
+	DB      *gorm.DB
+	dialect string // "postgres" or "sqlite"
+}
+
+// Open connects to dsn: a PostgreSQL URL (postgres://...) or "sqlite:PATH"
+// for an embedded SQLite file (created with its folder if missing).
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+	var (
+		db      *gorm.DB
+		err     error
+		dialect string
+	)
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		dialect = "postgres"
+		db, err = gorm.Open(postgres.Open(dsn), cfg)
+	case strings.HasPrefix(dsn, "sqlite:"):
+		dialect = "sqlite"
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+		// WAL lets readers run beside the writer; immediate transactions
+		// take the write lock up front, so a busy writer waits (busy
+		// timeout) instead of failing a read-then-write transaction.
+		q := "?_pragma=foreign_keys(1)&_pragma=busy_timeout(15000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		db, err = gorm.Open(sqlite.Dialector{DriverName: "sqlite", DSN: "file:" + path + q}, cfg)
+	default:
+		return nil, fmt.Errorf("open database: unsupported DSN %q (want postgres://... or sqlite:PATH)", redactDSN(dsn))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	if dialect == "sqlite" {
+		sqlDB.SetMaxOpenConns(4)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(10)
+	}
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("connect %s database: %w", dialect, err)
+	}
+	return &Store{DB: db, dialect: dialect}, nil
+}
+
+// Dialect is "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// redactDSN hides a password in a DSN for logs and errors.
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return dsn
+	}
+	creds := dsn[scheme+3 : at]
+	if i := strings.Index(creds, ":"); i >= 0 {
+		return dsn[:scheme+3] + creds[:i] + ":xxxxx" + dsn[at:]
+	}
+	return dsn
+}
+
+// RedactDSN is redactDSN for the config printout.
+func RedactDSN(dsn string) string { return redactDSN(dsn) }
+
+func (s *Store) log() *slog.Logger { return slog.Default().With("component", "store") }
