@@ -71,13 +71,13 @@ type Task struct {
 	ReturnedAt     *time.Time `json:"returned_at,omitempty"`
 	ReturnReason   string     `json:"return_reason,omitempty"`
 	// Rerouted is true once the whistling level has answered a return.
-	Rerouted        bool              `json:"rerouted,omitempty"`
-	ReportBreached  bool              `json:"report_breached"`
-	HandleBreached  bool              `json:"handle_breached"`
-	Reopened        int               `json:"reopened"`
-	Extensions      int               `json:"extensions"` // granted
-	Feedback        *Feedback         `json:"feedback,omitempty"`
-	Extension       *ExtensionRequest `json:"extension,omitempty"` // the latest request
+	Rerouted       bool              `json:"rerouted,omitempty"`
+	ReportBreached bool              `json:"report_breached"`
+	HandleBreached bool              `json:"handle_breached"`
+	Reopened       int               `json:"reopened"`
+	Extensions     int               `json:"extensions"` // granted
+	Feedback       *Feedback         `json:"feedback,omitempty"`
+	Extension      *ExtensionRequest `json:"extension,omitempty"` // the latest request
 }
 
 // Active reports whether the department still owes work on the task.
@@ -186,6 +186,12 @@ const (
 	EventEvaluated           = "evaluated"
 	EventEvaluationDefaulted = "evaluation_defaulted"
 	EventClosed              = "closed"
+	// EventRerouted marks a returned task answered by a new summons.
+	EventRerouted = "rerouted"
+	// EventAwaitingVerification: every department has done its part.
+	EventAwaitingVerification = "awaiting_verification"
+	// EventReopened: a done task reopened by a failed verification.
+	EventReopened = "reopened"
 )
 
 // TimelineEntry is one state change of a case. Seq is unique per case.

@@ -1,0 +1,181 @@
+// Package activities holds the side effects of the whistle workflow: policy
+// and calendar reads that turn an SLA policy into deadlines, the projection
+// of a case into the read model, and notifications. Every activity is
+// idempotent: a retry changes nothing twice.
+package activities
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/whistle"
+	"github.com/shaobao/shaobao/workflows"
+	"github.com/shaobao/shaobao/worktime"
+)
+
+// CalendarTTL is how long a loaded working calendar is reused before the
+// next activity reads it again, so an admin's edit applies within it.
+const CalendarTTL = time.Minute
+
+// Activities are the whistle workflow's activities. Store is required;
+// a nil Notifier logs notifications; a nil Logger uses slog.Default.
+type Activities struct {
+	Store    *store.Store
+	Notifier Notifier
+	Logger   *slog.Logger
+
+	calMu     sync.Mutex
+	cal       *worktime.Calendar
+	calLoaded time.Time
+}
+
+// Register registers the Whistle workflow (as workflows.WorkflowName) and
+// every activity under the names the workflow calls them by.
+func Register(w worker.Registry, a *Activities) {
+	w.RegisterWorkflowWithOptions(workflows.Whistle, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	for name, fn := range map[string]any{
+		workflows.ActivityDeadlines:        a.Deadlines,
+		workflows.ActivityAddSpan:          a.AddSpan,
+		workflows.ActivityEvaluationWindow: a.EvaluationWindow,
+		workflows.ActivityProject:          a.Project,
+		workflows.ActivityNotify:           a.Notify,
+	} {
+		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+}
+
+func (a *Activities) logger() *slog.Logger {
+	if a.Logger != nil {
+		return a.Logger
+	}
+	return slog.Default()
+}
+
+// calendar returns the working calendar, reloaded at most every CalendarTTL.
+func (a *Activities) calendar(ctx context.Context) (*worktime.Calendar, error) {
+	a.calMu.Lock()
+	defer a.calMu.Unlock()
+	if a.cal != nil && time.Since(a.calLoaded) < CalendarTTL {
+		return a.cal, nil
+	}
+	days, err := a.Store.CalendarDays(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load working calendar: %w", err)
+	}
+	cal, err := worktime.NewCalendar(days)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("working calendar: %v", err), "bad_calendar", err)
+	}
+	a.cal, a.calLoaded = cal, time.Now()
+	return cal, nil
+}
+
+// span parses a policy span; a bad span is an admin's error that no retry
+// will fix, so it fails the activity at once.
+func span(what, s string) (worktime.Span, error) {
+	sp, err := worktime.ParseSpan(s)
+	if err != nil {
+		return sp, temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s %q: %v", what, s, err), "bad_span", err)
+	}
+	return sp, nil
+}
+
+// Deadlines returns a task's report and handling deadlines under the SLA
+// policy in force for in.Class at in.Level, counted from in.From: on the
+// wall clock for emergency whistles, on working time for the others.
+func (a *Activities) Deadlines(ctx context.Context, in workflows.DeadlinesInput) (whistle.Deadlines, error) {
+	p, err := a.Store.SLAPolicyFor(ctx, in.Class, in.Level)
+	if err != nil {
+		return whistle.Deadlines{}, fmt.Errorf("deadlines for %s at %s: %w", in.Class, in.Level, err)
+	}
+	report, err := span("report_within", p.ReportWithin)
+	if err != nil {
+		return whistle.Deadlines{}, err
+	}
+	handle, err := span("handle_within", p.HandleWithin)
+	if err != nil {
+		return whistle.Deadlines{}, err
+	}
+	cal, err := a.calendar(ctx)
+	if err != nil {
+		return whistle.Deadlines{}, err
+	}
+	wall := in.Class.WallClock()
+	return whistle.Deadlines{Report: cal.Add(in.From, report, wall), Handle: cal.Add(in.From, handle, wall)}, nil
+}
+
+// AddSpan returns in.From plus in.Span ("2d", "4h") on the wall clock or
+// on working time. A span that does not parse fails without retry.
+func (a *Activities) AddSpan(ctx context.Context, in workflows.AddSpanInput) (time.Time, error) {
+	sp, err := span("span", in.Span)
+	if err != nil {
+		return time.Time{}, err
+	}
+	cal, err := a.calendar(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return cal.Add(in.From, sp, in.WallClock), nil
+}
+
+// EvaluationWindow returns when the evaluation window opened at in.From
+// closes — the policy's EvaluateWithin on working time, whatever the
+// class ("3 working days" even for an emergency) — and the policy's default
+// satisfaction (satisfied if the policy names none that is valid).
+func (a *Activities) EvaluationWindow(ctx context.Context, in workflows.DeadlinesInput) (workflows.EvaluationWindow, error) {
+	p, err := a.Store.SLAPolicyFor(ctx, in.Class, in.Level)
+	if err != nil {
+		return workflows.EvaluationWindow{}, fmt.Errorf("evaluation window for %s at %s: %w", in.Class, in.Level, err)
+	}
+	within := p.EvaluateWithin
+	if within == "" {
+		within = "3d"
+	}
+	sp, err := span("evaluate_within", within)
+	if err != nil {
+		return workflows.EvaluationWindow{}, err
+	}
+	cal, err := a.calendar(ctx)
+	if err != nil {
+		return workflows.EvaluationWindow{}, err
+	}
+	sat := whistle.Satisfaction(p.DefaultSatisfaction)
+	if !sat.Valid() {
+		sat = whistle.Satisfied
+	}
+	return workflows.EvaluationWindow{Due: cal.Add(in.From, sp, false), DefaultSatisfaction: sat}, nil
+}
+
+// Project writes the case and the given timeline entries into the read
+// model. It is idempotent (store.ApplyCase): the same input twice leaves
+// one timeline row per seq and the newest case row.
+func (a *Activities) Project(ctx context.Context, in workflows.ProjectInput) error {
+	if err := a.Store.ApplyCase(ctx, in.Case, in.Entries); err != nil {
+		a.logger().ErrorContext(ctx, "projection failed", "case_id", in.Case.ID, "seq", in.Case.Seq, "error", err)
+		return fmt.Errorf("project case %s at seq %d: %w", in.Case.ID, in.Case.Seq, err)
+	}
+	return nil
+}
+
+// Notify delivers n through the Notifier (the log when none is set). An
+// error makes the activity retry; the receiver deduplicates by n's key.
+func (a *Activities) Notify(ctx context.Context, n workflows.Notification) error {
+	var nt Notifier = LogNotifier{Logger: a.logger()}
+	if a.Notifier != nil {
+		nt = a.Notifier
+	}
+	if err := nt.Notify(ctx, n); err != nil {
+		a.logger().WarnContext(ctx, "notification failed", "case_id", n.CaseID, "task_id", n.TaskID, "seq", n.Seq, "event", n.Event, "error", err)
+		return fmt.Errorf("notify %s: %w", IdempotencyKey(n), err)
+	}
+	return nil
+}

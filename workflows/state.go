@@ -1,0 +1,736 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shaobao/shaobao/whistle"
+	"github.com/shaobao/shaobao/worktime"
+)
+
+// The rules of the closed loop as plain functions on a case, so they are
+// unit-testable without Temporal and so an update's validator and its
+// handler share one check. Every check* function only reads; every apply*
+// function assumes its check passed, changes the case, appends timeline
+// entries (one Seq each, no gaps) and queues notifications in the outbox.
+// Nothing here blocks, reads the clock or calls out: values that need the
+// database (deadlines, windows) are passed in by the workflow.
+
+// verifyEscalateEvery: every third failed verification (3rd, 6th, ...)
+// also escalates the case, "repeated failure escalates".
+const verifyEscalateEvery = 3
+
+// defaultScore is the timeliness, quality and attitude recorded for a
+// department when the evaluation window closes unevaluated: the midpoint of
+// 1–5, neither rewarding nor punishing a department for the filer's silence.
+const defaultScore = 3
+
+// machine is a case and what its rules need beyond it.
+type machine struct {
+	c     whistle.Case
+	chain []OrgRef
+	// defaultSat is the policy's default satisfaction, fetched when the
+	// evaluation window opened.
+	defaultSat whistle.Satisfaction
+	// outbox holds notifications queued by apply functions until the
+	// workflow sends them.
+	outbox []Notification
+}
+
+// newMachine files a new case from the workflow input: status open, held
+// by the first level of the chain, timeline "filed". The departments are
+// summoned separately, once their deadlines are known.
+func newMachine(in WhistleInput) (*machine, error) {
+	if err := checkInput(in); err != nil {
+		return nil, err
+	}
+	holder := in.Chain[0]
+	m := &machine{chain: in.Chain, c: whistle.Case{
+		ID: in.ID, Title: in.Title, Description: in.Description, Category: in.Category,
+		CatalogueItem: in.CatalogueItem, Source: in.Source, Class: in.Class,
+		Status: whistle.CaseOpen, Location: in.Location,
+		OrgUnitID: in.OrgUnitID, OrgPath: in.OrgPath,
+		Level: holder.Level, HolderOrgUnitID: holder.ID, HolderOrgPath: holder.Path,
+		FiledBy: in.Filer.Username, FiledByUserID: in.Filer.UserID,
+		Tasks: []whistle.Task{}, Escalations: []whistle.Escalation{}, Evaluations: []whistle.Evaluation{},
+		Breaches: []whistle.Breach{}, Timeline: []whistle.TimelineEntry{},
+		CreatedAt: in.CreatedAt, UpdatedAt: in.CreatedAt,
+	}}
+	m.record(in.CreatedAt, whistle.EventFiled, in.Filer, "", "", fmt.Sprintf("%s %s", in.Class, in.Title))
+	return m, nil
+}
+
+// checkInput refuses a start the API should never have sent.
+func checkInput(in WhistleInput) error {
+	switch {
+	case in.ID == "":
+		return whistle.Errorf(whistle.EInvalid, "缺少案件编号", "case id is required")
+	case !in.Class.Valid():
+		return whistle.Errorf(whistle.EInvalid, "哨类「%s」无效", "unknown class %q", in.Class)
+	case len(in.Chain) == 0:
+		return whistle.Errorf(whistle.EInvalid, "缺少指挥链", "the command chain is empty")
+	case len(in.Departments) == 0 && in.State == nil:
+		return whistle.Errorf(whistle.EInvalid, "至少吹哨一个部门", "summon at least one department")
+	}
+	for _, o := range in.Chain {
+		if !o.Level.Valid() || o.ID == "" {
+			return whistle.Errorf(whistle.EInvalid, "指挥链中的层级「%s」无效", "bad level %q in the command chain", o.Level)
+		}
+	}
+	return nil
+}
+
+// --- bookkeeping ------------------------------------------------------------
+
+// record appends a timeline entry with the next Seq and returns it.
+func (m *machine) record(now time.Time, typ string, a whistle.Actor, taskID, deptID, detail string) int64 {
+	m.c.Seq++
+	actor := a.Username
+	if actor == "" {
+		actor = whistle.SystemActor.Username
+	}
+	m.c.Timeline = append(m.c.Timeline, whistle.TimelineEntry{
+		Seq: m.c.Seq, At: now, Type: typ, Actor: actor, TaskID: taskID, DepartmentID: deptID, Detail: detail,
+	})
+	m.c.UpdatedAt = now
+	return m.c.Seq
+}
+
+func (m *machine) notifyOrg(seq int64, to OrgRef, taskID, msg string) {
+	m.outbox = append(m.outbox, m.note(seq, taskID, msg, func(n *Notification) {
+		n.Level, n.OrgUnitID, n.OrgPath = to.Level, to.ID, to.Path
+	}))
+}
+
+func (m *machine) notifyDept(seq int64, t *whistle.Task, msg string) {
+	m.outbox = append(m.outbox, m.note(seq, t.ID, msg, func(n *Notification) { n.DepartmentID = t.DepartmentID }))
+}
+
+func (m *machine) note(seq int64, taskID, msg string, to func(*Notification)) Notification {
+	e := m.c.Timeline[len(m.c.Timeline)-1]
+	for i := len(m.c.Timeline) - 1; i >= 0; i-- {
+		if m.c.Timeline[i].Seq == seq {
+			e = m.c.Timeline[i]
+			break
+		}
+	}
+	n := Notification{CaseID: m.c.ID, Seq: seq, Event: e.Type, At: e.At, Title: m.c.Title,
+		Class: string(m.c.Class), TaskID: taskID, Message: msg}
+	to(&n)
+	return n
+}
+
+// takeOutbox returns and clears the queued notifications.
+func (m *machine) takeOutbox() []Notification {
+	out := m.outbox
+	m.outbox = nil
+	return out
+}
+
+// holder returns the org unit now holding the case and its chain index.
+func (m *machine) holder() (OrgRef, int) {
+	for i, o := range m.chain {
+		if o.ID == m.c.HolderOrgUnitID {
+			return o, i
+		}
+	}
+	for i, o := range m.chain {
+		if o.Level == m.c.Level {
+			return o, i
+		}
+	}
+	return OrgRef{ID: m.c.HolderOrgUnitID, Path: m.c.HolderOrgPath, Level: m.c.Level}, len(m.chain) - 1
+}
+
+// above returns the org unit above the holder in the chain; false at the top.
+func (m *machine) above() (OrgRef, bool) {
+	_, i := m.holder()
+	if i+1 < len(m.chain) {
+		return m.chain[i+1], true
+	}
+	return OrgRef{}, false
+}
+
+func (m *machine) filer() OrgRef {
+	lvl := m.c.Level
+	if len(m.chain) > 0 {
+		lvl = m.chain[0].Level
+	}
+	return OrgRef{ID: m.c.OrgUnitID, Path: m.c.OrgPath, Level: lvl}
+}
+
+func (m *machine) task(id string) (*whistle.Task, error) {
+	if id == "" {
+		return nil, whistle.Errorf(whistle.EInvalid, "缺少任务编号", "task id is required")
+	}
+	for i := range m.c.Tasks {
+		if m.c.Tasks[i].ID == id {
+			return &m.c.Tasks[i], nil
+		}
+	}
+	return nil, whistle.Errorf(whistle.ENotFound, "本案没有任务「%s」", "no task %q on this case", id)
+}
+
+// ownTask finds the task and refuses an actor of another department.
+func (m *machine) ownTask(a whistle.Actor, id string) (*whistle.Task, error) {
+	t, err := m.task(id)
+	if err != nil {
+		return nil, err
+	}
+	if a.DepartmentID == "" || a.DepartmentID != t.DepartmentID {
+		return nil, whistle.Errorf(whistle.EForbidden, "只能办理本部门的任务", "you may act only on your own department's task")
+	}
+	return t, nil
+}
+
+func (m *machine) resolveBreaches(taskID, kind string, now time.Time) {
+	for i := range m.c.Breaches {
+		b := &m.c.Breaches[i]
+		if b.TaskID == taskID && !b.Resolved && (kind == "" || b.Kind == kind) {
+			b.Resolved, b.ResolvedAt = true, ptr(now)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func levelZH(l whistle.Level) string {
+	return map[whistle.Level]string{whistle.LevelCommunity: "社区", whistle.LevelStreet: "街道",
+		whistle.LevelDistrict: "区", whistle.LevelCity: "市"}[l]
+}
+
+func statusConflict(c whistle.CaseStatus, zhDoing, enDoing string) error {
+	return &whistle.Error{Code: whistle.EConflict,
+		Message:   fmt.Sprintf("案件当前状态为「%s」，不能%s", c, zhDoing),
+		MessageEN: fmt.Sprintf("the case is %s: cannot %s", c, enDoing)}
+}
+
+func taskConflict(t *whistle.Task, zhDoing, enDoing string) error {
+	return &whistle.Error{Code: whistle.EConflict,
+		Message:   fmt.Sprintf("任务当前状态为「%s」，不能%s", t.Status, zhDoing),
+		MessageEN: fmt.Sprintf("the task is %s: cannot %s", t.Status, enDoing)}
+}
+
+// --- summon -----------------------------------------------------------------
+
+func (m *machine) checkSummon(in SummonInput) error {
+	if m.c.Status != whistle.CaseOpen {
+		return statusConflict(m.c.Status, "吹哨", "summon")
+	}
+	if len(in.Departments) == 0 {
+		return whistle.Errorf(whistle.EInvalid, "至少吹哨一个部门", "summon at least one department")
+	}
+	seen := map[string]bool{}
+	for _, d := range in.Departments {
+		if d.ID == "" {
+			return whistle.Errorf(whistle.EInvalid, "缺少部门编号", "department id is required")
+		}
+		if seen[d.ID] {
+			return whistle.Errorf(whistle.EInvalid, "部门「%s」重复", "department %q is listed twice", d.ID)
+		}
+		seen[d.ID] = true
+		for i := range m.c.Tasks {
+			if t := &m.c.Tasks[i]; t.DepartmentID == d.ID && t.Active() {
+				return whistle.Errorf(whistle.EConflict, "部门「%s」在本案已有未办结的任务", "department %q already has an active task on this case", d.ID)
+			}
+		}
+	}
+	if in.RerouteTaskID != "" {
+		t, err := m.task(in.RerouteTaskID)
+		if err != nil {
+			return err
+		}
+		if t.Status != whistle.TaskReturned {
+			return taskConflict(t, "改派", "reroute it")
+		}
+		if t.Rerouted {
+			return whistle.Errorf(whistle.EConflict, "任务「%s」已改派", "task %q was already rerouted", t.ID)
+		}
+	}
+	return nil
+}
+
+// applySummon adds one summoned task per department with the deadlines dl
+// (both clocks from the policy in force now) and returns their ids.
+func (m *machine) applySummon(now time.Time, a whistle.Actor, in SummonInput, dl whistle.Deadlines) []string {
+	detail := ""
+	if in.RerouteTaskID != "" {
+		t, _ := m.task(in.RerouteTaskID)
+		t.Rerouted = true
+		m.record(now, whistle.EventRerouted, a, t.ID, t.DepartmentID, t.ReturnReason)
+		detail = "改派自 " + t.ID
+	}
+	ids := make([]string, 0, len(in.Departments))
+	for _, d := range in.Departments {
+		id := fmt.Sprintf("%s-T%d", m.c.ID, len(m.c.Tasks)+1)
+		m.c.Tasks = append(m.c.Tasks, whistle.Task{
+			ID: id, CaseID: m.c.ID, DepartmentID: d.ID, DepartmentName: d.Name,
+			Status: whistle.TaskSummoned, SummonedAt: now, SummonedBy: a.Username, SummonedLevel: m.c.Level,
+			ReportDeadline: dl.Report, HandleDeadline: dl.Handle,
+		})
+		t := &m.c.Tasks[len(m.c.Tasks)-1]
+		det := strings.TrimSpace(d.Name + " " + detail)
+		seq := m.record(now, whistle.EventSummoned, a, id, d.ID, det)
+		m.notifyDept(seq, t, fmt.Sprintf("%s「%s」吹哨，请于 %s 前报到", m.c.Class.NameZH(), m.c.Title, dl.Report.Format(time.RFC3339)))
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// --- department actions -----------------------------------------------------
+
+func (m *machine) checkReport(in ReportInput) error {
+	t, err := m.ownTask(in.Actor, in.TaskID)
+	if err != nil {
+		return err
+	}
+	if t.Status != whistle.TaskSummoned {
+		return taskConflict(t, "报到", "report for duty")
+	}
+	return nil
+}
+
+func (m *machine) applyReport(now time.Time, in ReportInput) {
+	t, _ := m.task(in.TaskID)
+	t.Status, t.ReportedAt = whistle.TaskReported, ptr(now)
+	m.resolveBreaches(t.ID, whistle.BreachReport, now)
+	m.record(now, whistle.EventReported, in.Actor, t.ID, t.DepartmentID, "")
+}
+
+func (m *machine) checkFeedback(in FeedbackInput) error {
+	t, err := m.ownTask(in.Actor, in.TaskID)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Result) == "" {
+		return whistle.Errorf(whistle.EInvalid, "请填写处置结果", "result is required")
+	}
+	if t.Status == whistle.TaskSummoned {
+		return whistle.Errorf(whistle.EConflict, "请先报到再反馈", "report for duty before submitting feedback")
+	}
+	if t.Status != whistle.TaskReported {
+		return taskConflict(t, "反馈", "submit feedback")
+	}
+	return nil
+}
+
+func (m *machine) applyFeedback(now time.Time, in FeedbackInput) {
+	t, _ := m.task(in.TaskID)
+	t.Status, t.DoneAt = whistle.TaskDone, ptr(now)
+	t.Feedback = &whistle.Feedback{Result: in.Result, Notes: in.Notes, Evidence: slices.Clone(in.Evidence), At: now, By: in.Actor.Username}
+	m.resolveBreaches(t.ID, "", now)
+	m.record(now, whistle.EventFeedback, in.Actor, t.ID, t.DepartmentID, in.Result)
+}
+
+func (m *machine) checkReturn(in ReturnInput) error {
+	t, err := m.ownTask(in.Actor, in.TaskID)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		return whistle.Errorf(whistle.EInvalid, "退回须说明理由", "a return needs a reason")
+	}
+	if !t.Active() {
+		return taskConflict(t, "退回", "return it")
+	}
+	return nil
+}
+
+// applyReturn returns the task; its open breaches resolve (the department
+// answered), and the holder level is told to re-route.
+func (m *machine) applyReturn(now time.Time, in ReturnInput) {
+	t, _ := m.task(in.TaskID)
+	t.Status, t.ReturnedAt, t.ReturnReason = whistle.TaskReturned, ptr(now), in.Reason
+	m.resolveBreaches(t.ID, "", now)
+	seq := m.record(now, whistle.EventReturned, in.Actor, t.ID, t.DepartmentID, in.Reason)
+	h, _ := m.holder()
+	m.notifyOrg(seq, h, t.ID, fmt.Sprintf("「%s」被%s退回，请改派：%s", m.c.Title, t.DepartmentName, in.Reason))
+}
+
+// checkRequestExtension checks an extension request. Extra must be a
+// worktime span; the new end must be after the current handling deadline.
+func (m *machine) checkRequestExtension(in ExtensionInput) error {
+	t, err := m.ownTask(in.Actor, in.TaskID)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		return whistle.Errorf(whistle.EInvalid, "申请延期须说明理由", "an extension request needs a reason")
+	}
+	switch {
+	case in.Until != nil && in.Extra != "":
+		return whistle.Errorf(whistle.EInvalid, "延期时间与延长时长只能填一项", "give either until or extra, not both")
+	case in.Until == nil && in.Extra == "":
+		return whistle.Errorf(whistle.EInvalid, "请填写延期到的时间或延长时长", "give until or extra")
+	case in.Until != nil && !in.Until.After(t.HandleDeadline):
+		return whistle.Errorf(whistle.EInvalid, "延期时间须晚于当前办结期限 %s", "the new end must be after the current deadline %s", t.HandleDeadline.Format(time.RFC3339))
+	case in.Extra != "":
+		s, err := worktime.ParseSpan(in.Extra)
+		if err != nil || s.Days < 0 || s.Clock < 0 || (s.Days == 0 && s.Clock == 0) {
+			return whistle.Errorf(whistle.EInvalid, "延长时长「%s」无效（例如 2d、4h）", "extra %q is not a valid span (e.g. 2d, 4h)", in.Extra)
+		}
+	}
+	if !t.Active() {
+		return taskConflict(t, "申请延期", "ask for an extension")
+	}
+	if t.Extension != nil && t.Extension.Status == whistle.ExtensionPending {
+		return whistle.Errorf(whistle.EConflict, "已有待答复的延期申请", "an extension request is already pending")
+	}
+	return nil
+}
+
+func (m *machine) applyRequestExtension(now time.Time, in ExtensionInput, until time.Time) {
+	t, _ := m.task(in.TaskID)
+	t.Extension = &whistle.ExtensionRequest{Until: until, Reason: in.Reason, Status: whistle.ExtensionPending,
+		RequestedAt: now, RequestedBy: in.Actor.Username}
+	seq := m.record(now, whistle.EventExtensionRequested, in.Actor, t.ID, t.DepartmentID,
+		fmt.Sprintf("%s: %s", until.Format(time.RFC3339), in.Reason))
+	h, _ := m.holder()
+	m.notifyOrg(seq, h, t.ID, fmt.Sprintf("%s申请将「%s」延期至 %s：%s", t.DepartmentName, m.c.Title, until.Format(time.RFC3339), in.Reason))
+}
+
+func (m *machine) checkAnswerExtension(in AnswerExtensionInput) error {
+	t, err := m.task(in.TaskID)
+	if err != nil {
+		return err
+	}
+	if t.Extension == nil || t.Extension.Status != whistle.ExtensionPending {
+		return whistle.Errorf(whistle.EConflict, "该任务没有待答复的延期申请", "the task has no pending extension request")
+	}
+	if !t.Active() {
+		return taskConflict(t, "答复延期", "answer its extension")
+	}
+	return nil
+}
+
+// applyAnswerExtension answers the pending request: granted moves the
+// handling deadline (and re-arms its clock), refused leaves it.
+func (m *machine) applyAnswerExtension(now time.Time, in AnswerExtensionInput) {
+	t, _ := m.task(in.TaskID)
+	e := *t.Extension
+	e.AnsweredAt, e.AnsweredBy, e.Comment = ptr(now), in.Actor.Username, in.Comment
+	typ, msg := whistle.EventExtensionRefused, "延期申请未获批准"
+	if in.Grant {
+		e.Status = whistle.ExtensionGranted
+		t.HandleDeadline, t.HandleBreached = e.Until, false
+		t.Extensions++
+		typ, msg = whistle.EventExtensionGranted, "延期申请已批准，新的办结期限 "+e.Until.Format(time.RFC3339)
+	} else {
+		e.Status = whistle.ExtensionRefused
+	}
+	t.Extension = &e
+	seq := m.record(now, typ, in.Actor, t.ID, t.DepartmentID, in.Comment)
+	m.notifyDept(seq, t, fmt.Sprintf("「%s」%s", m.c.Title, msg))
+}
+
+// --- verify and evaluate ----------------------------------------------------
+
+func (m *machine) checkVerify(in VerifyInput) error {
+	if m.c.Status != whistle.CaseVerifying {
+		return statusConflict(m.c.Status, "核查", "verify")
+	}
+	return nil
+}
+
+// applyVerifyPassed opens the evaluation window.
+func (m *machine) applyVerifyPassed(now time.Time, in VerifyInput, w EvaluationWindow) {
+	m.c.Status, m.c.VerifiedAt, m.c.EvaluationDue = whistle.CaseEvaluating, ptr(now), ptr(w.Due)
+	m.defaultSat = w.DefaultSatisfaction
+	m.record(now, whistle.EventVerified, in.Actor, "", "", in.Comment)
+}
+
+// reopenLevels lists, in task order, the summoning levels of the done
+// tasks a failed verification reopens: their fresh clocks come from those
+// levels' policies.
+func (m *machine) reopenLevels() []whistle.Level {
+	var out []whistle.Level
+	for _, t := range m.c.Tasks {
+		if t.Status == whistle.TaskDone && !slices.Contains(out, t.SummonedLevel) {
+			out = append(out, t.SummonedLevel)
+		}
+	}
+	return out
+}
+
+// applyVerifyFailed sends the case back to open: done tasks reopen to
+// reported with the fresh handling deadline for their level, and every
+// third failure escalates the case.
+func (m *machine) applyVerifyFailed(now time.Time, in VerifyInput, handle map[whistle.Level]time.Time) {
+	m.c.Status = whistle.CaseOpen
+	m.c.VerifyFailures++
+	m.record(now, whistle.EventVerificationFailed, in.Actor, "", "", in.Comment)
+	for i := range m.c.Tasks {
+		t := &m.c.Tasks[i]
+		if t.Status != whistle.TaskDone {
+			continue
+		}
+		t.Status, t.DoneAt = whistle.TaskReported, nil
+		t.HandleDeadline, t.HandleBreached = handle[t.SummonedLevel], false
+		t.Reopened++
+		seq := m.record(now, whistle.EventReopened, in.Actor, t.ID, t.DepartmentID, in.Comment)
+		m.notifyDept(seq, t, fmt.Sprintf("「%s」核查未通过，请于 %s 前重新办结：%s", m.c.Title, t.HandleDeadline.Format(time.RFC3339), in.Comment))
+	}
+	if m.c.VerifyFailures%verifyEscalateEvery == 0 {
+		m.escalate(now, in.Actor, whistle.EscalationVerification,
+			fmt.Sprintf("核查第 %d 次未通过", m.c.VerifyFailures))
+	}
+}
+
+// evaluable lists the departments with a done task, in task order.
+func (m *machine) evaluable() []string {
+	var out []string
+	for _, t := range m.c.Tasks {
+		if t.Status == whistle.TaskDone && !slices.Contains(out, t.DepartmentID) {
+			out = append(out, t.DepartmentID)
+		}
+	}
+	return out
+}
+
+func (m *machine) evaluated(dept string) bool {
+	return slices.ContainsFunc(m.c.Evaluations, func(e whistle.Evaluation) bool { return e.DepartmentID == dept })
+}
+
+func (m *machine) checkEvaluate(in EvaluateInput) error {
+	if m.c.Status != whistle.CaseEvaluating {
+		return statusConflict(m.c.Status, "评价", "evaluate")
+	}
+	if in.DepartmentID == "" {
+		return whistle.Errorf(whistle.EInvalid, "缺少部门编号", "department id is required")
+	}
+	for _, s := range []struct {
+		zh, en string
+		v      int
+	}{{"及时性", "timeliness", in.Timeliness}, {"质量", "quality", in.Quality}, {"态度", "attitude", in.Attitude}} {
+		if s.v < 1 || s.v > 5 {
+			return whistle.Errorf(whistle.EInvalid, s.zh+"评分须为 1–5，收到 %d", s.en+" must be 1–5, got %d", s.v)
+		}
+	}
+	if !in.Satisfaction.Valid() {
+		return whistle.Errorf(whistle.EInvalid, "满意度「%s」无效（satisfied、basically_satisfied 或 dissatisfied）",
+			"satisfaction %q must be satisfied, basically_satisfied or dissatisfied", in.Satisfaction)
+	}
+	if !slices.Contains(m.evaluable(), in.DepartmentID) {
+		return whistle.Errorf(whistle.ENotFound, "部门「%s」在本案没有已办结的任务", "department %q has no done task on this case", in.DepartmentID)
+	}
+	if m.evaluated(in.DepartmentID) {
+		return whistle.Errorf(whistle.EConflict, "部门「%s」已评价", "department %q was already evaluated", in.DepartmentID)
+	}
+	return nil
+}
+
+func (m *machine) applyEvaluate(now time.Time, in EvaluateInput) {
+	m.c.Evaluations = append(m.c.Evaluations, whistle.Evaluation{
+		CaseID: m.c.ID, DepartmentID: in.DepartmentID, Timeliness: in.Timeliness, Quality: in.Quality,
+		Attitude: in.Attitude, Satisfaction: in.Satisfaction, Comment: in.Comment,
+		Level: m.c.Level, At: now, By: in.Actor.Username,
+	})
+	m.record(now, whistle.EventEvaluated, in.Actor, "", in.DepartmentID,
+		fmt.Sprintf("%d/%d/%d %s", in.Timeliness, in.Quality, in.Attitude, in.Satisfaction))
+}
+
+// --- escalation ---------------------------------------------------------------
+
+func (m *machine) checkEscalate(in EscalateInput) error {
+	if m.c.Status != whistle.CaseOpen {
+		return statusConflict(m.c.Status, "上报", "escalate")
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		return whistle.Errorf(whistle.EInvalid, "上报须说明理由", "an escalation needs a reason")
+	}
+	if _, ok := m.above(); !ok {
+		return whistle.Errorf(whistle.EConflict, "案件已在市级，无法再上报", "the case is already at the city: nowhere to escalate")
+	}
+	return nil
+}
+
+// escalate moves the case one level up the chain and tells the new holder;
+// it returns false (and changes nothing) at the top of the chain.
+func (m *machine) escalate(now time.Time, a whistle.Actor, kind, reason string) bool {
+	from, _ := m.holder()
+	to, ok := m.above()
+	if !ok {
+		return false
+	}
+	m.c.Level, m.c.HolderOrgUnitID, m.c.HolderOrgPath = to.Level, to.ID, to.Path
+	seq := m.record(now, whistle.EventEscalated, a, "", "", fmt.Sprintf("%s → %s (%s): %s", from.Level, to.Level, kind, reason))
+	by := a.Username
+	if by == "" {
+		by = whistle.SystemActor.Username
+	}
+	m.c.Escalations = append(m.c.Escalations, whistle.Escalation{
+		Seq: seq, CaseID: m.c.ID, From: from.Level, To: to.Level, FromOrgUnitID: from.ID, ToOrgUnitID: to.ID,
+		Kind: kind, Reason: reason, At: now, By: by,
+	})
+	m.notifyOrg(seq, to, "", fmt.Sprintf("「%s」由%s升级至%s：%s", m.c.Title, levelZH(from.Level), levelZH(to.Level), reason))
+	return true
+}
+
+func (m *machine) applyEscalate(now time.Time, in EscalateInput) {
+	m.escalate(now, in.Actor, whistle.EscalationRequested, in.Reason)
+}
+
+// --- clocks -----------------------------------------------------------------
+
+// nextDeadline is the earliest clock still armed: a report deadline of a
+// summoned task, a handling deadline of an active task (each fires once
+// per clock), or the evaluation window.
+func (m *machine) nextDeadline() (time.Time, bool) {
+	var next time.Time
+	consider := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	for _, t := range m.c.Tasks {
+		if t.Status == whistle.TaskSummoned && !t.ReportBreached {
+			consider(t.ReportDeadline)
+		}
+		if t.Active() && !t.HandleBreached {
+			consider(t.HandleDeadline)
+		}
+	}
+	if m.c.Status == whistle.CaseEvaluating && m.c.EvaluationDue != nil {
+		consider(*m.c.EvaluationDue)
+	}
+	return next, !next.IsZero()
+}
+
+// onClock fires every clock due at now and reports whether anything
+// changed. A missed report deadline records a report breach and alerts the
+// level above the holder; a missed handling deadline marks the task and the
+// case overdue, records a handle breach and escalates the case one level —
+// once per tick however many tasks missed together, so a joint whistle's
+// shared deadline moves the case one level, not several. A closed
+// evaluation window evaluates the rest by default and closes the case.
+func (m *machine) onClock(now time.Time) bool {
+	before := m.c.Seq
+	escalated := false
+	for i := range m.c.Tasks {
+		t := &m.c.Tasks[i]
+		if t.Status == whistle.TaskSummoned && !t.ReportBreached && !now.Before(t.ReportDeadline) {
+			t.ReportBreached = true
+			seq := m.breach(now, t, whistle.BreachReport, t.ReportDeadline)
+			to, ok := m.above()
+			if !ok {
+				to, _ = m.holder()
+			}
+			m.notifyOrg(seq, to, t.ID, fmt.Sprintf("%s未在 %s 前报到「%s」", t.DepartmentName, t.ReportDeadline.Format(time.RFC3339), m.c.Title))
+		}
+		if t.Active() && !t.HandleBreached && !now.Before(t.HandleDeadline) {
+			t.HandleBreached, t.Overdue, m.c.Overdue = true, true, true
+			seq := m.breach(now, t, whistle.BreachHandle, t.HandleDeadline)
+			reason := fmt.Sprintf("%s未在 %s 前办结", t.DepartmentName, t.HandleDeadline.Format(time.RFC3339))
+			if !escalated {
+				escalated = m.escalate(now, whistle.SystemActor, whistle.EscalationHandleBreach, reason)
+			}
+			if !escalated {
+				h, _ := m.holder()
+				m.notifyOrg(seq, h, t.ID, fmt.Sprintf("「%s」%s", m.c.Title, reason))
+			}
+		}
+	}
+	if m.c.Status == whistle.CaseEvaluating && m.c.EvaluationDue != nil && !now.Before(*m.c.EvaluationDue) {
+		m.defaultEvaluations(now)
+	}
+	m.advance(now)
+	return m.c.Seq != before
+}
+
+func (m *machine) breach(now time.Time, t *whistle.Task, kind string, deadline time.Time) int64 {
+	typ := whistle.EventReportBreach
+	if kind == whistle.BreachHandle {
+		typ = whistle.EventHandleBreach
+	}
+	seq := m.record(now, typ, whistle.SystemActor, t.ID, t.DepartmentID, deadline.Format(time.RFC3339))
+	m.c.Breaches = append(m.c.Breaches, whistle.Breach{
+		ID: fmt.Sprintf("%s-B%d", m.c.ID, seq), CaseID: m.c.ID, TaskID: t.ID, DepartmentID: t.DepartmentID,
+		Kind: kind, Deadline: deadline, At: now, Level: m.c.Level,
+	})
+	return seq
+}
+
+// defaultEvaluations evaluates every department not yet evaluated with
+// defaultScore and the policy's default satisfaction, marked Default.
+func (m *machine) defaultEvaluations(now time.Time) {
+	sat := m.defaultSat
+	if !sat.Valid() {
+		sat = whistle.Satisfied
+	}
+	for _, d := range m.evaluable() {
+		if m.evaluated(d) {
+			continue
+		}
+		m.c.Evaluations = append(m.c.Evaluations, whistle.Evaluation{
+			CaseID: m.c.ID, DepartmentID: d, Timeliness: defaultScore, Quality: defaultScore, Attitude: defaultScore,
+			Satisfaction: sat, Default: true, Level: m.c.Level, At: now, By: whistle.SystemActor.Username,
+		})
+		m.record(now, whistle.EventEvaluationDefaulted, whistle.SystemActor, "", d, string(sat))
+	}
+}
+
+// --- progress -----------------------------------------------------------------
+
+// readyForVerification: at least one task done, every non-returned task
+// done, and no returned task still waiting for a re-route.
+func (m *machine) readyForVerification() bool {
+	done := false
+	for _, t := range m.c.Tasks {
+		switch {
+		case t.Active():
+			return false
+		case t.Status == whistle.TaskReturned && !t.Rerouted:
+			return false
+		case t.Status == whistle.TaskDone:
+			done = true
+		}
+	}
+	return done
+}
+
+// advance moves the case on when its tasks allow: open → verifying once
+// every department has done its part; evaluating → closed once every
+// department is evaluated.
+func (m *machine) advance(now time.Time) {
+	switch m.c.Status {
+	case whistle.CaseOpen:
+		if m.readyForVerification() {
+			m.c.Status = whistle.CaseVerifying
+			seq := m.record(now, whistle.EventAwaitingVerification, whistle.SystemActor, "", "", "")
+			m.notifyOrg(seq, m.filer(), "", fmt.Sprintf("「%s」各部门已办结，请核查", m.c.Title))
+		}
+	case whistle.CaseEvaluating:
+		for _, d := range m.evaluable() {
+			if !m.evaluated(d) {
+				return
+			}
+		}
+		m.c.Status, m.c.ClosedAt = whistle.CaseClosed, ptr(now)
+		m.record(now, whistle.EventClosed, whistle.SystemActor, "", "", "")
+	}
+}
+
+// pendingDepartments lists the departments that still owe work, in task order.
+func (m *machine) pendingDepartments() []string {
+	out := []string{}
+	for _, t := range m.c.Tasks {
+		if t.Active() && !slices.Contains(out, t.DepartmentID) {
+			out = append(out, t.DepartmentID)
+		}
+	}
+	return out
+}
+
+// snapshot returns a copy of the case that later changes do not touch
+// (apply functions replace pointed-to values rather than mutate them).
+func (m *machine) snapshot() whistle.Case {
+	c := m.c
+	c.Tasks = slices.Clone(c.Tasks)
+	c.Escalations = slices.Clone(c.Escalations)
+	c.Evaluations = slices.Clone(c.Evaluations)
+	c.Breaches = slices.Clone(c.Breaches)
+	c.Timeline = slices.Clone(c.Timeline)
+	return c
+}

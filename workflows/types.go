@@ -1,0 +1,213 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/shaobao/shaobao/whistle"
+)
+
+// WorkflowName is the name the whistle workflow is registered under.
+const WorkflowName = "Whistle"
+
+// WorkflowID returns the workflow id of a case: "case-" + case id. One
+// workflow per case, so starting a second one for the same id fails.
+func WorkflowID(caseID string) string { return "case-" + caseID }
+
+// Update names: the human actions on a case. Each takes the input struct
+// named in its comment and returns the new whistle.Case.
+const (
+	UpdateSummon           = "summon"            // SummonInput
+	UpdateReport           = "report"            // ReportInput
+	UpdateFeedback         = "feedback"          // FeedbackInput
+	UpdateReturn           = "return"            // ReturnInput
+	UpdateRequestExtension = "request_extension" // ExtensionInput
+	UpdateAnswerExtension  = "answer_extension"  // AnswerExtensionInput
+	UpdateVerify           = "verify"            // VerifyInput
+	UpdateEvaluate         = "evaluate"          // EvaluateInput
+	UpdateEscalate         = "escalate"          // EscalateInput
+)
+
+// QueryState is the query that returns the full whistle.Case, timeline included.
+const QueryState = "state"
+
+// DepartmentRef names a department to summon.
+type DepartmentRef struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	OrgUnitID string `json:"org_unit_id"`
+	OrgPath   string `json:"org_path"`
+}
+
+// OrgRef is one command level's org unit in a case's command chain.
+type OrgRef struct {
+	ID    string        `json:"id"`
+	Path  string        `json:"path"`
+	Level whistle.Level `json:"level"`
+}
+
+// WhistleInput starts a case. The API fills it from the filing request
+// and the org tree; the workflow trusts it (the API has validated it).
+type WhistleInput struct {
+	ID            string           `json:"id"`
+	Title         string           `json:"title"`
+	Description   string           `json:"description"`
+	Category      string           `json:"category"`
+	CatalogueItem string           `json:"catalogue_item,omitempty"`
+	Source        whistle.Source   `json:"source"`
+	Class         whistle.Class    `json:"class"`
+	Location      whistle.Location `json:"location"`
+	Filer         whistle.Actor    `json:"filer"`
+	// OrgUnitID and OrgPath are where the case was filed (a grid or a
+	// community, say); jurisdiction is by this path.
+	OrgUnitID string    `json:"org_unit_id"`
+	OrgPath   string    `json:"org_path"`
+	CreatedAt time.Time `json:"created_at"`
+	// Departments are summoned when the case starts.
+	Departments []DepartmentRef `json:"departments"`
+	// Chain is the command chain from the filing level up to the city,
+	// bottom first: escalation moves one step up it. Chain[0] holds the
+	// case at first.
+	Chain []OrgRef `json:"chain"`
+
+	// State is set only by Continue-As-New: the case carried over.
+	State *whistle.Case `json:"state,omitempty"`
+	// ProjectedSeq is the last timeline Seq already in the read model
+	// (carried over by Continue-As-New).
+	ProjectedSeq int64 `json:"projected_seq,omitempty"`
+	// DefaultSatisfaction is the policy's default satisfaction fetched when
+	// the evaluation window opened (carried over by Continue-As-New).
+	DefaultSatisfaction whistle.Satisfaction `json:"default_satisfaction,omitempty"`
+}
+
+// SummonInput summons departments; with RerouteTaskID it answers that
+// returned task (which becomes rerouted).
+type SummonInput struct {
+	Actor         whistle.Actor   `json:"actor"`
+	Departments   []DepartmentRef `json:"departments"`
+	RerouteTaskID string          `json:"reroute_task_id,omitempty"`
+}
+
+// ReportInput is a department reporting for duty on its task.
+type ReportInput struct {
+	Actor  whistle.Actor `json:"actor"`
+	TaskID string        `json:"task_id"`
+}
+
+// FeedbackInput is a department's result on its task.
+type FeedbackInput struct {
+	Actor    whistle.Actor `json:"actor"`
+	TaskID   string        `json:"task_id"`
+	Result   string        `json:"result"`
+	Notes    string        `json:"notes"`
+	Evidence []string      `json:"evidence"`
+}
+
+// ReturnInput returns a misrouted task to the whistling level.
+type ReturnInput struct {
+	Actor  whistle.Actor `json:"actor"`
+	TaskID string        `json:"task_id"`
+	Reason string        `json:"reason"`
+}
+
+// ExtensionInput asks for more handling time: either Until (a new handling
+// deadline) or Extra (a span such as "2d" added to the current deadline on
+// the class's clock), not both.
+type ExtensionInput struct {
+	Actor  whistle.Actor `json:"actor"`
+	TaskID string        `json:"task_id"`
+	Until  *time.Time    `json:"until,omitempty"`
+	Extra  string        `json:"extra,omitempty"`
+	Reason string        `json:"reason"`
+}
+
+// AnswerExtensionInput is the holder level's answer to a pending extension.
+type AnswerExtensionInput struct {
+	Actor   whistle.Actor `json:"actor"`
+	TaskID  string        `json:"task_id"`
+	Grant   bool          `json:"grant"`
+	Comment string        `json:"comment"`
+}
+
+// VerifyInput is the filer's check of the result.
+type VerifyInput struct {
+	Actor   whistle.Actor `json:"actor"`
+	Passed  bool          `json:"passed"`
+	Comment string        `json:"comment"`
+}
+
+// EvaluateInput is 一哨一评 for one department.
+type EvaluateInput struct {
+	Actor        whistle.Actor        `json:"actor"`
+	DepartmentID string               `json:"department_id"`
+	Timeliness   int                  `json:"timeliness"`
+	Quality      int                  `json:"quality"`
+	Attitude     int                  `json:"attitude"`
+	Satisfaction whistle.Satisfaction `json:"satisfaction"`
+	Comment      string               `json:"comment"`
+}
+
+// EscalateInput asks the level above to take the case.
+type EscalateInput struct {
+	Actor  whistle.Actor `json:"actor"`
+	Reason string        `json:"reason"`
+}
+
+// Activity names, as registered by activities.Register. The workflow calls
+// activities by name so that it never imports the activities package (and
+// with it the database).
+const (
+	ActivityDeadlines        = "Deadlines"
+	ActivityAddSpan          = "AddSpan"
+	ActivityEvaluationWindow = "EvaluationWindow"
+	ActivityProject          = "Project"
+	ActivityNotify           = "Notify"
+)
+
+// DeadlinesInput asks for a task's two clocks (or an evaluation window)
+// under the SLA policy in force for Class at Level, starting From.
+type DeadlinesInput struct {
+	Class whistle.Class `json:"class"`
+	Level whistle.Level `json:"level"`
+	From  time.Time     `json:"from"`
+}
+
+// AddSpanInput asks for From plus Span ("2d", "4h") on the wall clock or on
+// working time.
+type AddSpanInput struct {
+	From      time.Time `json:"from"`
+	Span      string    `json:"span"`
+	WallClock bool      `json:"wall_clock"`
+}
+
+// EvaluationWindow is when the evaluation window closes and the
+// satisfaction recorded for departments left unevaluated then.
+type EvaluationWindow struct {
+	Due                 time.Time            `json:"due"`
+	DefaultSatisfaction whistle.Satisfaction `json:"default_satisfaction"`
+}
+
+// ProjectInput is one projection write: the case (its Timeline left empty)
+// and the timeline entries not yet projected.
+type ProjectInput struct {
+	Case    whistle.Case            `json:"case"`
+	Entries []whistle.TimelineEntry `json:"entries"`
+}
+
+// Notification tells an org unit's command centre or a department about a
+// case event. Each notification comes from one timeline entry, so
+// (CaseID, Seq) identifies it and makes a retried send idempotent.
+type Notification struct {
+	CaseID string    `json:"case_id"`
+	Seq    int64     `json:"seq"`
+	Event  string    `json:"event"` // the timeline entry type
+	At     time.Time `json:"at"`
+	Title  string    `json:"title"` // the case's title
+	Class  string    `json:"class"`
+	// The recipient: a command level's org unit, or a department.
+	Level        whistle.Level `json:"level,omitempty"`
+	OrgUnitID    string        `json:"org_unit_id,omitempty"`
+	OrgPath      string        `json:"org_path,omitempty"`
+	DepartmentID string        `json:"department_id,omitempty"`
+	TaskID       string        `json:"task_id,omitempty"`
+	Message      string        `json:"message"`
+}
