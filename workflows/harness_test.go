@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,10 +64,37 @@ func input(id string, class whistle.Class, depts ...string) workflows.WhistleInp
 // harness runs one whistle workflow in the SDK's time-skipping test
 // environment with the real activities on a real SQLite store.
 type harness struct {
-	t   *testing.T
-	env *testsuite.TestWorkflowEnvironment
-	st  *store.Store
-	cal *worktime.Calendar
+	t     *testing.T
+	env   *testsuite.TestWorkflowEnvironment
+	st    *store.Store
+	cal   *worktime.Calendar
+	notes *recorder
+}
+
+// recorder is a Notifier that keeps what it was asked to send.
+type recorder struct {
+	mu    sync.Mutex
+	notes []workflows.Notification
+}
+
+func (r *recorder) Notify(_ context.Context, n workflows.Notification) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notes = append(r.notes, n)
+	return nil
+}
+
+// find returns the notifications of one event type.
+func (r *recorder) find(event string) []workflows.Notification {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []workflows.Notification
+	for _, n := range r.notes {
+		if n.Event == event {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func newHarness(t *testing.T) *harness {
@@ -78,8 +106,9 @@ func newHarness(t *testing.T) *harness {
 	env.SetTestTimeout(30 * time.Second)
 	st := storetest.MustOpenSQLite(t)
 	require.NoError(t, st.SeedDefaults(context.Background()))
-	activities.Register(env, &activities.Activities{Store: st, Logger: discard})
-	return &harness{t: t, env: env, st: st, cal: worktime.MustDefault()}
+	notes := &recorder{}
+	activities.Register(env, &activities.Activities{Store: st, Notifier: notes, Logger: discard})
+	return &harness{t: t, env: env, st: st, cal: worktime.MustDefault(), notes: notes}
 }
 
 // result is what an update answered, filled in when it completes.
@@ -190,6 +219,30 @@ func types(c whistle.Case) []string {
 		out = append(out, e.Type)
 	}
 	return out
+}
+
+// clocks returns the default policy's deadlines for a department of
+// class summoned at from, computed here from worktime directly.
+func (h *harness) clocks(class whistle.Class, from time.Time) whistle.Deadlines {
+	h.t.Helper()
+	for _, p := range store.DefaultSLAPolicies {
+		if p.Class == string(class) {
+			r, err := worktime.ParseSpan(p.ReportWithin)
+			require.NoError(h.t, err)
+			hd, err := worktime.ParseSpan(p.HandleWithin)
+			require.NoError(h.t, err)
+			return whistle.Deadlines{Report: h.cal.Add(from, r, class.WallClock()), Handle: h.cal.Add(from, hd, class.WallClock())}
+		}
+	}
+	h.t.Fatalf("no default policy for %s", class)
+	return whistle.Deadlines{}
+}
+
+// add is from+span on working time (or the wall clock).
+func (h *harness) add(from time.Time, span string, wall bool) time.Time {
+	s, err := worktime.ParseSpan(span)
+	require.NoError(h.t, err)
+	return h.cal.Add(from, s, wall)
 }
 
 // taskID is the id the workflow gives the n-th task (1-based) of a case.
