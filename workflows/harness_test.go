@@ -99,13 +99,19 @@ func (r *recorder) find(event string) []workflows.Notification {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	st := storetest.MustOpenSQLite(t)
+	require.NoError(t, st.SeedDefaults(context.Background()))
+	return newHarnessOn(t, st)
+}
+
+// newHarnessOn is newHarness on an existing store.
+func newHarnessOn(t *testing.T, st *store.Store) *harness {
+	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(log.NewStructuredLogger(discard))
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(t0)
 	env.SetTestTimeout(30 * time.Second)
-	st := storetest.MustOpenSQLite(t)
-	require.NoError(t, st.SeedDefaults(context.Background()))
 	notes := &recorder{}
 	activities.Register(env, &activities.Activities{Store: st, Notifier: notes, Logger: discard})
 	return &harness{t: t, env: env, st: st, cal: worktime.MustDefault(), notes: notes}

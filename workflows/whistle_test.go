@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/shaobao/shaobao/whistle"
 	"github.com/shaobao/shaobao/workflows"
@@ -452,4 +454,45 @@ func TestWhistle_EvaluationRefusals(t *testing.T) {
 	refused(t, stranger, whistle.ENotFound)
 	require.Equal(t, whistle.CaseClosed, ok(t, good).Status)
 	require.Equal(t, whistle.CaseClosed, c.Status)
+}
+
+// When the server suggests it, the run continues as new carrying the case;
+// the next run goes on from the same state without a gap in the timeline
+// or a second projection of old entries.
+func TestWhistle_ContinueAsNew(t *testing.T) {
+	h := newHarness(t)
+	id := taskID("CN", 1)
+	h.update(time.Hour, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-police"), TaskID: id})
+	h.env.RegisterDelayedCallback(func() { h.env.SetContinueAsNewSuggested(true) }, 2*time.Hour)
+	h.env.ExecuteWorkflow(workflows.WorkflowName, input("CN", whistle.ClassKey, "s1-police"))
+	var can *workflow.ContinueAsNewError
+	require.ErrorAs(t, h.env.GetWorkflowError(), &can)
+	var next workflows.WhistleInput
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	require.NotNil(t, next.State)
+	require.Equal(t, whistle.TaskReported, next.State.Tasks[0].Status)
+	require.Equal(t, next.State.Seq, next.ProjectedSeq)
+
+	h2 := newHarnessOn(t, h.st)
+	h2.env.SetStartTime(t0.Add(2 * time.Hour))
+	h2.update(30*time.Minute, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-police"), TaskID: id, Result: "ok"})
+	h2.update(time.Hour, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: true})
+	h2.update(2*time.Hour, workflows.UpdateEvaluate, workflows.EvaluateInput{Actor: secretary, DepartmentID: "s1-police", Timeliness: 5, Quality: 5, Attitude: 5, Satisfaction: whistle.Satisfied})
+	c := h2.run(next)
+	require.NoError(t, h2.env.GetWorkflowError())
+	require.Equal(t, whistle.CaseClosed, c.Status)
+	require.Equal(t, 1, countType(c, whistle.EventFiled))
+	tl, err := h.st.Timeline(context.Background(), "CN")
+	require.NoError(t, err)
+	require.Len(t, tl, len(c.Timeline))
+}
+
+func countType(c whistle.Case, typ string) int {
+	n := 0
+	for _, e := range c.Timeline {
+		if e.Type == typ {
+			n++
+		}
+	}
+	return n
 }
