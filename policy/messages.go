@@ -1,0 +1,143 @@
+package policy
+
+import (
+	"strings"
+
+	"github.com/shaobao/shaobao/whistle"
+)
+
+// DefaultDeny names the refusal when no rule row gives the role the action.
+const DefaultDeny = "default:deny"
+
+// text is a Chinese and an English phrase.
+type text struct{ zh, en string }
+
+// ruleTexts say, for each shipped rule, what the rule demands: the refusal
+// message quotes it. Rules an admin adds under other names fall back to
+// their relation's text.
+var ruleTexts = map[string]text{
+	"case:file_own_unit":       {"只能在本单位立案（网格员在所在社区立案）", "a case may be filed only at one's own unit (a grid worker files at the grid's community)"},
+	"case:jurisdiction":        {"只能查看辖区内的案件", "only cases inside one's jurisdiction may be seen"},
+	"case:task_department":     {"部门只能查看本部门有任务的案件", "a department may see only cases where it has a task"},
+	"case:summon_scope":        {"只有案件当前所在层级可以吹哨，且只能呼叫本级或上一级、本辖区内的部门", "only the level holding the case may summon, and only departments of its own level or the level directly above, inside its jurisdiction"},
+	"case:holder_level":        {"只有案件当前所在层级可以办理此事", "only the level now holding the case may do this"},
+	"case:filer_side":          {"只有立案一方（案件所在层级至立案单位之间的书记或指挥中心）可以核查和评价", "only the filer's side (a secretary or command centre between the holding level and the filing unit) may verify and evaluate"},
+	"task:own_department":      {"部门只能办理本部门的任务", "a department may act only on its own tasks"},
+	"supervision:jurisdiction": {"只能督查本辖区", "supervision covers only one's own jurisdiction"},
+}
+
+// relationTexts describe each relation, for rules without a ruleTexts entry.
+var relationTexts = map[string]text{
+	"anywhere":        {"无限制", "no restriction"},
+	"holder":          {"须是案件当前所在单位", "one's unit must hold the case"},
+	"file":            {"须在本单位立案", "the case must be filed at one's own unit"},
+	"summon":          {"须是案件当前所在单位，且部门在本级或上一级", "one's unit must hold the case and the department sit at it or the unit directly above"},
+	"chain":           {"须在案件所在层级与立案单位之间", "one's unit must lie between the holding level and the filing unit"},
+	"jurisdiction":    {"案件须在本辖区内", "the case must be inside one's jurisdiction"},
+	"scope":           {"须在本辖区内", "it must be inside one's jurisdiction"},
+	"own_department":  {"须是本部门的任务", "the task must be one's own department's"},
+	"task_department": {"本部门须在该案件上有任务", "one's department must have a task on the case"},
+}
+
+var roleTexts = map[whistle.Role]text{
+	whistle.RoleAdmin:              {"管理员", "an admin"},
+	whistle.RoleCommander:          {"综合指挥中心", "a command centre"},
+	whistle.RoleStreetSecretary:    {"街道书记", "a street secretary"},
+	whistle.RoleCommunitySecretary: {"社区书记", "a community secretary"},
+	whistle.RoleGridWorker:         {"网格员", "a grid worker"},
+	whistle.RoleClerk:              {"部门人员", "a department clerk"},
+	whistle.RoleSupervisor:         {"督查人员", "a supervisor"},
+}
+
+var actionTexts = map[Action]text{
+	FileCase:         {"立案吹哨", "file a case"},
+	ReadCase:         {"查看案件", "see a case"},
+	Summon:           {"吹哨呼叫部门", "summon departments"},
+	Escalate:         {"上报上级", "escalate a case"},
+	Verify:           {"核查验证", "verify a result"},
+	Evaluate:         {"评价部门", "evaluate departments"},
+	AnswerExtension:  {"答复延期申请", "answer an extension request"},
+	ReportTask:       {"报到", "report for duty"},
+	Feedback:         {"反馈办理结果", "submit feedback"},
+	ReturnTask:       {"退回任务", "return a task"},
+	RequestExtension: {"申请延期", "ask for an extension"},
+	ReadInbox:        {"查看任务", "see tasks"},
+	Supervise:        {"查看督查信息", "see supervision views"},
+	Admin:            {"管理系统", "administer the system"},
+}
+
+// ruleText is what the named rule (with relation rel) demands.
+func ruleText(name, rel string) text {
+	if t, ok := ruleTexts[name]; ok {
+		return t
+	}
+	if t, ok := relationTexts[strings.TrimPrefix(rel, gridPrefix)]; ok {
+		return t
+	}
+	return text{"不满足规则条件", "the rule's condition does not hold"}
+}
+
+// refusal is the prepared message of a denied (role, action).
+type refusal text
+
+// err is the refusal as a fresh forbidden error (callers may keep or change it).
+func (r refusal) err() error {
+	return &whistle.Error{Code: whistle.EForbidden, Message: r.zh, MessageEN: r.en}
+}
+
+// ruleRefusal is the refusal when the role has rules for the action but
+// none of their relations holds; it names every such rule.
+func ruleRefusal(rules []Rule) refusal {
+	var zh, en []string
+	var names []string
+	seen := map[string]bool{}
+	for _, r := range rules {
+		if seen[r.Name] {
+			continue
+		}
+		seen[r.Name] = true
+		t := ruleText(r.Name, r.Relation)
+		zh = append(zh, t.zh)
+		en = append(en, t.en)
+		names = append(names, r.Name)
+	}
+	return refusal{
+		zh: "无权操作：" + strings.Join(zh, "；") + "（规则 " + strings.Join(names, "、") + "）",
+		en: "forbidden: " + strings.Join(en, "; ") + " (rule " + strings.Join(names, ", ") + ")",
+	}
+}
+
+// defaultRefusals are the default refusals of the known roles and actions,
+// prepared once: most refused requests are of this kind.
+var defaultRefusals = func() map[ruleKey]refusal {
+	m := make(map[ruleKey]refusal, len(whistle.Roles)*len(Actions))
+	for _, role := range whistle.Roles {
+		for _, act := range Actions {
+			m[ruleKey{role, act}] = buildDefaultRefusal(role, act)
+		}
+	}
+	return m
+}()
+
+// defaultRefusal is the refusal when no rule gives the role the action.
+func defaultRefusal(role whistle.Role, act Action) refusal {
+	if r, ok := defaultRefusals[ruleKey{role, act}]; ok {
+		return r
+	}
+	return buildDefaultRefusal(role, act)
+}
+
+func buildDefaultRefusal(role whistle.Role, act Action) refusal {
+	rt, ok := roleTexts[role]
+	if !ok {
+		rt = text{"未知角色", "an unknown role"}
+	}
+	at, ok := actionTexts[act]
+	if !ok {
+		at = text{"执行未知操作", "perform an unknown action"}
+	}
+	return refusal{
+		zh: "无权操作：" + rt.zh + "无权" + at.zh + "（规则 " + DefaultDeny + "）",
+		en: "forbidden: " + rt.en + " may not " + at.en + " (rule " + DefaultDeny + ")",
+	}
+}

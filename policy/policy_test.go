@@ -1,0 +1,495 @@
+package policy
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/shaobao/shaobao/whistle"
+)
+
+// The demo city, as paths: city → districts d1, d2 → streets s1, s2 (d1)
+// and s3 (d2) → communities c1, c2 (s1), c3 (s2), c4 (s3) → grids g1, g2 (c1).
+const (
+	city = "/110000/"
+	d1   = city + "110101/"
+	d2   = city + "110102/"
+	s1   = d1 + "110101001/"
+	s2   = d1 + "110101002/"
+	s3   = d2 + "110102001/"
+	c1   = s1 + "110101001001/"
+	c2   = s1 + "110101001002/"
+	c3   = s2 + "110101002001/"
+	c4   = s3 + "110102001001/"
+	g1   = c1 + "110101001001001/"
+	g2   = c1 + "110101001001002/"
+)
+
+// dept names the department stationed at unit (a street's squads, a
+// district's bureau, a city department).
+func dept(unit string) string { return "dept" + unit }
+
+func user(name string, role whistle.Role, path string) Subject {
+	return Subject{UserID: "u-" + name, Username: name, Role: role, OrgPath: path}
+}
+
+func clerk(name, path string) Subject {
+	s := user(name, whistle.RoleClerk, path)
+	s.DepartmentID = dept(path)
+	return s
+}
+
+// The demo users, plus a street command centre and a district-2 commander.
+var users = map[string]Subject{
+	"admin":          user("admin", whistle.RoleAdmin, city),
+	"city-commander": user("city-commander", whistle.RoleCommander, city),
+	"d1-commander":   user("d1-commander", whistle.RoleCommander, d1),
+	"d2-commander":   user("d2-commander", whistle.RoleCommander, d2),
+	"s1-commander":   user("s1-commander", whistle.RoleCommander, s1),
+	"s1-secretary":   user("s1-secretary", whistle.RoleStreetSecretary, s1),
+	"s2-secretary":   user("s2-secretary", whistle.RoleStreetSecretary, s2),
+	"c1-secretary":   user("c1-secretary", whistle.RoleCommunitySecretary, c1),
+	"c3-secretary":   user("c3-secretary", whistle.RoleCommunitySecretary, c3),
+	"g1-worker":      user("g1-worker", whistle.RoleGridWorker, g1),
+	"s1-police":      clerk("s1-police", s1),
+	"d1-police":      clerk("d1-police", d1),
+	"d1-supervisor":  user("d1-supervisor", whistle.RoleSupervisor, d1),
+	"d2-supervisor":  user("d2-supervisor", whistle.RoleSupervisor, d2),
+}
+
+// checkDecision asserts p's decision: allowed, or refused as forbidden with
+// both messages naming rule.
+func checkDecision(t *testing.T, p *Policy, sub Subject, act Action, obj Object, allow bool, rule string) {
+	t.Helper()
+	err := p.Authorize(sub, act, obj)
+	if allow {
+		if err != nil {
+			t.Fatalf("%s %s %+v: want allowed, got %v", sub.Username, act, obj, err)
+		}
+		return
+	}
+	var werr *whistle.Error
+	if !errors.As(err, &werr) {
+		t.Fatalf("%s %s %+v: want refused by %s, got %v", sub.Username, act, obj, rule, err)
+	}
+	if werr.Code != whistle.EForbidden {
+		t.Fatalf("%s %s: code %q, want forbidden (%v)", sub.Username, act, werr.Code, err)
+	}
+	if !strings.Contains(werr.Message, "（规则 "+rule+"）") || !strings.HasPrefix(werr.Message, "无权操作：") {
+		t.Fatalf("%s %s: zh message %q does not name rule %s", sub.Username, act, werr.Message, rule)
+	}
+	if !strings.Contains(werr.MessageEN, "(rule "+rule+")") || !strings.HasPrefix(werr.MessageEN, "forbidden: ") {
+		t.Fatalf("%s %s: en message %q does not name rule %s", sub.Username, act, werr.MessageEN, rule)
+	}
+}
+
+// around places units relative to a subject: its own unit, a child, its
+// parent, a sibling and a unit of the other district ("" = none). holds is
+// the unit whose cases it acts on (a grid worker: its community).
+type around struct{ own, child, parent, sibling, other, holds string }
+
+var positions = map[string]around{
+	"admin":          {own: city, child: d1, other: s3, holds: city},
+	"city-commander": {own: city, child: d1, other: s3, holds: city},
+	"d1-commander":   {d1, s1, city, d2, s3, d1},
+	"s1-commander":   {s1, c1, d1, s2, s3, s1},
+	"s1-secretary":   {s1, c1, d1, s2, s3, s1},
+	"c1-secretary":   {c1, g1, s1, c2, c4, c1},
+	"g1-worker":      {own: g1, parent: c1, sibling: g2, other: c4, holds: c1},
+	"s1-police":      {s1, c1, d1, s2, s3, s1},
+	"d1-supervisor":  {d1, s1, city, d2, s3, d1},
+}
+
+// objectAt is act's object at unit: a case filed and held there, its
+// department's task there; for Summon, a department there summoned on a
+// case held at holds; for Supervise and Admin, a view of unit.
+func objectAt(act Action, unit, holds string) Object {
+	switch act {
+	case Summon:
+		return Object{OrgPath: holds, HolderOrgPath: holds, DepartmentID: dept(unit), DepartmentOrgPath: unit}
+	case Supervise, Admin:
+		return Object{OrgPath: unit}
+	default:
+		return Object{OrgPath: unit, HolderOrgPath: unit, DepartmentID: dept(unit), TaskDepartmentIDs: []string{dept(unit)}}
+	}
+}
+
+// TestDecisionMatrix is the spec: every role × every action × the units
+// around the subject. Each entry is "allowed positions | rule that refuses
+// the others"; an action left out allows nothing and refuses by
+// default:deny.
+func TestDecisionMatrix(t *testing.T) {
+	p := mustNew(t, mustOpenDB(t))
+	const (
+		file     = "case:file_own_unit"
+		juris    = "case:jurisdiction"
+		summon   = "case:summon_scope"
+		holder   = "case:holder_level"
+		filer    = "case:filer_side"
+		own      = "task:own_department"
+		taskDept = "case:task_department"
+		superv   = "supervision:jurisdiction"
+	)
+	matrix := []struct {
+		who  string
+		want map[Action]string
+	}{
+		{"admin", map[Action]string{
+			ReadCase:  "own child other | -",
+			Supervise: "own child other | -",
+			Admin:     "own child other | -",
+		}},
+		{"city-commander", map[Action]string{
+			FileCase: "own | " + file, ReadCase: "own child other | " + juris,
+			Summon:   "own | " + summon, // the city summons only its own
+			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
+			Verify: "own | " + filer, Evaluate: "own | " + filer,
+			Supervise: "own child other | " + superv,
+		}},
+		{"d1-commander", map[Action]string{
+			FileCase: "own | " + file, ReadCase: "own child | " + juris,
+			Summon:   "own parent | " + summon,
+			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
+			Verify: "own | " + filer, Evaluate: "own | " + filer,
+			Supervise: "own child | " + superv,
+		}},
+		{"s1-commander", map[Action]string{
+			FileCase: "own | " + file, ReadCase: "own child | " + juris,
+			Summon:   "own parent | " + summon,
+			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
+			Verify: "own | " + filer, Evaluate: "own | " + filer,
+			Supervise: "own child | " + superv,
+		}},
+		{"s1-secretary", map[Action]string{
+			FileCase: "own | " + file, ReadCase: "own child | " + juris,
+			Summon:   "own parent | " + summon,
+			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
+			Verify: "own | " + filer, Evaluate: "own | " + filer,
+		}},
+		{"c1-secretary", map[Action]string{
+			FileCase: "own | " + file, ReadCase: "own child | " + juris,
+			Summon:   "own parent | " + summon,
+			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
+			Verify: "own | " + filer, Evaluate: "own | " + filer,
+		}},
+		// A grid worker acts for its community (its parent): files there,
+		// sees the community's cases (its sibling grid's too), summons what
+		// the community may.
+		{"g1-worker", map[Action]string{
+			FileCase: "parent | " + file, ReadCase: "own parent sibling | " + juris,
+			Summon:   "parent | " + summon,
+			Escalate: "parent | " + holder, AnswerExtension: "parent | " + holder,
+		}},
+		{"s1-police", map[Action]string{
+			ReadCase:   "own | " + taskDept,
+			ReportTask: "own | " + own, Feedback: "own | " + own, ReturnTask: "own | " + own,
+			RequestExtension: "own | " + own, ReadInbox: "own | " + own,
+		}},
+		{"d1-supervisor", map[Action]string{
+			ReadCase:  "own child | " + juris,
+			Supervise: "own child | " + superv,
+		}},
+	}
+	roles := map[whistle.Role]bool{}
+	for _, row := range matrix {
+		sub, ok := users[row.who]
+		if !ok {
+			t.Fatalf("no user %s", row.who)
+		}
+		roles[sub.Role] = true
+		pos := positions[row.who]
+		for _, act := range Actions {
+			spec, listed := row.want[act]
+			if !listed {
+				spec = " | " + DefaultDeny
+			}
+			allowed, rule, _ := strings.Cut(spec, " | ")
+			allowedAt := map[string]bool{}
+			for _, name := range strings.Fields(allowed) {
+				allowedAt[name] = true
+			}
+			for _, at := range []struct{ name, unit string }{
+				{"own", pos.own}, {"child", pos.child}, {"parent", pos.parent},
+				{"sibling", pos.sibling}, {"other", pos.other},
+			} {
+				if at.unit == "" {
+					if allowedAt[at.name] {
+						t.Fatalf("%s: spec allows %s, which it has not", row.who, at.name)
+					}
+					continue
+				}
+				t.Run(row.who+"/"+string(act)+"/"+at.name, func(t *testing.T) {
+					checkDecision(t, p, sub, act, objectAt(act, at.unit, pos.holds), allowedAt[at.name], rule)
+				})
+			}
+		}
+	}
+	for _, r := range whistle.Roles {
+		if !roles[r] {
+			t.Errorf("role %s missing from the matrix", r)
+		}
+	}
+}
+
+// TestSummon: a level summons departments of its own level or the level
+// directly above, inside its own jurisdiction, on cases it holds.
+func TestSummon(t *testing.T) {
+	p := mustNew(t, mustOpenDB(t))
+	summonAt := func(holder, deptUnit string) Object {
+		return Object{OrgPath: holder, HolderOrgPath: holder, DepartmentID: dept(deptUnit), DepartmentOrgPath: deptUnit}
+	}
+	const rule = "case:summon_scope"
+	tests := []struct {
+		name  string
+		who   string
+		obj   Object
+		allow bool
+		rule  string
+	}{
+		{"CommunityStreetSquads", "c1-secretary", summonAt(c1, s1), true, ""},
+		{"CommunityDistrictBureau", "c1-secretary", summonAt(c1, d1), false, rule},
+		{"CommunityOtherStreetSquads", "c1-secretary", summonAt(c1, s2), false, rule},
+		{"GridWorkerStreetSquads", "g1-worker", summonAt(c1, s1), true, ""},
+		{"GridWorkerDistrictBureau", "g1-worker", summonAt(c1, d1), false, rule},
+		{"GridWorkerOtherStreetSquads", "g1-worker", summonAt(c1, s2), false, rule},
+		{"StreetOwnSquads", "s1-secretary", summonAt(s1, s1), true, ""},
+		{"StreetDistrictBureau", "s1-secretary", summonAt(s1, d1), true, ""},
+		{"StreetCity", "s1-secretary", summonAt(s1, city), false, rule},
+		{"StreetOtherDistrict", "s1-secretary", summonAt(s1, d2), false, rule},
+		{"StreetSiblingSquads", "s1-secretary", summonAt(s1, s2), false, rule},
+		{"StreetCommandCentreDistrictBureau", "s1-commander", summonAt(s1, d1), true, ""},
+		{"DistrictOwn", "d1-commander", summonAt(d1, d1), true, ""},
+		{"DistrictCity", "d1-commander", summonAt(d1, city), true, ""},
+		{"DistrictOtherDistrict", "d1-commander", summonAt(d1, d2), false, rule},
+		{"DistrictStreetSquadsBelow", "d1-commander", summonAt(d1, s1), false, rule},
+		{"CityOwn", "city-commander", summonAt(city, city), true, ""},
+		{"CityDistrict", "city-commander", summonAt(city, d1), false, rule},
+		// Only the holding level whistles (and re-routes a returned task).
+		{"StreetOnCommunityHeldCase", "s1-secretary", summonAt(c1, s1), false, rule},
+		{"CommunityOnEscalatedCase", "c1-secretary", summonAt(s1, s1), false, rule},
+		{"OtherStreetSecretary", "s2-secretary", summonAt(s1, s1), false, rule},
+		{"OtherDistrictCommander", "d2-commander", summonAt(d1, d1), false, rule},
+		{"NoDepartmentPath", "s1-secretary", Object{OrgPath: s1, HolderOrgPath: s1, DepartmentID: "x"}, false, rule},
+		{"ClerkCannotSummon", "s1-police", summonAt(s1, s1), false, DefaultDeny},
+		{"SupervisorCannotSummon", "d1-supervisor", summonAt(d1, d1), false, DefaultDeny},
+		{"AdminCannotSummon", "admin", summonAt(city, city), false, DefaultDeny},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkDecision(t, p, users[tt.who], Summon, tt.obj, tt.allow, tt.rule)
+		})
+	}
+}
+
+// TestCaseAcrossLevels covers cases whose origin and holder differ: filing
+// from a grid, escalated cases, the filer's side, clerks' task departments.
+func TestCaseAcrossLevels(t *testing.T) {
+	p := mustNew(t, mustOpenDB(t))
+	heldAt := func(origin, holder string) Object { return Object{OrgPath: origin, HolderOrgPath: holder} }
+	tests := []struct {
+		name  string
+		who   string
+		act   Action
+		obj   Object
+		allow bool
+		rule  string
+	}{
+		// Filing.
+		{"GridWorkerFilesInGridHeldByCommunity", "g1-worker", FileCase, heldAt(g1, c1), true, ""},
+		{"GridWorkerFilesWithoutOrigin", "g1-worker", FileCase, Object{HolderOrgPath: c1}, true, ""},
+		{"GridWorkerFilesInOtherCommunity", "g1-worker", FileCase, heldAt(c2, c1), false, "case:file_own_unit"},
+		{"GridWorkerCannotHoldAtGrid", "g1-worker", FileCase, heldAt(g1, g1), false, "case:file_own_unit"},
+		{"SecretaryFilesInOwnGrid", "c1-secretary", FileCase, heldAt(g1, c1), true, ""},
+		{"SecretaryFilesElsewhereHeldHere", "c1-secretary", FileCase, heldAt(c3, c1), false, "case:file_own_unit"},
+		{"StreetFilesForCommunity", "s1-secretary", FileCase, heldAt(c1, c1), false, "case:file_own_unit"},
+		{"StreetFilesOwnCommunityCaseHeldAtStreet", "s1-secretary", FileCase, heldAt(c1, s1), true, ""},
+		// A case filed in c1, escalated to d1: who sees it, who verifies it.
+		{"FilerSeesEscalated", "c1-secretary", ReadCase, heldAt(c1, d1), true, ""},
+		{"GridWorkerSeesEscalated", "g1-worker", ReadCase, heldAt(c1, d1), true, ""},
+		{"HolderSeesEscalated", "d1-commander", ReadCase, heldAt(c1, d1), true, ""},
+		{"CitySeesEscalated", "city-commander", ReadCase, heldAt(c1, d1), true, ""},
+		{"SiblingStreetDoesNotSee", "s2-secretary", ReadCase, heldAt(c1, d1), false, "case:jurisdiction"},
+		{"OtherDistrictDoesNotSee", "d2-commander", ReadCase, heldAt(c1, d1), false, "case:jurisdiction"},
+		{"OtherDistrictSupervisorDoesNotSee", "d2-supervisor", ReadCase, heldAt(c1, d1), false, "case:jurisdiction"},
+		{"CitySeesCaseHeldAtCity", "city-commander", ReadCase, heldAt(c4, city), true, ""},
+		{"HolderAloneGrantsRead", "d2-commander", ReadCase, heldAt(c3, d2), true, ""},
+		{"FilerVerifiesEscalated", "c1-secretary", Verify, heldAt(c1, d1), true, ""},
+		{"StreetOnChainVerifies", "s1-secretary", Verify, heldAt(c1, d1), true, ""},
+		{"HolderEvaluates", "d1-commander", Evaluate, heldAt(c1, d1), true, ""},
+		{"AboveHolderCannotVerify", "city-commander", Verify, heldAt(c1, d1), false, "case:filer_side"},
+		{"OffChainCannotVerify", "s2-secretary", Verify, heldAt(c1, d1), false, "case:filer_side"},
+		{"OtherCommunityCannotEvaluate", "c3-secretary", Evaluate, heldAt(c1, s1), false, "case:filer_side"},
+		{"HolderAboveChainCannotVerifyStreetHeld", "d1-commander", Verify, heldAt(c1, s1), false, "case:filer_side"},
+		{"GridWorkerCannotVerify", "g1-worker", Verify, heldAt(g1, c1), false, DefaultDeny},
+		{"FilerCannotEscalateAgain", "c1-secretary", Escalate, heldAt(c1, s1), false, "case:holder_level"},
+		{"HolderEscalates", "s1-secretary", Escalate, heldAt(c1, s1), true, ""},
+		{"HolderAnswersExtension", "d1-commander", AnswerExtension, heldAt(c1, d1), true, ""},
+		{"FilerCannotAnswerExtensionWhenEscalated", "c1-secretary", AnswerExtension, heldAt(c1, d1), false, "case:holder_level"},
+		// Clerks: cases where their department has a task, and only their tasks.
+		{"ClerkReadsCaseWithItsTask", "d1-police", ReadCase, Object{OrgPath: c3, HolderOrgPath: s2, TaskDepartmentIDs: []string{dept(s2), dept(d1)}}, true, ""},
+		{"ClerkDoesNotReadOthers", "d1-police", ReadCase, Object{OrgPath: s1, HolderOrgPath: s1, TaskDepartmentIDs: []string{dept(s1)}}, false, "case:task_department"},
+		{"ClerkDoesNotReadInJurisdictionWithoutTask", "d1-police", ReadCase, heldAt(d1, d1), false, "case:task_department"},
+		{"ClerkNeighbourDepartmentTask", "s1-police", Feedback, Object{DepartmentID: "s1-market"}, false, "task:own_department"},
+		{"ClerkWithoutDepartment", "s1-police", ReportTask, Object{DepartmentID: ""}, false, "task:own_department"},
+		{"ClerkCannotFile", "s1-police", FileCase, heldAt(s1, s1), false, DefaultDeny},
+		{"SecretaryCannotReportTask", "c1-secretary", ReportTask, Object{DepartmentID: dept(c1)}, false, DefaultDeny},
+		// Supervision and administration.
+		{"SupervisorWholeJurisdiction", "d1-supervisor", Supervise, Object{}, true, ""},
+		{"SupervisorOtherDistrict", "d1-supervisor", Supervise, Object{OrgPath: d2}, false, "supervision:jurisdiction"},
+		{"StreetSecretaryNoSupervision", "s1-secretary", Supervise, Object{}, false, DefaultDeny},
+		{"CommanderCannotAdmin", "city-commander", Admin, Object{}, false, DefaultDeny},
+		{"AdminAdmins", "admin", Admin, Object{}, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkDecision(t, p, users[tt.who], tt.act, tt.obj, tt.allow, tt.rule)
+		})
+	}
+}
+
+// TestMalformed: bad paths, unknown roles and actions are refused.
+func TestMalformed(t *testing.T) {
+	p := mustNew(t, mustOpenDB(t))
+	with := func(name string, f func(*Subject)) Subject { s := users[name]; f(&s); return s }
+	tests := []struct {
+		name string
+		sub  Subject
+		act  Action
+		obj  Object
+		rule string
+	}{
+		{"EmptySubjectPath", with("s1-secretary", func(s *Subject) { s.OrgPath = "" }), ReadCase, Object{OrgPath: c1, HolderOrgPath: c1}, "case:jurisdiction"},
+		{"RootSubjectPath", with("s1-secretary", func(s *Subject) { s.OrgPath = "/" }), ReadCase, Object{OrgPath: c1, HolderOrgPath: c1}, "case:jurisdiction"},
+		{"NoTrailingSlash", with("d1-commander", func(s *Subject) { s.OrgPath = "/110000/1101" }), ReadCase, Object{OrgPath: c1}, "case:jurisdiction"},
+		{"SegmentPrefixIsNotSubtree", with("d1-commander", func(s *Subject) { s.OrgPath = "/110000/1101/" }), ReadCase, Object{OrgPath: c1}, "case:jurisdiction"},
+		{"EmptyHolder", users["s1-secretary"], Escalate, Object{OrgPath: s1}, "case:holder_level"},
+		{"EmptyObjectPaths", users["d1-commander"], ReadCase, Object{}, "case:jurisdiction"},
+		{"EmptyPathsMatchEachOther", with("s1-secretary", func(s *Subject) { s.OrgPath = "" }), Escalate, Object{}, "case:holder_level"},
+		{"DoubleSlash", users["d1-commander"], ReadCase, Object{OrgPath: d1 + "/x/"}, "case:jurisdiction"},
+		{"GridWorkerAtCity", with("g1-worker", func(s *Subject) { s.OrgPath = city }), FileCase, Object{HolderOrgPath: ""}, "case:file_own_unit"},
+		{"UnknownRole", with("admin", func(s *Subject) { s.Role = "root" }), Admin, Object{}, DefaultDeny},
+		{"EmptyRole", with("admin", func(s *Subject) { s.Role = "" }), ReadCase, Object{OrgPath: c1}, DefaultDeny},
+		{"UnknownAction", users["admin"], Action("case:delete"), Object{}, DefaultDeny},
+		{"CaseOfAction", users["admin"], Action("ADMIN:MANAGE"), Object{}, DefaultDeny},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkDecision(t, p, tt.sub, tt.act, tt.obj, false, tt.rule)
+		})
+	}
+}
+
+func TestScopePrefix(t *testing.T) {
+	tests := []struct {
+		who  string
+		want string
+	}{
+		{"admin", "/"},
+		{"city-commander", city},
+		{"d1-commander", d1},
+		{"s1-secretary", s1},
+		{"c1-secretary", c1},
+		{"g1-worker", c1},
+		{"s1-police", ""},
+		{"d1-supervisor", d1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.who, func(t *testing.T) {
+			if got := ScopePrefix(users[tt.who]); got != tt.want {
+				t.Fatalf("ScopePrefix = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if got := ScopePrefix(Subject{Role: whistle.RoleCommander, OrgPath: "110000"}); got != "" {
+		t.Fatalf("malformed path: ScopePrefix = %q, want nothing", got)
+	}
+	if got := ScopePrefix(Subject{Role: "root", OrgPath: city}); got != "" {
+		t.Fatalf("unknown role: ScopePrefix = %q, want nothing", got)
+	}
+}
+
+func TestActingUnit(t *testing.T) {
+	for who, want := range map[string]string{"g1-worker": c1, "c1-secretary": c1, "d1-commander": d1, "s1-police": s1} {
+		if got := ActingUnit(users[who]); got != want {
+			t.Errorf("ActingUnit(%s) = %q, want %q", who, got, want)
+		}
+	}
+	if got := ActingUnit(Subject{Role: whistle.RoleGridWorker, OrgPath: city}); got != "" {
+		t.Errorf("grid worker at the root acts at %q, want nothing", got)
+	}
+	// The API files at ActingUnit: every filing role may file there.
+	p := mustNew(t, mustOpenDB(t))
+	for _, who := range []string{"g1-worker", "c1-secretary", "s1-secretary", "d1-commander", "city-commander"} {
+		sub := users[who]
+		checkDecision(t, p, sub, FileCase, Object{OrgPath: sub.OrgPath, HolderOrgPath: ActingUnit(sub)}, true, "")
+	}
+}
+
+func TestPaths(t *testing.T) {
+	for _, tt := range []struct{ in, parent string }{
+		{c1, s1}, {s1, d1}, {d1, city}, {city, ""}, {"", ""}, {"/", ""}, {"110000/", ""}, {"/a//b/", ""},
+	} {
+		if got := parentPath(tt.in); got != tt.parent {
+			t.Errorf("parentPath(%q) = %q, want %q", tt.in, got, tt.parent)
+		}
+	}
+}
+
+// TestDefaultRulesAreValid: every shipped row names a known role, action
+// and relation, and every named rule has its own message.
+func TestDefaultRulesAreValid(t *testing.T) {
+	rules := DefaultRules()
+	if len(rules) == 0 {
+		t.Fatal("no default rules")
+	}
+	for _, r := range rules {
+		if err := validateRule(r); err != nil {
+			t.Errorf("%+v: %v", r, err)
+		}
+		if _, ok := ruleTexts[r.Name]; !ok && r.Relation != "anywhere" {
+			t.Errorf("%+v: rule %s has no message", r, r.Name)
+		}
+	}
+	for name := range relations {
+		if _, ok := relationTexts[strings.TrimPrefix(name, gridPrefix)]; !ok {
+			t.Errorf("relation %s has no text", name)
+		}
+	}
+}
+
+// TestConcurrentReload runs decisions while rules reload: under -race this
+// shows a decision never sees a half-loaded rule set.
+func TestConcurrentReload(t *testing.T) {
+	p := mustNew(t, mustOpenDB(t))
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if err := p.Authorize(users["c1-secretary"], Summon, Object{HolderOrgPath: c1, DepartmentOrgPath: s1}); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := p.Authorize(users["c1-secretary"], Summon, Object{HolderOrgPath: c1, DepartmentOrgPath: d1}); err == nil {
+					t.Error("summoned d1 from c1")
+					return
+				}
+			}
+		}()
+	}
+	for range 20 {
+		if err := p.Reload(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	wg.Wait()
+}
