@@ -71,6 +71,9 @@ func Whistle(ctx workflow.Context, in WhistleInput) (whistle.Case, error) {
 	if err := r.registerHandlers(ctx); err != nil {
 		return whistle.Case{}, err
 	}
+	if err := r.registerFiled(ctx); err != nil {
+		return whistle.Case{}, err
+	}
 	if in.State == nil {
 		if err := r.start(ctx); err != nil {
 			return whistle.Case{}, err

@@ -1,0 +1,117 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/shaobao/shaobao/policy"
+	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/whistle"
+	"github.com/shaobao/shaobao/worktime"
+)
+
+// requireAdmin lets only what the policy allows as admin:manage through.
+func (s *Server) requireAdmin() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := s.Policy.Authorize(s.subject(currentUser(c)), policy.Admin, policy.Object{}); err != nil {
+			fail(c, err)
+			return
+		}
+		c.Next()
+	}
+}
+
+type slaPolicyRequest struct {
+	Level               string `json:"level" binding:"omitempty,oneof=community street district city"`
+	ReportWithin        string `json:"report_within" binding:"required,max=16"`
+	HandleWithin        string `json:"handle_within" binding:"required,max=16"`
+	EvaluateWithin      string `json:"evaluate_within" binding:"max=16"`
+	DefaultSatisfaction string `json:"default_satisfaction" binding:"omitempty,oneof=satisfied basically_satisfied dissatisfied"`
+}
+
+type slaPolicyView struct {
+	Class               string `json:"class"`
+	Level               string `json:"level"`
+	ReportWithin        string `json:"report_within"`
+	HandleWithin        string `json:"handle_within"`
+	EvaluateWithin      string `json:"evaluate_within"`
+	DefaultSatisfaction string `json:"default_satisfaction"`
+	WorkingTime         bool   `json:"working_time"`
+	UpdatedBy           string `json:"updated_by,omitempty"`
+}
+
+func slaView(p store.SLAPolicy) slaPolicyView {
+	return slaPolicyView{Class: p.Class, Level: p.Level, ReportWithin: p.ReportWithin, HandleWithin: p.HandleWithin, EvaluateWithin: p.EvaluateWithin,
+		DefaultSatisfaction: p.DefaultSatisfaction, WorkingTime: !whistle.Class(p.Class).WallClock(), UpdatedBy: p.UpdatedBy}
+}
+
+func (s *Server) listSLAPolicies(c *gin.Context) {
+	rows, err := s.Store.SLAPolicies(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]slaPolicyView, len(rows))
+	for i, p := range rows {
+		out[i] = slaView(p)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+// putSLAPolicy sets a class's clocks (for every level, or one level). The
+// change applies to departments summoned after it.
+func (s *Server) putSLAPolicy(c *gin.Context) {
+	class := whistle.Class(c.Param("class"))
+	if !class.Valid() {
+		fail(c, whistle.Errorf(whistle.EInvalid, "哨类无效：%q（可选 emergency、key、routine、coordination）", "invalid class %q (one of emergency, key, routine, coordination)", string(class)))
+		return
+	}
+	var req slaPolicyRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	spans := map[string]*string{"report_within": &req.ReportWithin, "handle_within": &req.HandleWithin, "evaluate_within": &req.EvaluateWithin}
+	for name, v := range spans {
+		if *v == "" {
+			continue
+		}
+		sp, err := worktime.ParseSpan(*v)
+		if err != nil {
+			fail(c, whistle.Errorf(whistle.EInvalid, "%s 无效：%v（例如 30m、2h、3d）", "%s is invalid: %v (e.g. 30m, 2h, 3d)", name, err))
+			return
+		}
+		*v = sp.String()
+	}
+	ctx := c.Request.Context()
+	cur, err := s.Store.SLAPolicyFor(ctx, class, whistle.Level(req.Level))
+	if err != nil && whistle.ErrorCode(err) != whistle.ENotFound {
+		fail(c, err)
+		return
+	}
+	p := store.SLAPolicy{Class: string(class), Level: req.Level, ReportWithin: req.ReportWithin, HandleWithin: req.HandleWithin,
+		EvaluateWithin: req.EvaluateWithin, DefaultSatisfaction: req.DefaultSatisfaction, UpdatedBy: currentUser(c).Username}
+	if p.EvaluateWithin == "" {
+		p.EvaluateWithin = firstNonEmpty(cur.EvaluateWithin, "3d")
+	}
+	if p.DefaultSatisfaction == "" {
+		p.DefaultSatisfaction = firstNonEmpty(cur.DefaultSatisfaction, string(whistle.Satisfied))
+	}
+	saved, err := s.Store.PutSLAPolicy(ctx, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	logger(c).Info("SLA policy changed", "class", class, "level", req.Level, "report_within", saved.ReportWithin, "handle_within", saved.HandleWithin)
+	c.JSON(http.StatusOK, slaView(saved))
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,89 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/shaobao/shaobao/whistle"
+)
+
+// statusOf is the one map from error codes to HTTP statuses.
+var statusOf = map[string]int{
+	whistle.EInvalid:      http.StatusBadRequest,
+	whistle.ENotFound:     http.StatusNotFound,
+	whistle.EConflict:     http.StatusConflict,
+	whistle.EUnauthorized: http.StatusUnauthorized,
+	whistle.EForbidden:    http.StatusForbidden,
+	whistle.EInternal:     http.StatusInternalServerError,
+}
+
+// envelope is the JSON error body of every failed request.
+type envelope struct {
+	Error envelopeError `json:"error"`
+}
+
+type envelopeError struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// lang is "en" when the caller asked for English (Accept-Language or
+// ?lang=en), "zh" otherwise: Chinese first.
+func lang(c *gin.Context) string {
+	if l := c.Query("lang"); l != "" {
+		if strings.HasPrefix(strings.ToLower(l), "en") {
+			return "en"
+		}
+		return "zh"
+	}
+	al := strings.ToLower(c.GetHeader("Accept-Language"))
+	if strings.HasPrefix(al, "en") {
+		return "en"
+	}
+	return "zh"
+}
+
+// fail writes err as the error envelope and aborts. Internal errors are
+// logged with their detail and shown as "internal error".
+func fail(c *gin.Context, err error) {
+	code := whistle.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+		code = whistle.EInternal
+	}
+	if code == whistle.EInternal {
+		logger(c).Error("request failed", "err", err)
+		if c.Request.Context().Err() != nil || errors.Is(err, errUnavailable) {
+			status = http.StatusServiceUnavailable
+			code = "unavailable"
+		}
+	}
+	msg := whistle.ErrorMessage(err, lang(c))
+	if code == "unavailable" {
+		msg = pick(c, "服务暂时不可用，请稍后重试", "service temporarily unavailable, try again")
+	}
+	c.AbortWithStatusJSON(status, envelope{Error: envelopeError{Code: code, Message: msg, RequestID: requestID(c)}})
+}
+
+var errUnavailable = errors.New("dependency unavailable")
+
+// pick returns the message in the caller's language.
+func pick(c *gin.Context, zh, en string) string {
+	if lang(c) == "en" {
+		return en
+	}
+	return zh
+}
+
+func logger(c *gin.Context) *slog.Logger {
+	if l, ok := c.Get(ctxLogger); ok {
+		return l.(*slog.Logger)
+	}
+	return slog.Default()
+}

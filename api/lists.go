@@ -1,0 +1,274 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/shaobao/shaobao/policy"
+	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/whistle"
+)
+
+// listResponse is every paginated list: items, the total and the page.
+type listResponse[T any] struct {
+	Items    []T   `json:"items"`
+	Total    int64 `json:"total"`
+	Page     int   `json:"page"`
+	PageSize int   `json:"page_size"`
+}
+
+func newList[T any](items []T, total int64, p store.Page) listResponse[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return listResponse[T]{Items: items, Total: total, Page: p.Page, PageSize: p.PageSize}
+}
+
+// queryReader reads query parameters and keeps the first error, so a
+// handler reads them all and checks once.
+type queryReader struct {
+	c   *gin.Context
+	err error
+}
+
+func (q *queryReader) fail(name, value, zh, en string) {
+	if q.err == nil {
+		q.err = whistle.Errorf(whistle.EInvalid, "查询参数 %s 无效：%q，"+zh, "invalid query parameter %s %q: "+en, name, value)
+	}
+}
+
+func (q *queryReader) int(name string, def, min, max int) int {
+	v := q.c.Query(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		q.fail(name, v, "应为 "+strconv.Itoa(min)+" 到 "+strconv.Itoa(max)+" 的整数", "want an integer from "+strconv.Itoa(min)+" to "+strconv.Itoa(max))
+		return def
+	}
+	return n
+}
+
+func (q *queryReader) bool(name string) *bool {
+	v := q.c.Query(name)
+	if v == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		q.fail(name, v, "应为 true 或 false", "want true or false")
+		return nil
+	}
+	return &b
+}
+
+// time accepts RFC 3339 or a date (YYYY-MM-DD, China Standard Time).
+func (q *queryReader) time(name string) *time.Time {
+	v := q.c.Query(name)
+	if v == "" {
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return &t
+	}
+	if t, err := time.ParseInLocation("2006-01-02", v, time.FixedZone("CST", 8*3600)); err == nil {
+		return &t
+	}
+	q.fail(name, v, "应为 RFC 3339 时间或 YYYY-MM-DD 日期", "want an RFC 3339 time or a YYYY-MM-DD date")
+	return nil
+}
+
+func (q *queryReader) oneOf(name string, allowed ...string) string {
+	v := q.c.Query(name)
+	if v == "" {
+		return ""
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	q.fail(name, v, "可选 "+strings.Join(allowed, "、"), "one of "+strings.Join(allowed, ", "))
+	return ""
+}
+
+func (q *queryReader) text(name string, max int) string {
+	v := q.c.Query(name)
+	if len(v) > max {
+		q.fail(name, v[:16]+"…", "过长", "too long")
+		return ""
+	}
+	return v
+}
+
+func (q *queryReader) page() store.Page {
+	return store.Page{Page: q.int("page", 1, 1, 1_000_000), PageSize: q.int("page_size", 20, 1, 200)}
+}
+
+// scope is the part of the city the caller may see in lists.
+func (s *Server) scope(u store.User) store.Scope {
+	sub := s.subject(u)
+	if sub.Role == whistle.RoleClerk {
+		return store.Scope{DepartmentID: sub.DepartmentID}
+	}
+	return store.Scope{PathPrefix: policy.ScopePrefix(sub)}
+}
+
+func (s *Server) listCases(c *gin.Context) {
+	u := currentUser(c)
+	q := &queryReader{c: c}
+	f := store.CaseFilter{
+		Scope:        s.scope(u),
+		Status:       q.oneOf("status", "open", "verifying", "evaluating", "closed"),
+		Class:        q.oneOf("class", "emergency", "key", "routine", "coordination"),
+		Level:        q.oneOf("level", "community", "street", "district", "city"),
+		DepartmentID: q.text("department", 40),
+		Overdue:      q.bool("overdue"),
+		From:         q.time("from"),
+		To:           q.time("to"),
+		Query:        q.text("q", 100),
+		Page:         q.page(),
+	}
+	org := q.text("org", 32)
+	if q.err != nil {
+		fail(c, q.err)
+		return
+	}
+	if org != "" {
+		unit, err := s.Store.OrgUnit(c.Request.Context(), org)
+		if err != nil {
+			fail(c, invalidRef(err, "org", org))
+			return
+		}
+		f.OrgPath = unit.Path
+	}
+	items, total, err := s.Store.ListCases(c.Request.Context(), f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newList(items, total, f.Page.Normalize()))
+}
+
+func (s *Server) listTasks(c *gin.Context) {
+	u := currentUser(c)
+	sub := s.subject(u)
+	q := &queryReader{c: c}
+	status := q.oneOf("status", "summoned", "reported", "done", "returned", "active", "all")
+	overdue := q.bool("overdue")
+	page := q.page()
+	if q.err != nil {
+		fail(c, q.err)
+		return
+	}
+	if err := s.Policy.Authorize(sub, policy.ReadInbox, policy.Object{DepartmentID: sub.DepartmentID}); err != nil {
+		fail(c, err)
+		return
+	}
+	f := store.TaskFilter{DepartmentID: sub.DepartmentID, Overdue: overdue, Page: page}
+	switch status {
+	case "", "active":
+	case "all":
+		f.Status = []string{"summoned", "reported", "done", "returned"}
+	default:
+		f.Status = []string{status}
+	}
+	items, total, err := s.Store.ListTasks(c.Request.Context(), f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newList(items, total, page.Normalize()))
+}
+
+func (s *Server) listDepartments(c *gin.Context) {
+	u := currentUser(c)
+	ctx := c.Request.Context()
+	q := &queryReader{c: c}
+	whistleable := q.bool("whistleable")
+	caseID := q.text("case_id", 40)
+	if q.err != nil {
+		fail(c, q.err)
+		return
+	}
+	if whistleable == nil || !*whistleable {
+		depts, err := s.Store.ListDepartments(ctx, store.DepartmentFilter{})
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"items": deptViews(depts)})
+		return
+	}
+	// Whistleable: for a case, at its holder; otherwise where the caller
+	// would file.
+	holder := ""
+	if caseID != "" {
+		kase, ok := s.caseFor(c, caseID, policy.ReadCase)
+		if !ok {
+			return
+		}
+		holder = kase.HolderOrgPath
+	} else {
+		chain, err := s.Store.Chain(ctx, u.OrgUnitID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		holder = chain[0].Path
+	}
+	ids := strings.Split(strings.Trim(holder, "/"), "/")
+	near := ids[len(ids)-1:]
+	if len(ids) > 1 {
+		near = ids[len(ids)-2:]
+	}
+	depts, err := s.Store.ListDepartments(ctx, store.DepartmentFilter{OrgUnitIDs: near})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	sub := s.subject(u)
+	var allowed []store.Department
+	for _, d := range depts {
+		if s.Policy.Authorize(sub, policy.Summon, policy.Object{HolderOrgPath: holder, DepartmentID: d.ID, DepartmentOrgPath: d.OrgPath}) == nil {
+			allowed = append(allowed, d)
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": deptViews(allowed)})
+}
+
+func deptViews(depts []store.Department) []deptView {
+	out := make([]deptView, len(depts))
+	for i, d := range depts {
+		out[i] = toDeptView(d)
+	}
+	return out
+}
+
+func (s *Server) listCatalogue(c *gin.Context) {
+	items, err := s.Store.Catalogue(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	type view struct {
+		ID              string   `json:"id"`
+		Name            string   `json:"name"`
+		NameEN          string   `json:"name_en"`
+		Category        string   `json:"category"`
+		DefaultClass    string   `json:"default_class"`
+		DepartmentKinds []string `json:"department_kinds"`
+		Levels          []string `json:"levels"`
+	}
+	out := make([]view, len(items))
+	for i, it := range items {
+		out[i] = view{ID: it.ID, Name: it.Name, NameEN: it.NameEN, Category: it.Category, DefaultClass: it.DefaultClass,
+			DepartmentKinds: strings.Split(it.DepartmentKinds, ","), Levels: strings.Split(it.Levels, ",")}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}

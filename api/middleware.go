@@ -1,0 +1,124 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/whistle"
+)
+
+const (
+	ctxLogger    = "shaobao.logger"
+	ctxRequestID = "shaobao.request_id"
+	ctxUser      = "shaobao.user"
+)
+
+// requestIDs gives every request an id (kept from X-Request-ID when the
+// caller sent a sane one), returns it in the response and puts it on every
+// log line of the request.
+func (s *Server) requestIDs() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader("X-Request-ID")
+		if len(id) == 0 || len(id) > 64 || strings.ContainsAny(id, " \t\r\n") {
+			b := make([]byte, 8)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		c.Set(ctxRequestID, id)
+		c.Header("X-Request-ID", id)
+		c.Set(ctxLogger, s.Logger.With("request_id", id))
+		start := time.Now()
+		c.Next()
+		if c.Request.URL.Path == "/healthz" || c.Request.URL.Path == "/metrics" {
+			return
+		}
+		attrs := []any{"method", c.Request.Method, "path", c.FullPath(), "status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds()}
+		if u, ok := c.Get(ctxUser); ok {
+			attrs = append(attrs, "user", u.(store.User).Username)
+		}
+		logger(c).Info("request", attrs...)
+	}
+}
+
+func requestID(c *gin.Context) string {
+	if v, ok := c.Get(ctxRequestID); ok {
+		return v.(string)
+	}
+	return ""
+}
+
+// recovery turns a panic into the internal-error envelope: no panic reaches
+// a user as a dropped connection.
+func recovery() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				if err, ok := r.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+					panic(r)
+				}
+				fail(c, fmt.Errorf("panic: %v", r))
+			}
+		}()
+		c.Next()
+	}
+}
+
+// limits caps the request body and the handling time.
+func (s *Server) limits() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > s.MaxBodyBytes {
+			fail(c, whistle.Errorf(whistle.EInvalid, "请求体过大（上限 %d 字节）", "request body too large (limit %d bytes)", s.MaxBodyBytes))
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.MaxBodyBytes)
+		ctx, cancel := context.WithTimeout(c.Request.Context(), s.RequestTimeout)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
+}
+
+// authenticate resolves the bearer token to a user or answers 401.
+func (s *Server) authenticate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.GetHeader("Authorization")
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || strings.TrimSpace(token) == "" {
+			c.Header("WWW-Authenticate", `Bearer realm="shaobao"`)
+			fail(c, whistle.Errorf(whistle.EUnauthorized, "需要登录：请在 Authorization 头中提供 Bearer 令牌", "sign-in required: send a Bearer token in the Authorization header"))
+			return
+		}
+		u, err := s.Store.UserByToken(c.Request.Context(), strings.TrimSpace(token))
+		if err != nil {
+			c.Header("WWW-Authenticate", `Bearer realm="shaobao", error="invalid_token"`)
+			fail(c, err)
+			return
+		}
+		c.Set(ctxUser, u)
+		c.Set(ctxLogger, logger(c).With("user", u.Username))
+		c.Next()
+	}
+}
+
+// currentUser is the signed-in user; only call it behind authenticate.
+func currentUser(c *gin.Context) store.User {
+	return c.MustGet(ctxUser).(store.User)
+}
+
+// slogWriter adapts gin's debug output to slog.
+type slogWriter struct{ l *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.l.Debug(strings.TrimSpace(string(p)))
+	return len(p), nil
+}

@@ -1,0 +1,208 @@
+// Package api serves Shaobao's JSON API under /api/v1 with gin: bearer
+// tokens, the error envelope, casbin decisions plus jurisdiction scoping,
+// and the human actions of the whistle workflow as Temporal Updates.
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+
+	"github.com/shaobao/shaobao/policy"
+	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/whistle"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	Store    *store.Store
+	Temporal client.Client
+	Policy   *policy.Policy
+	Logger   *slog.Logger
+	// MaxBodyBytes caps a request body (default 1 MiB).
+	MaxBodyBytes int64
+	// RequestTimeout caps a request's handling (default 30 s).
+	RequestTimeout time.Duration
+	// Registry receives the HTTP metrics (default: a new registry).
+	Registry *prometheus.Registry
+
+	metrics *httpMetrics
+}
+
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// Handler builds the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	if s.MaxBodyBytes == 0 {
+		s.MaxBodyBytes = 1 << 20
+	}
+	if s.RequestTimeout == 0 {
+		s.RequestTimeout = 30 * time.Second
+	}
+	if s.Registry == nil {
+		s.Registry = prometheus.NewRegistry()
+		s.Registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	}
+	s.metrics = &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shaobao_http_requests_total", Help: "HTTP requests by route and status."}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "shaobao_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"method", "route"}),
+	}
+	s.Registry.MustRegister(s.metrics.requests, s.metrics.duration)
+
+	setupValidator()
+	gin.SetMode(gin.ReleaseMode)
+	gin.DefaultWriter = slogWriter{s.Logger}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(s.requestIDs(), recovery(), s.observe(), s.limits())
+	r.NoRoute(func(c *gin.Context) {
+		fail(c, whistle.Errorf(whistle.ENotFound, "没有这个地址：%s", "no such route: %s", c.Request.URL.Path))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, envelope{Error: envelopeError{Code: "method_not_allowed",
+			Message: pick(c, "不支持的请求方法："+c.Request.Method, "method not allowed: "+c.Request.Method), RequestID: requestID(c)}})
+	})
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.ready)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
+
+	v1 := r.Group("/api/v1", s.authenticate())
+	v1.GET("/me", s.me)
+	v1.GET("/departments", s.listDepartments)
+	v1.GET("/catalogue", s.listCatalogue)
+	v1.POST("/cases", s.fileCase)
+	v1.GET("/cases", s.listCases)
+	v1.GET("/cases/:id", s.getCase)
+	v1.POST("/cases/:id/whistle", s.whistleMore)
+	v1.POST("/cases/:id/escalate", s.escalate)
+	v1.POST("/cases/:id/verify", s.verify)
+	v1.POST("/cases/:id/evaluations", s.evaluate)
+	v1.POST("/cases/:id/extensions", s.answerExtension)
+	v1.GET("/tasks", s.listTasks)
+	v1.POST("/tasks/:id/report", s.reportTask)
+	v1.POST("/tasks/:id/feedback", s.feedback)
+	v1.POST("/tasks/:id/return", s.returnTask)
+	v1.POST("/tasks/:id/extension", s.requestExtension)
+
+	admin := v1.Group("/admin", s.requireAdmin())
+	admin.GET("/sla-policies", s.listSLAPolicies)
+	admin.PUT("/sla-policies/:class", s.putSLAPolicy)
+	return r
+}
+
+func (s *Server) observe() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		s.metrics.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Inc()
+		s.metrics.duration.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
+	}
+}
+
+// ready answers 200 only when the database and Temporal both answer.
+func (s *Server) ready(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	checks := gin.H{}
+	ok := true
+	if err := s.Store.Ping(ctx); err != nil {
+		checks["database"] = err.Error()
+		ok = false
+	} else {
+		checks["database"] = "ok"
+	}
+	if s.Temporal == nil {
+		checks["temporal"] = "not configured"
+		ok = false
+	} else if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		checks["temporal"] = err.Error()
+		ok = false
+	} else {
+		checks["temporal"] = "ok"
+	}
+	if !ok {
+		c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "checks": checks,
+			"error": envelopeError{Code: "unavailable", Message: pick(c, "服务未就绪", "not ready"), RequestID: requestID(c)}})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
+}
+
+// meView is the caller as GET /api/v1/me shows them.
+type meView struct {
+	ID          string       `json:"id"`
+	Username    string       `json:"username"`
+	DisplayName string       `json:"display_name"`
+	Role        whistle.Role `json:"role"`
+	OrgUnit     orgUnitView  `json:"org_unit"`
+	Department  *deptView    `json:"department,omitempty"`
+	Level       string       `json:"level"`
+}
+
+type orgUnitView struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	NameEN string `json:"name_en,omitempty"`
+	Kind   string `json:"kind"`
+	Path   string `json:"path"`
+}
+
+type deptView struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	NameEN    string `json:"name_en,omitempty"`
+	Kind      string `json:"kind"`
+	OrgUnitID string `json:"org_unit_id"`
+	ParentID  string `json:"parent_id,omitempty"`
+}
+
+func toDeptView(d store.Department) deptView {
+	v := deptView{ID: d.ID, Name: d.Name, NameEN: d.NameEN, Kind: d.Kind, OrgUnitID: d.OrgUnitID}
+	if d.ParentID != nil {
+		v.ParentID = *d.ParentID
+	}
+	return v
+}
+
+func (s *Server) me(c *gin.Context) {
+	u := currentUser(c)
+	ctx := c.Request.Context()
+	unit, err := s.Store.OrgUnit(ctx, u.OrgUnitID)
+	if err != nil {
+		fail(c, fmt.Errorf("org unit of user %s: %w", u.Username, err))
+		return
+	}
+	v := meView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: whistle.Role(u.Role),
+		OrgUnit: orgUnitView{ID: unit.ID, Name: unit.Name, NameEN: unit.NameEN, Kind: unit.Kind, Path: unit.Path},
+		Level:   string(whistle.LevelOf(whistle.OrgKind(unit.Kind)))}
+	if u.DepartmentID != nil {
+		d, err := s.Store.Department(ctx, *u.DepartmentID)
+		if err != nil {
+			fail(c, fmt.Errorf("department of user %s: %w", u.Username, err))
+			return
+		}
+		dv := toDeptView(d)
+		v.Department = &dv
+	}
+	c.JSON(http.StatusOK, v)
+}

@@ -1,0 +1,113 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/shaobao/shaobao/policy"
+	"github.com/shaobao/shaobao/whistle"
+	"github.com/shaobao/shaobao/workflows"
+)
+
+// taskFor loads a task and its case and checks the caller may do act on it.
+func (s *Server) taskFor(c *gin.Context, act policy.Action) (whistle.Task, whistle.Case, bool) {
+	ctx := c.Request.Context()
+	task, err := s.Store.TaskByID(ctx, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return task, whistle.Case{}, false
+	}
+	kase, err := s.Store.CaseHeader(ctx, task.CaseID)
+	if err != nil {
+		fail(c, err)
+		return task, kase, false
+	}
+	obj := policy.Object{OrgPath: kase.OrgPath, HolderOrgPath: kase.HolderOrgPath, DepartmentID: task.DepartmentID}
+	if err := s.Policy.Authorize(s.subject(currentUser(c)), act, obj); err != nil {
+		fail(c, err)
+		return task, kase, false
+	}
+	return task, kase, true
+}
+
+// respondTask sends a task action and answers with the task as it is now.
+func (s *Server) respondTask(c *gin.Context, task whistle.Task, name string, input any) {
+	kase, err := s.update(c, task.CaseID, name, input)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	logger(c).Info("task updated", "case_id", task.CaseID, "task_id", task.ID, "action", name)
+	for _, t := range kase.Tasks {
+		if t.ID == task.ID {
+			c.JSON(http.StatusOK, t)
+			return
+		}
+	}
+	c.JSON(http.StatusOK, task)
+}
+
+func (s *Server) reportTask(c *gin.Context) {
+	task, _, ok := s.taskFor(c, policy.ReportTask)
+	if !ok {
+		return
+	}
+	s.respondTask(c, task, workflows.UpdateReport, workflows.ReportInput{Actor: actor(currentUser(c)), TaskID: task.ID})
+}
+
+type feedbackRequest struct {
+	Result   string   `json:"result" binding:"required,max=2000"`
+	Notes    string   `json:"notes" binding:"max=5000"`
+	Evidence []string `json:"evidence" binding:"max=20,dive,required,url,max=1000"`
+}
+
+func (s *Server) feedback(c *gin.Context) {
+	var req feedbackRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	task, _, ok := s.taskFor(c, policy.Feedback)
+	if !ok {
+		return
+	}
+	s.respondTask(c, task, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: actor(currentUser(c)), TaskID: task.ID, Result: req.Result, Notes: req.Notes, Evidence: req.Evidence})
+}
+
+func (s *Server) returnTask(c *gin.Context) {
+	var req reasonRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	task, _, ok := s.taskFor(c, policy.ReturnTask)
+	if !ok {
+		return
+	}
+	s.respondTask(c, task, workflows.UpdateReturn, workflows.ReturnInput{Actor: actor(currentUser(c)), TaskID: task.ID, Reason: req.Reason})
+}
+
+type extensionRequest struct {
+	Until  *time.Time `json:"until"`
+	Extra  string     `json:"extra" binding:"max=16"`
+	Reason string     `json:"reason" binding:"required,max=2000"`
+}
+
+func (s *Server) requestExtension(c *gin.Context) {
+	var req extensionRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if (req.Until == nil) == (req.Extra == "") {
+		fail(c, whistle.Errorf(whistle.EInvalid, "请给出 until（新的办结期限）或 extra（延长时长，如 2d）其中之一", "give exactly one of until (a new handling deadline) or extra (a span such as 2d)"))
+		return
+	}
+	task, _, ok := s.taskFor(c, policy.RequestExtension)
+	if !ok {
+		return
+	}
+	s.respondTask(c, task, workflows.UpdateRequestExtension, workflows.ExtensionInput{Actor: actor(currentUser(c)), TaskID: task.ID, Until: req.Until, Extra: req.Extra, Reason: req.Reason})
+}

@@ -1,0 +1,123 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
+	"github.com/go-playground/locales/en"
+	"github.com/go-playground/locales/zh"
+	ut "github.com/go-playground/universal-translator"
+	"github.com/go-playground/validator/v10"
+	enTrans "github.com/go-playground/validator/v10/translations/en"
+	zhTrans "github.com/go-playground/validator/v10/translations/zh"
+
+	"github.com/shaobao/shaobao/whistle"
+)
+
+var (
+	translatorsOnce sync.Once
+	translators     *ut.UniversalTranslator
+)
+
+// setupValidator makes gin's validator report JSON field names and speak
+// Chinese and English. It runs once per process.
+func setupValidator() {
+	translatorsOnce.Do(func() {
+		v, ok := binding.Validator.Engine().(*validator.Validate)
+		if !ok {
+			return
+		}
+		v.RegisterTagNameFunc(func(f reflect.StructField) string {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				return ""
+			}
+			if name == "" {
+				return f.Name
+			}
+			return name
+		})
+		zhLocale, enLocale := zh.New(), en.New()
+		translators = ut.New(zhLocale, zhLocale, enLocale)
+		zt, _ := translators.GetTranslator("zh")
+		et, _ := translators.GetTranslator("en")
+		_ = zhTrans.RegisterDefaultTranslations(v, zt)
+		_ = enTrans.RegisterDefaultTranslations(v, et)
+	})
+}
+
+// bindJSON decodes and validates the body into dst, turning every failure
+// into an invalid error a person can act on.
+func bindJSON(c *gin.Context, dst any) error {
+	if c.Request.Body == nil || c.Request.ContentLength == 0 {
+		return whistle.Errorf(whistle.EInvalid, "请求体不能为空，需要 JSON", "request body is empty; JSON expected")
+	}
+	err := c.ShouldBindJSON(dst)
+	if err == nil {
+		return nil
+	}
+	return bindError(c, err)
+}
+
+func bindError(c *gin.Context, err error) error {
+	var (
+		syntax    *json.SyntaxError
+		typ       *json.UnmarshalTypeError
+		tooLarge  *http.MaxBytesError
+		invalid   validator.ValidationErrors
+		unmarshal *json.InvalidUnmarshalError
+	)
+	switch {
+	case errors.As(err, &tooLarge):
+		return whistle.Errorf(whistle.EInvalid, "请求体过大（上限 %d 字节）", "request body too large (limit %d bytes)", tooLarge.Limit)
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return whistle.Errorf(whistle.EInvalid, "请求体不是合法的 JSON", "request body is not valid JSON")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "(body)"
+		}
+		return whistle.Errorf(whistle.EInvalid, "字段 %s 类型错误：应为 %s", "field %s has the wrong type: %s expected", field, jsonKind(typ.Type))
+	case errors.As(err, &invalid):
+		zt, _ := translators.GetTranslator("zh")
+		et, _ := translators.GetTranslator("en")
+		var zhMsgs, enMsgs []string
+		for _, fe := range invalid {
+			zhMsgs = append(zhMsgs, fe.Translate(zt))
+			enMsgs = append(enMsgs, fe.Translate(et))
+		}
+		return &whistle.Error{Code: whistle.EInvalid, Message: strings.Join(zhMsgs, "；"), MessageEN: strings.Join(enMsgs, "; ")}
+	case errors.As(err, &unmarshal):
+		return fmt.Errorf("bind request: %w", err)
+	}
+	return whistle.Errorf(whistle.EInvalid, "请求无法解析：%v", "cannot read the request: %v", err)
+}
+
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "?"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	}
+	return t.String()
+}
