@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -101,6 +102,7 @@ func TestNotifyActivity_RetriesAfter500(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	var s testsuite.WorkflowTestSuite
+	s.SetLogger(log.NewStructuredLogger(discard))
 	env := s.NewTestWorkflowEnvironment()
 	activities.Register(env, &activities.Activities{Notifier: &activities.WebhookNotifier{URL: srv.URL, Secret: h.secret}, Logger: discard})
 	env.RegisterWorkflow(notifyWithRetries)

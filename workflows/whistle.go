@@ -68,6 +68,13 @@ func Whistle(ctx workflow.Context, in WhistleInput) (whistle.Case, error) {
 	if err != nil {
 		return whistle.Case{}, toApplicationError(err)
 	}
+	// Hold the mutex before any handler exists: an update that came with
+	// the first workflow task runs as soon as its handler is registered,
+	// and must wait until the case is filed and summoned (start or resume
+	// releases it).
+	if err := r.mu.Lock(ctx); err != nil {
+		return whistle.Case{}, err
+	}
 	if err := r.registerHandlers(ctx); err != nil {
 		return whistle.Case{}, err
 	}
@@ -78,8 +85,8 @@ func Whistle(ctx workflow.Context, in WhistleInput) (whistle.Case, error) {
 		if err := r.start(ctx); err != nil {
 			return whistle.Case{}, err
 		}
-	} else {
-		r.publish(ctx) // a new run: its search attributes and any unprojected entries
+	} else if err := r.resume(ctx); err != nil {
+		return whistle.Case{}, err
 	}
 	return r.loop(ctx)
 }
@@ -98,6 +105,12 @@ type run struct {
 	notifying int
 	root      workflow.Context
 	sa        *searchAttrs // last upserted
+	// ready is false until the departments named at filing are summoned.
+	// An update can arrive with the very first workflow task, before the
+	// summons' deadlines are known; until then validators accept and leave
+	// the check to the handler, which runs after the summons (it waits on
+	// the mutex that start holds).
+	ready bool
 }
 
 func newRun(ctx workflow.Context, in WhistleInput) (*run, error) {
@@ -119,18 +132,16 @@ func newRun(ctx workflow.Context, in WhistleInput) (*run, error) {
 	return r, nil
 }
 
-// start summons the departments named at filing. The policy read is retried
+// start summons the departments named at filing, with the mutex held. The policy read is retried
 // until it succeeds: a case once started must not be lost to a database
 // outage.
 func (r *run) start(ctx workflow.Context) error {
-	if err := r.mu.Lock(ctx); err != nil {
-		return err
-	}
-	defer r.mu.Unlock()
+	defer r.mu.Unlock() // locked by Whistle
 	in := SummonInput{Actor: r.in.Filer, Departments: r.in.Departments}
 	if err := r.m.checkSummon(in); err != nil {
 		return toApplicationError(err)
 	}
+	defer func() { r.ready = true }()
 	now := workflow.Now(ctx)
 	for {
 		dl, err := r.deadlines(ctx, r.m.c.Level, now)
@@ -144,6 +155,15 @@ func (r *run) start(ctx workflow.Context) error {
 		}
 	}
 	r.changed(ctx)
+	return nil
+}
+
+// resume starts a continued run, with the mutex held: it upserts every search attribute and
+// projects whatever the last run could not.
+func (r *run) resume(ctx workflow.Context) error {
+	defer r.mu.Unlock() // locked by Whistle
+	r.ready = true
+	r.publish(ctx)
 	return nil
 }
 
@@ -254,7 +274,12 @@ func handle[I any](ctx workflow.Context, r *run, name string, check func(I) erro
 		r.changed(ctx)
 		return r.m.snapshot(), nil
 	}
-	validator := func(_ workflow.Context, in I) error { return toApplicationError(check(in)) }
+	validator := func(_ workflow.Context, in I) error {
+		if !r.ready {
+			return nil // the handler checks once the case is filed
+		}
+		return toApplicationError(check(in))
+	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, name, handler,
 		workflow.UpdateHandlerOptions{Validator: validator}); err != nil {
 		return fmt.Errorf("register update %s: %w", name, err)

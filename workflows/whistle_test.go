@@ -496,3 +496,17 @@ func countType(c whistle.Case, typ string) int {
 	}
 	return n
 }
+
+// Updates that arrive with the very first workflow task (update-with-start,
+// or a client racing the start) wait for the initial summons: "filed"
+// answers the summoned case, and a report is checked against it.
+func TestWhistle_UpdatesWithTheFirstTask(t *testing.T) {
+	h := newHarness(t)
+	filed := h.update(0, workflows.UpdateFiled, workflows.FiledInput{Actor: secretary})
+	rep := h.update(0, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-police"), TaskID: taskID("F1", 1)})
+	h.stopAt(time.Hour)
+	h.run(input("F1", whistle.ClassKey, "s1-police"))
+	c := ok(t, filed)
+	require.Len(t, c.Tasks, 1)
+	require.Equal(t, whistle.TaskReported, ok(t, rep).Tasks[0].Status)
+}

@@ -1,0 +1,426 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/server/common/dynamicconfig"
+
+	"github.com/shaobao/shaobao/api"
+	"github.com/shaobao/shaobao/policy"
+	"github.com/shaobao/shaobao/store/storetest"
+)
+
+// apiEnv is the whole product in-process: a real Temporal server with the
+// worker, the demo city on SQLite, the real policy and the HTTP API.
+type apiEnv struct {
+	*env
+	srv    *httptest.Server
+	tokens map[string]string
+}
+
+func newAPIEnv(t *testing.T) *apiEnv {
+	t.Helper()
+	e := newEnv(t, dynamicconfig.StaticClient{})
+	storetest.MustSeedDemo(t, e.st)
+	pol, err := policy.New(context.Background(), e.st.DB)
+	require.NoError(t, err)
+	srv := httptest.NewServer((&api.Server{Store: e.st, Temporal: e.c, Policy: pol, Logger: discard, MaxBodyBytes: 64 << 10}).Handler())
+	t.Cleanup(srv.Close)
+	return &apiEnv{env: e, srv: srv, tokens: map[string]string{}}
+}
+
+func (a *apiEnv) token(username string) string {
+	if tok, ok := a.tokens[username]; ok {
+		return tok
+	}
+	u, err := a.st.UserByUsername(context.Background(), username)
+	require.NoError(a.t, err)
+	tok, err := a.st.IssueToken(context.Background(), u.ID, "test", time.Hour)
+	require.NoError(a.t, err)
+	a.tokens[username] = tok
+	return tok
+}
+
+type resp struct {
+	Status int
+	Body   map[string]any
+	Raw    string
+}
+
+func (r resp) code() string {
+	e, _ := r.Body["error"].(map[string]any)
+	s, _ := e["code"].(string)
+	return s
+}
+
+func (r resp) message() string {
+	e, _ := r.Body["error"].(map[string]any)
+	s, _ := e["message"].(string)
+	return s
+}
+
+func (a *apiEnv) call(user, method, path, body string) resp {
+	a.t.Helper()
+	req, err := http.NewRequest(method, a.srv.URL+path, strings.NewReader(body))
+	require.NoError(a.t, err)
+	if user != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token(user))
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(a.t, err)
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	r := resp{Status: res.StatusCode, Raw: string(raw)}
+	if len(raw) > 0 {
+		require.NoError(a.t, json.Unmarshal(raw, &r.Body), "%s %s: not JSON: %s", method, path, raw)
+	}
+	if r.Status >= 400 {
+		require.NotEmpty(a.t, r.code(), "%s %s → %d without the error envelope: %s", method, path, r.Status, raw)
+		require.NotEmpty(a.t, r.message(), "%s %s → %d without a message", method, path, r.Status)
+	}
+	require.NotEqual(a.t, 500, r.Status, "%s %s → 500: %s", method, path, raw)
+	return r
+}
+
+func (a *apiEnv) must(user, method, path, body string, status int) map[string]any {
+	a.t.Helper()
+	r := a.call(user, method, path, body)
+	require.Equal(a.t, status, r.Status, "%s as %s: %s", method+" "+path, user, r.Raw)
+	return r.Body
+}
+
+const jointBody = `{"title":"酒吧街夜间噪音扰民","description":"和平里酒吧街夜间噪音，照片 https://example.org/p/1.jpg","source":"grid","class":"routine",
+	"department_ids":["s1-police","s1-citymgmt"],"location":{"address":"和平里酒吧街 12 号","lat":39.95,"lon":116.41,"grid_id":"110101001001001"}}`
+
+// fileJoint files the routine joint whistle of c1-secretary to two street
+// squads and returns the case id.
+func (a *apiEnv) fileJoint() string {
+	a.t.Helper()
+	c := a.must("c1-secretary", "POST", "/api/v1/cases", jointBody, 201)
+	return c["id"].(string)
+}
+
+func (a *apiEnv) getCase(id string) map[string]any {
+	a.t.Helper()
+	return a.must("admin", "GET", "/api/v1/cases/"+id, "", 200)
+}
+
+func seqOf(c map[string]any) float64 { return c["seq"].(float64) }
+
+// TestAPIJointCaseToClosed: a community secretary files a routine joint
+// whistle to two street squads and carries it, with the clerks, to closed;
+// the read model and the timeline show every step once.
+func TestAPIJointCaseToClosed(t *testing.T) {
+	a := newAPIEnv(t)
+	c := a.must("c1-secretary", "POST", "/api/v1/cases", jointBody, 201)
+	id := c["id"].(string)
+	require.Equal(t, "open", c["status"])
+	require.Equal(t, "community", c["level"])
+	tasks := c["tasks"].([]any)
+	require.Len(t, tasks, 2)
+	for _, raw := range tasks {
+		task := raw.(map[string]any)
+		require.Equal(t, "summoned", task["status"])
+		require.NotEmpty(t, task["report_deadline"])
+		require.NotEmpty(t, task["handle_deadline"])
+	}
+	t1, t2 := id+"-T1", id+"-T2"
+
+	// The filing is in the lists at once: the filer's, the street's, the inboxes.
+	list := a.must("c1-secretary", "GET", "/api/v1/cases?status=open", "", 200)
+	require.EqualValues(t, 1, list["total"])
+	inbox := a.must("s1-police", "GET", "/api/v1/tasks", "", 200)
+	require.EqualValues(t, 1, inbox["total"])
+	require.Equal(t, "酒吧街夜间噪音扰民", inbox["items"].([]any)[0].(map[string]any)["case_title"])
+
+	require.Equal(t, "reported", a.must("s1-police", "POST", "/api/v1/tasks/"+t1+"/report", "{}", 200)["status"])
+	require.Equal(t, "reported", a.must("s1-citymgmt", "POST", "/api/v1/tasks/"+t2+"/report", "{}", 200)["status"])
+	a.must("s1-police", "POST", "/api/v1/tasks/"+t1+"/feedback", `{"result":"已劝导商户，夜间限音","notes":"联合执法","evidence":["https://example.org/e/1.jpg"]}`, 200)
+	// One department done is not enough: the joint case waits for the other.
+	require.Equal(t, "open", a.getCase(id)["status"])
+	a.must("s1-citymgmt", "POST", "/api/v1/tasks/"+t2+"/feedback", `{"result":"已清理外摆","evidence":[]}`, 200)
+	require.Equal(t, "verifying", a.getCase(id)["status"])
+	require.Equal(t, "evaluating", a.must("c1-secretary", "POST", "/api/v1/cases/"+id+"/verify", `{"passed":true,"comment":"现场核查已解决"}`, 200)["status"])
+	a.must("c1-secretary", "POST", "/api/v1/cases/"+id+"/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 200)
+	closed := a.must("c1-secretary", "POST", "/api/v1/cases/"+id+"/evaluations", `{"department_id":"s1-citymgmt","timeliness":4,"quality":4,"attitude":5,"satisfaction":"basically_satisfied"}`, 200)
+	require.Equal(t, "closed", closed["status"])
+
+	got := a.getCase(id)
+	require.Equal(t, "closed", got["status"])
+	require.Len(t, got["evaluations"], 2)
+	var types []string
+	for i, raw := range got["timeline"].([]any) {
+		e := raw.(map[string]any)
+		require.EqualValues(t, i+1, e["seq"], "timeline seq has no gaps or doubles")
+		require.NotEmpty(t, e["at"])
+		require.NotEmpty(t, e["actor"])
+		types = append(types, e["type"].(string))
+	}
+	require.Equal(t, []string{"filed", "summoned", "summoned", "reported", "reported", "feedback", "feedback",
+		"awaiting_verification", "verified", "evaluated", "evaluated", "closed"}, types)
+	// The closed case is no longer in the inbox.
+	require.EqualValues(t, 0, a.must("s1-police", "GET", "/api/v1/tasks", "", 200)["total"])
+	// Acting on a closed case is a conflict, not a crash.
+	r := a.call("c1-secretary", "POST", "/api/v1/cases/"+id+"/escalate", `{"reason":"x"}`)
+	require.Equal(t, 409, r.Status, r.Raw)
+}
+
+// TestAPIEmergencyBreachEscalates: an admin shortens the emergency clocks to
+// seconds; a new emergency whistle shows its report breach and, when the
+// handling deadline passes, escalates to the street.
+func TestAPIEmergencyBreachEscalates(t *testing.T) {
+	a := newAPIEnv(t)
+	a.must("admin", "PUT", "/api/v1/admin/sla-policies/emergency", `{"report_within":"2s","handle_within":"4s"}`, 200)
+	body := strings.Replace(jointBody, `"class":"routine"`, `"class":"emergency"`, 1)
+	c := a.must("c1-secretary", "POST", "/api/v1/cases", body, 201)
+	id := c["id"].(string)
+	require.Eventually(t, func() bool {
+		got := a.getCase(id)
+		return got["level"] == "street" && got["overdue"] == true
+	}, 30*time.Second, 250*time.Millisecond, "the case escalates to the street once the handling deadline passes")
+	got := a.getCase(id)
+	kinds := map[string]int{}
+	for _, b := range got["breaches"].([]any) {
+		kinds[b.(map[string]any)["kind"].(string)]++
+	}
+	require.Equal(t, 2, kinds["report"], "both departments missed the report deadline")
+	require.Equal(t, 2, kinds["handle"], "both departments missed the handling deadline")
+	escs := got["escalations"].([]any)
+	require.Len(t, escs, 1)
+	esc := escs[0].(map[string]any)
+	require.Equal(t, "community", esc["from"])
+	require.Equal(t, "street", esc["to"])
+	require.Equal(t, "handle_breach", esc["kind"])
+	// The street now holds it and may whistle its own and the district's departments.
+	a.must("s1-secretary", "POST", "/api/v1/cases/"+id+"/whistle", `{"department_ids":["d1-police"]}`, 200)
+	// The community no longer holds it.
+	r := a.call("c1-secretary", "POST", "/api/v1/cases/"+id+"/whistle", `{"department_ids":["s1-market"]}`)
+	require.Equal(t, 403, r.Status, r.Raw)
+}
+
+// TestAPIAuthorizationMatrix: role × route × inside/outside jurisdiction.
+// Each row states allow (the status an allowed request gets in that state)
+// or deny (403). A row marked fresh runs on a new case because, allowed, it
+// changes the case. Denied rows leave the case exactly as it was.
+func TestAPIAuthorizationMatrix(t *testing.T) {
+	a := newAPIEnv(t)
+	shared := a.fileJoint()
+	rows := []struct {
+		user, method, path, body string
+		status                   int
+		fresh                    bool
+	}{
+		// Reading a case: inside the jurisdiction, or a summoned department.
+		{"c1-secretary", "GET", "/api/v1/cases/{id}", "", 200, false},
+		{"g1-worker", "GET", "/api/v1/cases/{id}", "", 200, false},
+		{"s1-secretary", "GET", "/api/v1/cases/{id}", "", 200, false},
+		{"d1-commander", "GET", "/api/v1/cases/{id}", "", 200, false},
+		{"city-commander", "GET", "/api/v1/cases/{id}", "", 200, false},
+		{"d1-supervisor", "GET", "/api/v1/cases/{id}", "", 200, false},
+		{"admin", "GET", "/api/v1/cases/{id}", "", 200, false},
+		{"s1-police", "GET", "/api/v1/cases/{id}", "", 200, false},
+		{"c2-secretary", "GET", "/api/v1/cases/{id}", "", 403, false},  // sibling community
+		{"c3-secretary", "GET", "/api/v1/cases/{id}", "", 403, false},  // other street
+		{"s2-secretary", "GET", "/api/v1/cases/{id}", "", 403, false},  // other street
+		{"d2-supervisor", "GET", "/api/v1/cases/{id}", "", 403, false}, // other district
+		{"d2-commander", "GET", "/api/v1/cases/{id}", "", 403, false},
+		{"s2-police", "GET", "/api/v1/cases/{id}", "", 403, false}, // not summoned
+		{"d1-police", "GET", "/api/v1/cases/{id}", "", 403, false},
+
+		// Filing: at one's own level, summoning one's own or the level above's departments.
+		{"c1-secretary", "POST", "/api/v1/cases", jointBody, 201, false},
+		{"g1-worker", "POST", "/api/v1/cases", jointBody, 201, false},
+		{"s1-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"s1-police","d1-police"`, 1), 201, false},
+		{"d1-commander", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"d1-police","city-police"`, 1), 201, false},
+		{"c1-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"d1-police"`, 1), 403, false},
+		{"c3-secretary", "POST", "/api/v1/cases", jointBody, 403, false}, // s1's squads are not c3's street's
+		{"s1-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"city-police"`, 1), 403, false},
+		{"d1-commander", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"d2-police"`, 1), 403, false},
+		{"s1-police", "POST", "/api/v1/cases", jointBody, 403, false},
+		{"d1-supervisor", "POST", "/api/v1/cases", jointBody, 403, false},
+		{"admin", "POST", "/api/v1/cases", jointBody, 403, false},
+
+		// Whistling more, escalating, answering extensions: the holding level only.
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 200, true},
+		{"g1-worker", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 200, true},
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s2-police"]}`, 403, false},
+		{"s1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 403, false},
+		{"c3-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 403, false},
+		{"s1-police", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 403, false},
+		{"d1-supervisor", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 403, false},
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"本级无法协调"}`, 200, true},
+		{"s1-secretary", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"x"}`, 403, false},
+		{"c3-secretary", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"x"}`, 403, false},
+		{"s1-police", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"x"}`, 403, false},
+		{"d2-commander", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"x"}`, 403, false},
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true}`, 409, false}, // allowed, but nothing pending
+		{"c3-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true}`, 403, false},
+		{"s1-police", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true}`, 403, false},
+
+		// Verifying and evaluating: the filer's side (allowed → 409 while the case is open).
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 409, false},
+		{"s1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 403, false}, // the street does not hold it
+		{"c3-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 403, false},
+		{"s1-police", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 403, false},
+		{"d1-supervisor", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 403, false},
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 409, false},
+		{"c3-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 403, false},
+		{"s1-police", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 403, false},
+
+		// Task actions: the task's own department only.
+		{"s1-police", "POST", "/api/v1/tasks/{t1}/report", `{}`, 200, true},
+		{"s1-citymgmt", "POST", "/api/v1/tasks/{t1}/report", `{}`, 403, false},
+		{"s2-police", "POST", "/api/v1/tasks/{t1}/report", `{}`, 403, false},
+		{"d1-police", "POST", "/api/v1/tasks/{t1}/report", `{}`, 403, false},
+		{"c1-secretary", "POST", "/api/v1/tasks/{t1}/report", `{}`, 403, false},
+		{"d1-supervisor", "POST", "/api/v1/tasks/{t1}/report", `{}`, 403, false},
+		{"s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok"}`, 409, false}, // allowed; not reported yet
+		{"s2-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok"}`, 403, false},
+		{"s1-police", "POST", "/api/v1/tasks/{t1}/return", `{"reason":"不属于本部门"}`, 200, true},
+		{"s1-citymgmt", "POST", "/api/v1/tasks/{t1}/return", `{"reason":"x"}`, 403, false},
+		{"s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"2d","reason":"等待鉴定"}`, 200, true},
+		{"s2-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"2d","reason":"x"}`, 403, false},
+
+		// Inboxes belong to clerks; the admin routes to the admin.
+		{"s1-police", "GET", "/api/v1/tasks", "", 200, false},
+		{"c1-secretary", "GET", "/api/v1/tasks", "", 403, false},
+		{"d1-supervisor", "GET", "/api/v1/tasks", "", 403, false},
+		{"admin", "PUT", "/api/v1/admin/sla-policies/coordination", `{"report_within":"2d","handle_within":"15d"}`, 200, false},
+		{"city-commander", "PUT", "/api/v1/admin/sla-policies/coordination", `{"report_within":"1d","handle_within":"15d"}`, 403, false},
+		{"c1-secretary", "GET", "/api/v1/admin/sla-policies", "", 403, false},
+		{"d1-supervisor", "GET", "/api/v1/admin/sla-policies", "", 403, false},
+	}
+	for _, row := range rows {
+		name := fmt.Sprintf("%s %s %s → %d", row.user, row.method, row.path, row.status)
+		t.Run(name, func(t *testing.T) {
+			a.t = t
+			id := shared
+			if row.fresh {
+				id = a.fileJoint()
+			}
+			before := seqOf(a.getCase(id))
+			fill := strings.NewReplacer("{id}", id, "{t1}", id+"-T1")
+			r := a.call(row.user, row.method, fill.Replace(row.path), fill.Replace(row.body))
+			require.Equal(t, row.status, r.Status, r.Raw)
+			if r.Status == 403 {
+				require.Equal(t, "forbidden", r.code())
+				require.Contains(t, r.message(), "规则", "a denial names the rule that said no")
+			}
+			if r.Status >= 400 {
+				require.Equal(t, before, seqOf(a.getCase(id)), "a refused action changed the case")
+			}
+		})
+	}
+	a.t = t
+
+	// Lists are scoped by jurisdiction in SQL.
+	in := a.must("d1-supervisor", "GET", "/api/v1/cases", "", 200)
+	out := a.must("d2-supervisor", "GET", "/api/v1/cases", "", 200)
+	require.Positive(t, in["total"].(float64))
+	require.EqualValues(t, 0, out["total"])
+	c3 := a.must("c3-secretary", "GET", "/api/v1/cases", "", 200)
+	require.EqualValues(t, 0, c3["total"])
+}
+
+// TestAPIBadInputChangesNothing: malformed, missing, wrong-typed, unknown
+// and state-misfit requests on the action routes get the right 4xx with
+// the envelope, and the case stays exactly as it was.
+func TestAPIBadInputChangesNothing(t *testing.T) {
+	a := newAPIEnv(t)
+	id := a.fileJoint()
+	t1 := id + "-T1"
+	rows := []struct {
+		name, user, method, path, body string
+		status                         int
+	}{
+		{"WhistleMalformed", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":`, 400},
+		{"WhistleEmpty", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":[]}`, 400},
+		{"WhistleWrongType", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":"s1-market"}`, 400},
+		{"WhistleUnknownDepartment", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["nope"]}`, 400},
+		{"WhistleAlreadySummoned", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-police"]}`, 409},
+		{"WhistleRerouteNotReturned", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"],"reroute_task_id":"{t1}"}`, 409},
+		{"WhistleUnknownCase", "c1-secretary", "POST", "/api/v1/cases/NOPE/whistle", `{"department_ids":["s1-market"]}`, 404},
+		{"EscalateNoReason", "c1-secretary", "POST", "/api/v1/cases/{id}/escalate", `{}`, 400},
+		{"EscalateReasonWrongType", "c1-secretary", "POST", "/api/v1/cases/{id}/escalate", `{"reason":5}`, 400},
+		{"EscalateEmptyBody", "c1-secretary", "POST", "/api/v1/cases/{id}/escalate", ``, 400},
+		{"VerifyMissingPassed", "c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"comment":"x"}`, 400},
+		{"VerifyPassedString", "c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":"yes"}`, 400},
+		{"VerifyWhileOpen", "c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 409},
+		{"EvaluateScoreTooHigh", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":6,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 400},
+		{"EvaluateScoreZero", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":0,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 400},
+		{"EvaluateBadSatisfaction", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"happy"}`, 400},
+		{"EvaluateWhileOpen", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 409},
+		{"AnswerExtensionMissingGrant", "c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}"}`, 400},
+		{"AnswerExtensionUnknownTask", "c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{id}-T9","grant":true}`, 404},
+		{"AnswerExtensionNonePending", "c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true}`, 409},
+		{"ReportUnknownTask", "s1-police", "POST", "/api/v1/tasks/NOPE/report", `{}`, 404},
+		{"FeedbackBeforeReport", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok"}`, 409},
+		{"FeedbackMissingResult", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"notes":"x"}`, 400},
+		{"FeedbackEvidenceNotURL", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok","evidence":["not a url"]}`, 400},
+		{"FeedbackEvidenceWrongType", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok","evidence":"https://x.org"}`, 400},
+		{"ReturnNoReason", "s1-police", "POST", "/api/v1/tasks/{t1}/return", `{"reason":""}`, 400},
+		{"ExtensionNeitherUntilNorExtra", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"reason":"x"}`, 400},
+		{"ExtensionBoth", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"1d","until":"2030-01-01T00:00:00Z","reason":"x"}`, 400},
+		{"ExtensionBadSpan", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"soon","reason":"x"}`, 400},
+		{"ExtensionUntilInThePast", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"until":"2020-01-01T00:00:00Z","reason":"x"}`, 400},
+		{"ExtensionUntilNotATime", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"until":"tomorrow","reason":"x"}`, 400},
+		{"Oversized", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"` + strings.Repeat("x", 70<<10) + `"}`, 400},
+		{"SLAPolicyBadSpan", "admin", "PUT", "/api/v1/admin/sla-policies/routine", `{"report_within":"1 day","handle_within":"7d"}`, 400},
+		{"SLAPolicyUnknownClass", "admin", "PUT", "/api/v1/admin/sla-policies/urgent", `{"report_within":"1d","handle_within":"7d"}`, 400},
+		{"ListBadStatus", "c1-secretary", "GET", "/api/v1/cases?status=pending", "", 400},
+		{"ListBadPage", "c1-secretary", "GET", "/api/v1/cases?page=0", "", 400},
+		{"ListBadOverdue", "c1-secretary", "GET", "/api/v1/cases?overdue=maybe", "", 400},
+		{"ListBadFrom", "c1-secretary", "GET", "/api/v1/cases?from=yesterday", "", 400},
+		{"UnknownRoute", "c1-secretary", "GET", "/api/v1/nothing", "", 404},
+		{"WrongMethod", "c1-secretary", "DELETE", "/api/v1/cases/{id}", "", 405},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			a.t = t
+			before := a.getCase(id)
+			fill := strings.NewReplacer("{id}", id, "{t1}", t1)
+			r := a.call(row.user, row.method, fill.Replace(row.path), fill.Replace(row.body))
+			require.Equal(t, row.status, r.Status, r.Raw)
+			after := a.getCase(id)
+			b1, _ := json.Marshal(before)
+			b2, _ := json.Marshal(after)
+			require.True(t, bytes.Equal(b1, b2), "the case changed")
+		})
+	}
+	a.t = t
+	// Filing twice with the same Idempotency-Key gives the same case.
+	first := a.fileWithKey("key-1")
+	second := a.fileWithKey("key-1")
+	other := a.fileWithKey("key-2")
+	require.Equal(t, first, second)
+	require.NotEqual(t, first, other)
+	list := a.must("c1-secretary", "GET", "/api/v1/cases?page_size=200", "", 200)
+	require.EqualValues(t, 3, list["total"], "the repeated key made no second case")
+}
+
+func (a *apiEnv) fileWithKey(key string) string {
+	req, _ := http.NewRequest("POST", a.srv.URL+"/api/v1/cases", strings.NewReader(jointBody))
+	req.Header.Set("Authorization", "Bearer "+a.token("c1-secretary"))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", key)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(a.t, err)
+	defer res.Body.Close()
+	require.Equal(a.t, 201, res.StatusCode)
+	var c map[string]any
+	require.NoError(a.t, json.NewDecoder(res.Body).Decode(&c))
+	return c["id"].(string)
+}

@@ -1,0 +1,304 @@
+// Package integration runs the whistle workflow on a real, in-process
+// Temporal server (temporaltest) with the real activities on SQLite. It is
+// the one test package besides devserver/ that links go.temporal.io/server.
+//
+// TestRecordHistories runs representative cases end to end and checks
+// them; with -record it also writes their histories as JSON to
+// workflows/testdata, which the replay tests in workflows/ replay on every
+// run to catch non-deterministic changes:
+//
+//	GOTOOLCHAIN=auto go test ./integration -run TestRecordHistories -record
+package integration
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/temporal"
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/shaobao/shaobao/activities"
+	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/store/storetest"
+	"github.com/shaobao/shaobao/whistle"
+	"github.com/shaobao/shaobao/workflows"
+)
+
+var record = flag.Bool("record", false, "write the recorded histories to workflows/testdata")
+
+const testdata = "../workflows/testdata"
+
+var discard = slog.New(slog.DiscardHandler)
+
+var chain = []workflows.OrgRef{
+	{ID: "110101001001", Path: "/110000/110101/110101001/110101001001/", Level: whistle.LevelCommunity},
+	{ID: "110101001", Path: "/110000/110101/110101001/", Level: whistle.LevelStreet},
+	{ID: "110101", Path: "/110000/110101/", Level: whistle.LevelDistrict},
+	{ID: "110000", Path: "/110000/", Level: whistle.LevelCity},
+}
+
+var (
+	secretary       = whistle.Actor{UserID: "u-c1", Username: "c1-secretary", Role: whistle.RoleCommunitySecretary, OrgUnitID: chain[0].ID, OrgPath: chain[0].Path}
+	streetSecretary = whistle.Actor{UserID: "u-s1", Username: "s1-secretary", Role: whistle.RoleStreetSecretary, OrgUnitID: chain[1].ID, OrgPath: chain[1].Path}
+)
+
+func clerk(dept string) whistle.Actor {
+	return whistle.Actor{UserID: "u-" + dept, Username: dept, Role: whistle.RoleClerk, DepartmentID: dept}
+}
+
+func dept(id string) workflows.DepartmentRef {
+	return workflows.DepartmentRef{ID: id, Name: id, OrgUnitID: chain[1].ID, OrgPath: chain[1].Path}
+}
+
+func input(id string, class whistle.Class, depts ...string) workflows.WhistleInput {
+	in := workflows.WhistleInput{ID: id, Title: "recorded " + id, Description: "d", Category: "市容环境",
+		Source: whistle.SourceGrid, Class: class, Filer: secretary, OrgUnitID: chain[0].ID, OrgPath: chain[0].Path,
+		CreatedAt: time.Now().UTC(), Chain: chain}
+	for _, d := range depts {
+		in.Departments = append(in.Departments, dept(d))
+	}
+	return in
+}
+
+// env is one in-process server with a worker on a fresh SQLite store.
+type env struct {
+	t  *testing.T
+	c  client.Client
+	st *store.Store
+}
+
+func newEnv(t *testing.T, dc dynamicconfig.StaticClient) *env {
+	t.Helper()
+	dc[dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key()] = []dynamicconfig.ConstrainedValue{{Value: true}}
+	ts := temporaltest.NewServer(temporaltest.WithT(t),
+		temporaltest.WithBaseClientOptions(client.Options{Logger: log.NewStructuredLogger(discard)}),
+		temporaltest.WithBaseServerOptions(temporal.WithDynamicConfigClient(dc)))
+	c := ts.GetDefaultClient()
+	ctx := context.Background()
+	_, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		SearchAttributes: workflows.SearchAttributes, Namespace: ts.GetDefaultNamespace()})
+	require.NoError(t, err)
+	st := storetest.MustOpenSQLite(t)
+	require.NoError(t, st.SeedDefaults(ctx))
+	// Emergency clocks of seconds so breaches happen during the test.
+	_, err = st.PutSLAPolicy(ctx, store.SLAPolicy{Class: string(whistle.ClassEmergency), ReportWithin: "1s", HandleWithin: "3s",
+		EvaluateWithin: "3d", DefaultSatisfaction: string(whistle.Satisfied)})
+	require.NoError(t, err)
+	ts.NewWorker(workflows.TaskQueue, func(r worker.Registry) {
+		activities.Register(r, &activities.Activities{Store: st, Logger: discard})
+	})
+	return &env{t: t, c: c, st: st}
+}
+
+func (e *env) start(in workflows.WhistleInput) client.WorkflowRun {
+	e.t.Helper()
+	run, err := e.c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: workflows.WorkflowID(in.ID), TaskQueue: workflows.TaskQueue}, workflows.WorkflowName, in)
+	require.NoError(e.t, err)
+	return run
+}
+
+func (e *env) send(caseID, name string, in any) (whistle.Case, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, err := e.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflows.WorkflowID(caseID),
+		UpdateName: name, Args: []any{in}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	if err != nil {
+		return whistle.Case{}, err
+	}
+	var c whistle.Case
+	err = h.Get(ctx, &c)
+	return c, workflows.AsError(err)
+}
+
+func (e *env) do(caseID, name string, in any) whistle.Case {
+	e.t.Helper()
+	c, err := e.send(caseID, name, in)
+	require.NoError(e.t, err, "%s", name)
+	return c
+}
+
+func (e *env) refused(caseID, name string, in any, code string) {
+	e.t.Helper()
+	_, err := e.send(caseID, name, in)
+	var we *whistle.Error
+	require.True(e.t, errors.As(err, &we), "%s: want a coded refusal, got %T %v", name, err, err)
+	require.Equal(e.t, code, we.Code)
+}
+
+func (e *env) state(caseID string) whistle.Case {
+	e.t.Helper()
+	v, err := e.c.QueryWorkflow(context.Background(), workflows.WorkflowID(caseID), "", workflows.QueryState)
+	require.NoError(e.t, err)
+	var c whistle.Case
+	require.NoError(e.t, v.Get(&c))
+	return c
+}
+
+// closed waits for the run to finish and returns its result.
+func (e *env) closed(run client.WorkflowRun) whistle.Case {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var c whistle.Case
+	require.NoError(e.t, run.Get(ctx, &c))
+	require.Equal(e.t, whistle.CaseClosed, c.Status)
+	return c
+}
+
+// save writes the history of one run as JSON when recording.
+func (e *env) save(name, caseID, runID string) {
+	e.t.Helper()
+	iter := e.c.GetWorkflowHistory(context.Background(), workflows.WorkflowID(caseID), runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	hist := &historypb.History{}
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		require.NoError(e.t, err)
+		hist.Events = append(hist.Events, ev)
+	}
+	require.NotEmpty(e.t, hist.Events)
+	if !*record {
+		return
+	}
+	b, err := temporalproto.CustomJSONMarshalOptions{Indent: " "}.Marshal(hist)
+	require.NoError(e.t, err)
+	require.NoError(e.t, os.MkdirAll(testdata, 0o755))
+	require.NoError(e.t, os.WriteFile(filepath.Join(testdata, name+".json"), b, 0o644))
+	e.t.Logf("recorded %s: %d events", name, len(hist.Events))
+}
+
+func taskID(caseID string, n int) string { return fmt.Sprintf("%s-T%d", caseID, n) }
+
+func eval(dept string) workflows.EvaluateInput {
+	return workflows.EvaluateInput{Actor: secretary, DepartmentID: dept, Timeliness: 4, Quality: 4, Attitude: 5, Satisfaction: whistle.Satisfied}
+}
+
+func TestRecordHistories(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	e := newEnv(t, dynamicconfig.StaticClient{})
+
+	t.Run("joint routine case closed", func(t *testing.T) {
+		id := "REC-LOOP"
+		run := e.start(input(id, whistle.ClassRoutine, "s1-citymgmt", "s1-market"))
+		t1, t2 := taskID(id, 1), taskID(id, 2)
+		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-citymgmt"), TaskID: t1})
+		e.refused(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-citymgmt"), TaskID: t1}, whistle.EConflict)
+		e.refused(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-police"), TaskID: t2}, whistle.EForbidden)
+		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-market"), TaskID: t2})
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-citymgmt"), TaskID: t1, Result: "已清理", Evidence: []string{"https://example.org/1.jpg"}})
+		c := e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-market"), TaskID: t2, Result: "已立案"})
+		require.Equal(t, whistle.CaseVerifying, c.Status)
+		e.do(id, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: true})
+		e.refused(id, workflows.UpdateEvaluate, workflows.EvaluateInput{Actor: secretary, DepartmentID: "s1-market", Timeliness: 9, Quality: 4, Attitude: 4, Satisfaction: whistle.Satisfied}, whistle.EInvalid)
+		e.do(id, workflows.UpdateEvaluate, eval("s1-citymgmt"))
+		e.do(id, workflows.UpdateEvaluate, eval("s1-market"))
+		final := e.closed(run)
+		tl, err := e.st.Timeline(context.Background(), id)
+		require.NoError(t, err)
+		require.Len(t, tl, len(final.Timeline), "the read model holds the whole timeline")
+		e.save("joint-routine-closed", id, run.GetRunID())
+	})
+
+	t.Run("return, reroute, extensions, failed verification", func(t *testing.T) {
+		id := "REC-REWORK"
+		run := e.start(input(id, whistle.ClassKey, "s1-police", "s1-market"))
+		t1, t2, t3 := taskID(id, 1), taskID(id, 2), taskID(id, 3)
+		e.do(id, workflows.UpdateReturn, workflows.ReturnInput{Actor: clerk("s1-market"), TaskID: t2, Reason: "不属于本部门职责"})
+		e.do(id, workflows.UpdateSummon, workflows.SummonInput{Actor: secretary, Departments: []workflows.DepartmentRef{dept("s1-citymgmt")}, RerouteTaskID: t2})
+		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-police"), TaskID: t1})
+		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-citymgmt"), TaskID: t3})
+		e.do(id, workflows.UpdateRequestExtension, workflows.ExtensionInput{Actor: clerk("s1-police"), TaskID: t1, Extra: "1d", Reason: "等待检测"})
+		e.do(id, workflows.UpdateAnswerExtension, workflows.AnswerExtensionInput{Actor: secretary, TaskID: t1, Grant: true, Comment: "同意"})
+		until := time.Now().Add(30 * 24 * time.Hour)
+		e.do(id, workflows.UpdateRequestExtension, workflows.ExtensionInput{Actor: clerk("s1-citymgmt"), TaskID: t3, Until: &until, Reason: "人手不足"})
+		e.do(id, workflows.UpdateAnswerExtension, workflows.AnswerExtensionInput{Actor: secretary, TaskID: t3, Grant: false, Comment: "不同意"})
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-police"), TaskID: t1, Result: "ok"})
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-citymgmt"), TaskID: t3, Result: "ok"})
+		c := e.do(id, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: false, Comment: "仍有问题"})
+		require.Equal(t, whistle.CaseOpen, c.Status)
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-police"), TaskID: t1, Result: "再处理"})
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-citymgmt"), TaskID: t3, Result: "再处理"})
+		e.do(id, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: true})
+		e.do(id, workflows.UpdateEvaluate, eval("s1-police"))
+		e.do(id, workflows.UpdateEvaluate, eval("s1-citymgmt"))
+		e.closed(run)
+		e.save("rework-closed", id, run.GetRunID())
+	})
+
+	t.Run("breaches escalate and the street takes over", func(t *testing.T) {
+		id := "REC-BREACH"
+		run := e.start(input(id, whistle.ClassEmergency, "s1-police"))
+		require.Eventually(t, func() bool { return e.state(id).Level == whistle.LevelStreet }, 20*time.Second, 200*time.Millisecond)
+		c := e.state(id)
+		require.True(t, c.Overdue)
+		require.Len(t, c.Breaches, 2)
+		e.do(id, workflows.UpdateSummon, workflows.SummonInput{Actor: streetSecretary, Departments: []workflows.DepartmentRef{dept("d1-police")}})
+		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("d1-police"), TaskID: taskID(id, 2)})
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("d1-police"), TaskID: taskID(id, 2), Result: "ok"})
+		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-police"), TaskID: taskID(id, 1)})
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-police"), TaskID: taskID(id, 1), Result: "ok"})
+		e.do(id, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: true})
+		e.do(id, workflows.UpdateEvaluate, eval("s1-police"))
+		e.do(id, workflows.UpdateEvaluate, eval("d1-police"))
+		final := e.closed(run)
+		require.Len(t, final.Escalations, 1)
+		e.save("breach-escalation-closed", id, run.GetRunID())
+	})
+}
+
+// A long case continues as new when the server suggests it (the threshold
+// is lowered here) and goes on in the next run from the carried state.
+func TestRecordContinueAsNew(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	e := newEnv(t, dynamicconfig.StaticClient{
+		dynamicconfig.HistoryCountSuggestContinueAsNew.Key(): []dynamicconfig.ConstrainedValue{{Value: 40}},
+	})
+	id := "REC-CAN"
+	run := e.start(input(id, whistle.ClassKey, "s1-police"))
+	t1 := taskID(id, 1)
+	e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-police"), TaskID: t1})
+	for i := range 4 {
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-police"), TaskID: t1, Result: fmt.Sprintf("第 %d 次", i+1)})
+		e.do(id, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: false, Comment: "仍有问题"})
+	}
+	e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-police"), TaskID: t1, Result: "完成"})
+	e.do(id, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: true})
+	e.do(id, workflows.UpdateEvaluate, eval("s1-police"))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	last := e.c.GetWorkflow(ctx, workflows.WorkflowID(id), "")
+	var final whistle.Case
+	require.NoError(t, last.Get(ctx, &final))
+	require.Equal(t, whistle.CaseClosed, final.Status)
+	require.NotEqual(t, run.GetRunID(), last.GetRunID(), "the case continued as new")
+	for i, en := range final.Timeline {
+		require.Equal(t, int64(i+1), en.Seq)
+	}
+	tl, err := e.st.Timeline(ctx, id)
+	require.NoError(t, err)
+	require.Len(t, tl, len(final.Timeline))
+	e.save("continue-as-new-run1", id, run.GetRunID())
+	desc, err := e.c.DescribeWorkflowExecution(ctx, workflows.WorkflowID(id), "")
+	require.NoError(t, err)
+	e.save("continue-as-new-last", id, desc.GetWorkflowExecutionInfo().GetExecution().GetRunId())
+}
