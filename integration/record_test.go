@@ -26,6 +26,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -183,6 +184,15 @@ func (e *env) save(name, caseID, runID string) {
 	e.t.Logf("recorded %s: %d events", name, len(hist.Events))
 }
 
+// listed waits until a visibility query finds exactly one case.
+func (e *env) listed(t *testing.T, query string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		resp, err := e.c.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+		return err == nil && len(resp.GetExecutions()) == 1
+	}, 10*time.Second, 100*time.Millisecond, "no case for %s", query)
+}
+
 func taskID(caseID string, n int) string { return fmt.Sprintf("%s-T%d", caseID, n) }
 
 func eval(dept string) workflows.EvaluateInput {
@@ -250,6 +260,9 @@ func TestRecordHistories(t *testing.T) {
 		c := e.state(id)
 		require.True(t, c.Overdue)
 		require.Len(t, c.Breaches, 2)
+		// The typed search attributes follow the case.
+		e.listed(t, fmt.Sprintf("WorkflowId = '%s' AND ShaobaoOverdue = true AND ShaobaoLevel = 'street' AND ShaobaoOrgPath = '%s' AND ShaobaoStatus = 'open' AND ShaobaoClass = 'emergency' AND ShaobaoPendingDepartments = 's1-police'",
+			workflows.WorkflowID(id), chain[1].Path))
 		e.do(id, workflows.UpdateSummon, workflows.SummonInput{Actor: streetSecretary, Departments: []workflows.DepartmentRef{dept("d1-police")}})
 		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("d1-police"), TaskID: taskID(id, 2)})
 		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("d1-police"), TaskID: taskID(id, 2), Result: "ok"})
@@ -260,6 +273,7 @@ func TestRecordHistories(t *testing.T) {
 		e.do(id, workflows.UpdateEvaluate, eval("d1-police"))
 		final := e.closed(run)
 		require.Len(t, final.Escalations, 1)
+		e.listed(t, fmt.Sprintf("WorkflowId = '%s' AND ShaobaoStatus = 'closed'", workflows.WorkflowID(id)))
 		e.save("breach-escalation-closed", id, run.GetRunID())
 	})
 }
