@@ -1,0 +1,124 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shaobao/shaobao/store"
+)
+
+// Config is every setting of every subcommand: flags with environment
+// fallbacks, printed at start with secrets masked.
+type Config struct {
+	Addr              string // HTTP listen address
+	DataDir           string // dev: embedded Temporal and SQLite live here
+	DatabaseURL       string // serve: PostgreSQL URL (or sqlite:PATH)
+	TemporalAddress   string // serve: host:port of the Temporal frontend
+	TemporalNamespace string
+	TemporalPort      int    // dev: the embedded frontend's port (0 = pick)
+	Role              string // serve: api, worker or all
+	LogLevel          string
+	LogFormat         string // text or json
+	WebhookURL        string // notifications go here when set, else to the log
+	WebhookSecret     string
+	RequestTimeout    time.Duration
+	PolicyReload      time.Duration
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(key string, def int) int {
+	if v, err := strconv.Atoi(env(key, "")); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(env(key, "")); err == nil {
+		return v
+	}
+	return def
+}
+
+// bind registers the flags that apply to a subcommand; the defaults come
+// from the environment.
+func (c *Config) bind(fs *flag.FlagSet, which ...string) {
+	want := map[string]bool{}
+	for _, w := range which {
+		want[w] = true
+	}
+	if want["addr"] {
+		fs.StringVar(&c.Addr, "addr", env("SHAOBAO_ADDR", "127.0.0.1:8080"), "HTTP listen address (SHAOBAO_ADDR)")
+	}
+	if want["data"] {
+		fs.StringVar(&c.DataDir, "data", env("SHAOBAO_DATA", "./data"), "data folder of the embedded default (SHAOBAO_DATA)")
+	}
+	if want["db"] {
+		fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL, or sqlite:PATH; empty: the SQLite file in --data (DATABASE_URL)")
+	}
+	if want["temporal"] {
+		fs.StringVar(&c.TemporalAddress, "temporal-address", env("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port (TEMPORAL_ADDRESS)")
+	}
+	if want["temporal-port"] {
+		fs.IntVar(&c.TemporalPort, "temporal-port", envInt("SHAOBAO_TEMPORAL_PORT", 7233), "port of the embedded Temporal frontend, 0 picks a free one (SHAOBAO_TEMPORAL_PORT)")
+	}
+	if want["namespace"] {
+		fs.StringVar(&c.TemporalNamespace, "namespace", env("TEMPORAL_NAMESPACE", "default"), "Temporal namespace (TEMPORAL_NAMESPACE)")
+	}
+	if want["role"] {
+		fs.StringVar(&c.Role, "role", env("SHAOBAO_ROLE", "all"), "what this process runs: api, worker or all (SHAOBAO_ROLE)")
+	}
+	if want["server"] {
+		fs.StringVar(&c.LogLevel, "log-level", env("SHAOBAO_LOG_LEVEL", "info"), "debug, info, warn or error (SHAOBAO_LOG_LEVEL)")
+		fs.StringVar(&c.LogFormat, "log-format", env("SHAOBAO_LOG_FORMAT", "text"), "text or json (SHAOBAO_LOG_FORMAT)")
+		fs.StringVar(&c.WebhookURL, "webhook-url", env("SHAOBAO_WEBHOOK_URL", ""), "notifications are POSTed here, signed; empty: logged (SHAOBAO_WEBHOOK_URL)")
+		fs.StringVar(&c.WebhookSecret, "webhook-secret", env("SHAOBAO_WEBHOOK_SECRET", ""), "HMAC secret of the webhook signature (SHAOBAO_WEBHOOK_SECRET)")
+		fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("SHAOBAO_REQUEST_TIMEOUT", 30*time.Second), "longest time a request may take (SHAOBAO_REQUEST_TIMEOUT)")
+		fs.DurationVar(&c.PolicyReload, "policy-reload", envDuration("SHAOBAO_POLICY_RELOAD", 10*time.Second), "how often policy rules are checked for changes (SHAOBAO_POLICY_RELOAD)")
+	}
+}
+
+// databaseURL is the configured URL or the SQLite file in the data folder.
+func (c *Config) databaseURL() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return "sqlite:" + filepath.Join(c.DataDir, "shaobao.db")
+}
+
+// print writes the configuration with secrets masked.
+func (c *Config) print(w io.Writer) {
+	secret := ""
+	if c.WebhookSecret != "" {
+		secret = "xxxxx"
+	}
+	fmt.Fprintf(w, "config: addr=%s data=%s database=%s temporal=%s namespace=%s role=%s log=%s/%s webhook=%s webhook_secret=%s request_timeout=%s policy_reload=%s\n",
+		c.Addr, c.DataDir, store.RedactDSN(c.databaseURL()), c.TemporalAddress, c.TemporalNamespace, c.Role,
+		c.LogLevel, c.LogFormat, c.WebhookURL, secret, c.RequestTimeout, c.PolicyReload)
+}
+
+func (c *Config) logger() *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if strings.EqualFold(c.LogFormat, "json") {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	return slog.New(h)
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/shaobao/shaobao/store"
+)
+
+const usage = `shaobao — 哨报: 街乡吹哨、部门报到
+
+Usage:
+  shaobao dev [--addr HOST:PORT] [--data DIR]     everything in one process (embedded Temporal + SQLite, demo city)
+  shaobao serve [--role api|worker|all]           production shape: TEMPORAL_ADDRESS, DATABASE_URL
+  shaobao migrate [--data DIR | --database-url URL]
+  shaobao seed demo [--data DIR | --database-url URL]
+  shaobao token USERNAME [--data DIR | --database-url URL] [--ttl 720h]
+
+Run "shaobao COMMAND -h" for a command's flags.
+`
+
+func run(args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return errors.New("no command given")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "dev":
+		return runDev(ctx, rest)
+	case "serve":
+		return runServe(ctx, rest)
+	case "migrate":
+		return runMigrate(ctx, rest)
+	case "seed":
+		if len(rest) == 0 || rest[0] != "demo" {
+			return errors.New(`seed: the only data set is "demo": shaobao seed demo`)
+		}
+		return runSeedDemo(ctx, rest[1:])
+	case "token":
+		return runToken(ctx, rest)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return nil
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// parse parses a subcommand's flags; positional arguments may come before
+// or after them ("token c1-secretary --data DIR").
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// openStore opens and migrates the configured database.
+func openStore(ctx context.Context, cfg *Config) (*store.Store, error) {
+	if cfg.DatabaseURL == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+	}
+	st, err := store.Open(ctx, cfg.databaseURL())
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func runMigrate(ctx context.Context, args []string) error {
+	var cfg Config
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	cfg.bind(fs, "data", "db")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SeedDefaults(ctx); err != nil {
+		return err
+	}
+	fmt.Println("migrated:", store.RedactDSN(cfg.databaseURL()))
+	return nil
+}
+
+func runSeedDemo(ctx context.Context, args []string) error {
+	var cfg Config
+	fs := flag.NewFlagSet("seed demo", flag.ContinueOnError)
+	cfg.bind(fs, "data", "db")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SeedDemo(ctx); err != nil {
+		return err
+	}
+	fmt.Println("demo city seeded:", store.RedactDSN(cfg.databaseURL()))
+	return nil
+}
+
+func runToken(ctx context.Context, args []string) error {
+	var cfg Config
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	cfg.bind(fs, "data", "db")
+	ttl := fs.Duration("ttl", store.DefaultTokenTTL, "how long the token is valid")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("token: give exactly one USERNAME, e.g. shaobao token c1-secretary")
+	}
+	st, err := openStore(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.UserByUsername(ctx, pos[0])
+	if err != nil {
+		return fmt.Errorf("user %q not found in %s (run `shaobao dev` or `shaobao seed demo` first): %w", pos[0], store.RedactDSN(cfg.databaseURL()), err)
+	}
+	token, err := st.IssueToken(ctx, u.ID, "cli "+time.Now().UTC().Format(time.RFC3339), *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Println(token)
+	return nil
+}
+
+func absDir(dir string) string {
+	if a, err := filepath.Abs(dir); err == nil {
+		return a
+	}
+	return dir
+}

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"go.temporal.io/sdk/worker"
+
+	"github.com/shaobao/shaobao/activities"
+	"github.com/shaobao/shaobao/workflows"
+)
+
+// startWorker starts the whistle workflow's worker on the task queue: the
+// workflow, its activities and the projection into this process's store.
+func (a *App) startWorker(ctx context.Context) error {
+	var notifier activities.Notifier = activities.LogNotifier{Logger: a.log.With("component", "notify")}
+	if a.cfg.WebhookURL != "" {
+		notifier = &activities.WebhookNotifier{URL: a.cfg.WebhookURL, Secret: []byte(a.cfg.WebhookSecret)}
+	}
+	w := worker.New(a.temporal, workflows.TaskQueue, worker.Options{})
+	activities.Register(w, &activities.Activities{Store: a.store, Notifier: notifier, Logger: a.log.With("component", "activities")})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker on task queue %s: %w", workflows.TaskQueue, err)
+	}
+	a.closers = append(a.closers, w.Stop)
+	a.log.Info("worker started", "task_queue", workflows.TaskQueue)
+	return nil
+}
