@@ -42,11 +42,8 @@ func (s *Server) requestIDs() gin.HandlerFunc {
 		if c.Request.URL.Path == "/healthz" || c.Request.URL.Path == "/metrics" {
 			return
 		}
-		attrs := []any{"method", c.Request.Method, "path", c.FullPath(), "status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds()}
-		if u, ok := c.Get(ctxUser); ok {
-			attrs = append(attrs, "user", u.(store.User).Username)
-		}
-		logger(c).Info("request", attrs...)
+		// The logger carries the user once authenticate has run.
+		logger(c).Info("request", "method", c.Request.Method, "path", c.FullPath(), "status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds())
 	}
 }
 
