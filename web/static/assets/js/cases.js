@@ -1,0 +1,322 @@
+// cases.js — the community and street side: my cases with their clocks,
+// filing and whistling a case, and the case page with every action the
+// whistling level takes (verify, evaluate, escalate, re-route, answer an
+// extension, summon more).
+import { get, post, query, departmentNames } from './api.js';
+import { t, label, pickName } from './i18n.js';
+import { h, form, field, select, section, badge, overdueBadge, clock, fmtTime, linkify, pager, load, busy, errorBox, randomKey } from './ui.js';
+
+const FILERS = ['community_secretary', 'street_secretary', 'commander', 'grid_worker'];
+const STATUSES = ['open', 'verifying', 'evaluating', 'closed'];
+const CLASSES = ['emergency', 'key', 'routine', 'coordination'];
+const SOURCES = ['grid', 'community', 'resident', 'hotline', 'property', 'escalation'];
+const SATISFACTION = ['satisfied', 'basically_satisfied', 'dissatisfied'];
+
+// names resolves department ids to names in the current language.
+async function namesMap() {
+  try { return await departmentNames(); } catch { return new Map(); }
+}
+function deptName(names, id, fallback) {
+  const d = names.get(id);
+  return d ? pickName(d) : (fallback || id);
+}
+
+// activeClock is the deadline a task is working against now.
+function taskClock(task) {
+  if (task.status === 'summoned') return [t('report_deadline'), clock(task.report_deadline, { overdue: task.overdue })];
+  if (task.status === 'reported') return [t('handle_deadline'), clock(task.handle_deadline, { overdue: task.overdue })];
+  return null;
+}
+
+// ---- my cases ----
+
+export function listView(ctx) {
+  const p = ctx.params;
+  const state = { status: p.get('status') || '', class: p.get('class') || '', overdue: p.get('overdue') === 'true', q: p.get('q') || '', page: Number(p.get('page')) || 1 };
+  const results = h('div', { id: 'case-list' });
+  const reload = () => {
+    ctx.setParams({ ...state, page: state.page > 1 ? state.page : '' });
+    load(results, async () => {
+      const [list, names] = await Promise.all([get('/cases' + query({ ...state, page_size: 20 })), namesMap()]);
+      if (!list.items.length) return h('p', { class: 'empty' }, t('no_cases'));
+      return [h('ul', { class: 'cards' }, list.items.map((c) => caseCard(c, names))),
+        pager(list, (n) => { state.page = n; reload(); })];
+    });
+  };
+  const filters = h('form', { class: 'filters', id: 'case-filters' },
+    field(t('filter_status'), select('status', [['', t('all')], ...STATUSES.map((s) => [s, label('case_status', s)])], state.status)),
+    field(t('filter_class'), select('class', [['', t('all')], ...CLASSES.map((c) => [c, label('class', c)])], state.class)),
+    field(t('filter_q'), h('input', { name: 'q', type: 'search', value: state.q, placeholder: t('q_ph') })),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'overdue', checked: state.overdue }), t('only_overdue')),
+    h('button', { class: 'btn', type: 'submit' }, t('filter')));
+  filters.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const d = new FormData(filters);
+    Object.assign(state, { status: d.get('status'), class: d.get('class'), q: String(d.get('q')).trim(), overdue: d.get('overdue') === 'on', page: 1 });
+    reload();
+  });
+  filters.addEventListener('change', (e) => { if (e.target.tagName === 'SELECT' || e.target.type === 'checkbox') filters.requestSubmit(); });
+  reload();
+  const canFile = FILERS.includes(ctx.me.role);
+  return h('div', { class: 'page' },
+    h('div', { class: 'page-head' }, h('h1', {}, ctx.me.role === 'supervisor' || ctx.me.role === 'admin' ? t('nav_all_cases') : t('cases_title')),
+      canFile ? h('a', { class: 'btn btn-primary', href: '/app/cases/new', id: 'new-case' }, '＋ ' + t('new_case')) : null),
+    filters, results);
+}
+
+function caseCard(c, names) {
+  const clocks = (c.tasks || []).map((task) => {
+    const cl = taskClock(task);
+    return h('li', { class: 'mini-task' + (task.overdue ? ' is-late' : '') },
+      h('span', { class: 'dept' }, deptName(names, task.department_id, task.department_name)),
+      badge('task_status', task.status),
+      cl ? h('span', { class: 'mini-clock' }, cl[1]) : null);
+  });
+  return h('li', { class: 'card case-card' + (c.overdue ? ' is-late' : ''), 'data-case-id': c.id },
+    h('a', { class: 'case-link', href: '/app/cases/' + encodeURIComponent(c.id) },
+      h('div', { class: 'case-card-head' },
+        h('h3', {}, c.title),
+        h('div', { class: 'badges' }, badge('case_status', c.status), badge('class', c.class), c.overdue ? overdueBadge() : null)),
+      h('p', { class: 'muted meta' }, `${c.id} · ${fmtTime(c.created_at)} · ${label('level', c.level)} · ${c.location?.address || ''}`)),
+    clocks.length ? h('ul', { class: 'mini-tasks' }, clocks) : null);
+}
+
+// ---- file and whistle a case ----
+
+export function newView(ctx) {
+  const body = h('div', {});
+  load(body, async () => {
+    const [catalogue, depts] = await Promise.all([get('/catalogue'), get('/departments?whistleable=true')]);
+    return newCaseForm(ctx, catalogue.items || [], depts.items || []);
+  });
+  return h('div', { class: 'page narrow' }, h('h1', {}, t('new_title')), body);
+}
+
+function newCaseForm(ctx, catalogue, depts) {
+  const idemKey = randomKey();
+  const classSel = select('class', CLASSES.map((c) => [c, label('class', c)]), 'routine', { id: 'class' });
+  const deptList = h('div', { class: 'checks', id: 'departments' },
+    depts.length ? depts.map((d) => h('label', { class: 'check dept-check', 'data-kind': d.kind },
+      h('input', { type: 'checkbox', name: 'department_ids', value: d.id }),
+      h('span', {}, pickName(d)), h('small', { class: 'suggest' }, t('suggested'))))
+      : h('p', { class: 'muted' }, t('no_departments')));
+  const catSel = select('catalogue_item', [['', t('catalogue_pick')], ...catalogue.map((c) => [c.id, `${pickName(c)}（${c.category}）`])], '', { id: 'catalogue' });
+  const title = h('input', { name: 'title', id: 'title', required: true, maxlength: 200 });
+  catSel.addEventListener('change', () => {
+    const item = catalogue.find((c) => c.id === catSel.value);
+    if (item?.default_class) classSel.value = item.default_class;
+    if (item && !title.value) title.value = pickName(item);
+    for (const el of deptList.querySelectorAll('.dept-check')) {
+      el.classList.toggle('suggested', Boolean(item?.department_kinds?.includes(el.dataset.kind)));
+    }
+  });
+  const lat = h('input', { name: 'lat', id: 'lat', type: 'number', step: 'any', min: -90, max: 90, inputmode: 'decimal', required: true });
+  const lon = h('input', { name: 'lon', id: 'lon', type: 'number', step: 'any', min: -180, max: 180, inputmode: 'decimal', required: true });
+  const locErr = h('small', { class: 'hint error-text', hidden: true });
+  const locate = h('button', { class: 'btn', type: 'button', hidden: !('geolocation' in navigator) }, t('locate'));
+  locate.addEventListener('click', () => busy(locate, null, () => new Promise((resolve) => {
+    navigator.geolocation.getCurrentPosition((pos) => {
+      lat.value = pos.coords.latitude.toFixed(6);
+      lon.value = pos.coords.longitude.toFixed(6);
+      locErr.hidden = true;
+      resolve();
+    }, (err) => { locErr.textContent = t('locate_failed', err.message); locErr.hidden = false; resolve(); }, { timeout: 10000 });
+  })));
+
+  const f = form({ id: 'new-case-form' }, [
+    field(t('catalogue'), catSel),
+    field(t('class'), classSel),
+    h('fieldset', { class: 'field' }, h('legend', { class: 'field-label' }, t('departments')), deptList, h('small', { class: 'hint' }, t('departments_hint'))),
+    field(t('title'), title),
+    field(t('description'), h('textarea', { name: 'description', id: 'description', rows: 4, maxlength: 5000 })),
+    field(t('photo'), h('input', { name: 'photo', id: 'photo', type: 'url', placeholder: t('photo_ph') })),
+    field(t('source'), select('source', SOURCES.map((s) => [s, label('source', s)]), ctx.me.role === 'grid_worker' ? 'grid' : 'community', { id: 'source' })),
+    field(t('address'), h('input', { name: 'address', id: 'address', required: true, maxlength: 255 })),
+    h('div', { class: 'row' }, field(t('lat'), lat), field(t('lon'), lon)),
+    h('div', { class: 'row' }, locate, locErr),
+    field(t('grid_id'), h('input', { name: 'grid_id', id: 'grid_id', maxlength: 32 })),
+  ], t('whistle'), async (d) => {
+    const ids = d.getAll('department_ids');
+    if (!ids.length) throw new Error(t('pick_department'));
+    let description = String(d.get('description') || '').trim();
+    const photo = String(d.get('photo') || '').trim();
+    if (photo) description += (description ? '\n' : '') + t('photo_label') + t('colon') + photo;
+    const body = {
+      title: String(d.get('title')).trim(), description, source: d.get('source'), class: d.get('class'),
+      department_ids: ids, catalogue_item: d.get('catalogue_item') || undefined,
+      location: { address: String(d.get('address')).trim(), lat: Number(d.get('lat')), lon: Number(d.get('lon')), grid_id: String(d.get('grid_id') || '').trim() || undefined },
+    };
+    const kase = await post('/cases', body, { 'Idempotency-Key': idemKey });
+    ctx.navigate('/app/cases/' + encodeURIComponent(kase.id));
+  });
+  f.querySelector('button[type=submit]').id = 'whistle-btn';
+  return section(null, f);
+}
+
+// ---- the case page ----
+
+export function caseView(ctx, id) {
+  const body = h('div', { id: 'case' });
+  const back = ctx.me.role === 'clerk' ? ['/app/inbox', t('nav_inbox')] : ['/app/cases', t('nav_cases')];
+  load(body, async () => {
+    const [kase, names] = await Promise.all([get('/cases/' + encodeURIComponent(id)), namesMap()]);
+    const page = h('div', {});
+    const draw = (k) => page.replaceChildren(...renderCase(ctx, k, names, draw));
+    draw(kase);
+    return page;
+  });
+  return h('div', { class: 'page' }, h('a', { class: 'back', href: back[0] }, '‹ ' + back[1]), body);
+}
+
+function renderCase(ctx, c, names, redraw) {
+  const dn = (id, fallback) => deptName(names, id, fallback);
+  const desc = c.description ? h('p', { class: 'description' }, linkify(c.description)) : null;
+  const head = h('section', { class: 'card case-head' + (c.overdue ? ' is-late' : ''), 'data-case-status': c.status, 'data-case-id': c.id },
+    h('div', { class: 'case-card-head' }, h('h1', {}, c.title),
+      h('div', { class: 'badges' }, badge('case_status', c.status, 'big'), badge('class', c.class), c.overdue ? overdueBadge() : null)),
+    desc,
+    h('dl', { class: 'facts' },
+      fact(t('case_no'), h('code', {}, c.id)),
+      fact(t('level'), label('level', c.level)),
+      fact(t('source'), label('source', c.source)),
+      c.category ? fact(t('category'), c.category) : null,
+      fact(t('location'), [c.location?.address, ' ', h('small', { class: 'muted' }, `(${c.location?.lat}, ${c.location?.lon})`)]),
+      fact(t('filed_by'), c.filed_by),
+      fact(t('created_at'), fmtTime(c.created_at)),
+      c.evaluation_due && c.status === 'evaluating' ? fact(t('evaluation_due', ''), fmtTime(c.evaluation_due)) : null,
+      c.verify_failures ? fact(t('verify_failures', c.verify_failures), '') : null));
+  const out = [head];
+  if (FILERS.includes(ctx.me.role) && c.status !== 'closed') {
+    const acts = actions(ctx, c, dn, redraw);
+    if (acts.length) out.push(h('section', { class: 'card actions', id: 'actions' }, h('h2', {}, t('actions')), acts));
+  }
+  out.push(section(t('tasks'), h('ul', { class: 'tasks' }, (c.tasks || []).map((task) => taskItem(task, dn)))));
+  if (c.escalations?.length) {
+    out.push(section(t('escalations'), h('ul', { class: 'plain' }, c.escalations.map((e) => h('li', {},
+      h('b', {}, t('esc_line', label('level', e.from), label('level', e.to))), ' · ', label('esc', e.kind), e.reason ? ' · ' + e.reason : '',
+      h('small', { class: 'muted' }, ` — ${e.by || ''} ${fmtTime(e.at)}`))))));
+  }
+  if (c.evaluations?.length) {
+    out.push(section(t('evaluations'), h('ul', { class: 'plain', id: 'evaluations' }, c.evaluations.map((e) => h('li', { 'data-dept': e.department_id },
+      h('b', {}, dn(e.department_id)), ` · ${t('timeliness')} ${e.timeliness} · ${t('quality')} ${e.quality} · ${t('attitude')} ${e.attitude} · `,
+      label('satisfaction', e.satisfaction), e.default ? h('span', { class: 'badge' }, t('default_eval')) : null,
+      e.comment ? h('div', { class: 'muted' }, e.comment) : null)))));
+  }
+  if (c.breaches?.length) {
+    out.push(section(t('breaches'), h('ul', { class: 'plain' }, c.breaches.map((b) => h('li', { class: b.resolved ? '' : 'late-text' },
+      h('b', {}, dn(b.department_id)), ' · ', label('breach', b.kind), ` · ${t('deadline')} ${fmtTime(b.deadline)}`, b.resolved ? ` · ${t('resolved')}` : '')))));
+  }
+  out.push(section(t('timeline'), h('ol', { class: 'timeline', id: 'timeline' }, (c.timeline || []).map((e) => h('li', { 'data-type': e.type },
+    h('time', { datetime: e.at }, fmtTime(e.at)),
+    h('div', {}, h('b', {}, label('event', e.type)), e.department_id ? ' · ' + dn(e.department_id) : '',
+      h('small', { class: 'muted' }, ' — ' + (e.actor || '')),
+      // The detail often repeats the department's name: show it only when it says more.
+      e.detail && e.detail !== dn(e.department_id) && e.detail !== names.get(e.department_id)?.name ? h('div', { class: 'detail' }, linkify(e.detail)) : null))))));
+  return out;
+}
+
+function fact(term, value) {
+  return [h('dt', {}, term), h('dd', {}, value)];
+}
+
+function taskItem(task, dn) {
+  const active = task.status === 'summoned' || task.status === 'reported';
+  const ext = task.extension;
+  return h('li', { class: 'task' + (task.overdue ? ' is-late' : ''), 'data-task-id': task.id, 'data-task-status': task.status },
+    h('div', { class: 'task-head' }, h('b', {}, dn(task.department_id, task.department_name)), badge('task_status', task.status),
+      task.overdue ? overdueBadge() : null, task.rerouted ? h('span', { class: 'badge' }, t('rerouted')) : null),
+    h('dl', { class: 'facts compact' },
+      fact(t('report_deadline'), task.reported_at ? [fmtTime(task.report_deadline), h('small', { class: 'muted' }, ' · ' + t('reported_at', fmtTime(task.reported_at)))]
+        : clock(task.report_deadline, { active: task.status === 'summoned', overdue: task.report_breached })),
+      fact(t('handle_deadline'), task.done_at ? [fmtTime(task.handle_deadline), h('small', { class: 'muted' }, ' · ' + t('done_at', fmtTime(task.done_at)))]
+        : clock(task.handle_deadline, { active, overdue: task.handle_breached })),
+      task.return_reason ? fact(t('returned_reason'), task.return_reason) : null,
+      ext ? fact(t('ask_extension'), `${fmtTime(ext.until)} · ${t('extension_' + ext.status)} · ${ext.reason}`) : null),
+    task.feedback ? h('div', { class: 'feedback' },
+      h('b', {}, t('feedback') + t('colon')), task.feedback.result,
+      task.feedback.notes ? h('p', { class: 'muted' }, linkify(task.feedback.notes)) : null,
+      task.feedback.evidence?.length ? h('ul', { class: 'evidence' }, task.feedback.evidence.map((u) => h('li', {}, linkify(u)))) : null) : null);
+}
+
+// actions are the forms the whistling level may use in the case's state;
+// each posts, then redraws the page with the case the API returns.
+function actions(ctx, c, dn, redraw) {
+  const path = '/cases/' + encodeURIComponent(c.id);
+  const out = [];
+  const tasks = c.tasks || [];
+  if (c.status === 'verifying') out.push(verifyForm(path, redraw));
+  if (c.status === 'evaluating') {
+    const evaluated = new Set((c.evaluations || []).map((e) => e.department_id));
+    const done = [...new Set(tasks.filter((x) => x.status === 'done').map((x) => x.department_id))];
+    for (const dept of done.filter((d) => !evaluated.has(d))) out.push(evaluationForm(path, dept, dn(dept), redraw));
+  }
+  if (c.status === 'open') {
+    for (const task of tasks.filter((x) => x.extension?.status === 'pending')) out.push(extensionAnswer(path, task, dn, redraw));
+    let whistleable = null;
+    const loadDepts = () => (whistleable ??= get('/departments' + query({ whistleable: true, case_id: c.id })).then((r) => r.items || []));
+    for (const task of tasks.filter((x) => x.status === 'returned' && !x.rerouted)) {
+      out.push(summonForm(path, t('reroute_title', dn(task.department_id, task.department_name) + (task.return_reason ? t('colon') + task.return_reason : '')), t('reroute'), loadDepts, redraw, task.id));
+    }
+    out.push(h('details', { class: 'more' }, h('summary', {}, t('summon_title')), summonForm(path, null, t('summon'), loadDepts, redraw)));
+  }
+  if (c.status !== 'closed') {
+    out.push(h('details', { class: 'more' }, h('summary', {}, t('escalate_title')),
+      form({ class: 'escalate-form' }, [field(t('reason'), h('textarea', { name: 'reason', rows: 2, required: true, maxlength: 2000 }))], t('escalate'),
+        async (d) => redraw(await post(path + '/escalate', { reason: String(d.get('reason')).trim() })))));
+  }
+  return out;
+}
+
+function verifyForm(path, redraw) {
+  const comment = h('textarea', { name: 'comment', id: 'verify-comment', rows: 2, maxlength: 2000 });
+  const box = errorBox();
+  const send = (passed) => async (e) => {
+    await busy(e.currentTarget, box, async () => redraw(await post(path + '/verify', { passed, comment: comment.value.trim() })));
+  };
+  return h('div', { class: 'subcard', id: 'verify' }, h('h3', {}, t('verify_title')), field(t('comment'), comment), box,
+    h('div', { class: 'form-actions' },
+      h('button', { class: 'btn btn-primary', type: 'button', id: 'verify-pass', onclick: send(true) }, '✓ ' + t('verify_passed')),
+      h('button', { class: 'btn btn-danger', type: 'button', id: 'verify-fail', onclick: send(false) }, t('verify_failed'))));
+}
+
+function evaluationForm(path, deptID, name, redraw) {
+  const score = (n) => field(t(n), select(n, [5, 4, 3, 2, 1].map((v) => [String(v), '★'.repeat(v) + ` ${v}`]), '5'));
+  const f = form({ class: 'subcard evaluation-form', 'data-dept': deptID }, [
+    h('h3', {}, t('evaluate_title', name)),
+    h('div', { class: 'row' }, score('timeliness'), score('quality'), score('attitude')),
+    field(t('satisfaction'), select('satisfaction', SATISFACTION.map((s) => [s, label('satisfaction', s)]), 'satisfied')),
+    field(t('comment'), h('textarea', { name: 'comment', rows: 2, maxlength: 2000 })),
+  ], t('evaluate'), async (d) => redraw(await post(path + '/evaluations', {
+    department_id: deptID, timeliness: Number(d.get('timeliness')), quality: Number(d.get('quality')), attitude: Number(d.get('attitude')),
+    satisfaction: d.get('satisfaction'), comment: String(d.get('comment')).trim(),
+  })));
+  return f;
+}
+
+function extensionAnswer(path, task, dn, redraw) {
+  const comment = h('input', { name: 'comment', maxlength: 2000 });
+  const box = errorBox();
+  const send = (grant) => (e) => busy(e.currentTarget, box, async () =>
+    redraw(await post(path + '/extensions', { task_id: task.id, grant, comment: comment.value.trim() })));
+  return h('div', { class: 'subcard extension-answer', 'data-task-id': task.id },
+    h('h3', {}, t('extension_title', dn(task.department_id, task.department_name), fmtTime(task.extension.until))),
+    h('p', {}, task.extension.reason), field(t('comment'), comment), box,
+    h('div', { class: 'form-actions' },
+      h('button', { class: 'btn btn-primary', type: 'button', onclick: send(true) }, t('grant')),
+      h('button', { class: 'btn', type: 'button', onclick: send(false) }, t('refuse'))));
+}
+
+// summonForm whistles more departments, or re-routes a returned task.
+function summonForm(path, title, submitText, loadDepts, redraw, rerouteTaskID) {
+  const list = h('div', { class: 'checks' });
+  load(list, async () => {
+    const depts = await loadDepts();
+    if (!depts.length) return h('p', { class: 'muted' }, t('no_departments'));
+    return depts.map((d) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'department_ids', value: d.id }), pickName(d)));
+  });
+  return form({ class: rerouteTaskID ? 'subcard reroute-form' : 'summon-form', 'data-task-id': rerouteTaskID }, [title ? h('h3', {}, title) : null, list], submitText, async (d) => {
+    const ids = d.getAll('department_ids');
+    if (!ids.length) throw new Error(t('pick_department'));
+    redraw(await post(path + '/whistle', { department_ids: ids, reroute_task_id: rerouteTaskID || undefined }));
+  });
+}

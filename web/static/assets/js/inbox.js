@@ -1,0 +1,117 @@
+// inbox.js — the department side: the inbox sorted by deadline, overdue
+// in red, and the clerk's actions on a task: report for duty, feedback
+// with evidence, return a misrouted task, ask for an extension.
+import { get, post, query } from './api.js';
+import { t, label } from './i18n.js';
+import { h, form, field, badge, overdueBadge, clock, fmtTime, pager, load, busy, errorBox, linkify } from './ui.js';
+
+export function inboxView(ctx) {
+  const state = { all: ctx.params.get('all') === 'true', page: Number(ctx.params.get('page')) || 1 };
+  const results = h('div', { id: 'inbox' });
+  const reload = () => {
+    ctx.setParams({ all: state.all, page: state.page > 1 ? state.page : '' });
+    load(results, async () => {
+      const list = await get('/tasks' + query({ status: state.all ? 'all' : 'active', page: state.page, page_size: 20 }));
+      if (!list.items.length) return h('p', { class: 'empty' }, t('inbox_empty'));
+      // The API sorts by the deadline worked against now; keep that order
+      // but put overdue tasks first.
+      const items = [...list.items].sort((a, b) => (b.overdue - a.overdue) || (new Date(a.next_deadline) - new Date(b.next_deadline)));
+      return [h('ul', { class: 'cards' }, items.map((task) => taskCard(task))), pager(list, (n) => { state.page = n; reload(); })];
+    });
+  };
+  const toggle = h('input', { type: 'checkbox', id: 'show-done', checked: state.all });
+  toggle.addEventListener('change', () => { state.all = toggle.checked; state.page = 1; reload(); });
+  const refresh = h('button', { class: 'btn', type: 'button', onclick: reload }, '↻ ' + t('refresh'));
+  const timer = setInterval(() => { if (!results.querySelector('form.open, details[open]')) reload(); }, 60000);
+  ctx.onLeave(() => clearInterval(timer));
+  reload();
+  return h('div', { class: 'page' },
+    h('div', { class: 'page-head' }, h('h1', {}, t('inbox_title')), refresh),
+    h('div', { class: 'filters' }, h('label', { class: 'check' }, toggle, t('show_done'))),
+    results);
+}
+
+function taskCard(task) {
+  const card = h('li', { class: 'card task-card' + (task.overdue ? ' is-late' : ''), 'data-task-id': task.id, 'data-case-id': task.case_id });
+  const draw = (tk) => {
+    const active = tk.status === 'summoned' || tk.status === 'reported';
+    card.className = 'card task-card' + (tk.overdue ? ' is-late' : '');
+    card.dataset.taskStatus = tk.status;
+    card.replaceChildren(...[
+      h('div', { class: 'case-card-head' },
+        h('h3', {}, h('a', { href: '/app/cases/' + encodeURIComponent(tk.case_id) }, tk.case_title || tk.case_id)),
+        h('div', { class: 'badges' }, badge('task_status', tk.status), tk.class ? badge('class', tk.class) : null, tk.overdue ? overdueBadge() : null)),
+      h('p', { class: 'muted meta' }, [tk.case_id, tk.address, tk.case_status ? label('case_status', tk.case_status) : ''].filter(Boolean).join(' · ')),
+      h('dl', { class: 'facts compact' },
+        h('dt', {}, tk.status === 'summoned' ? t('report_deadline') : t('handle_deadline')),
+        h('dd', {}, active ? clock(tk.status === 'summoned' ? tk.report_deadline : tk.handle_deadline, { overdue: tk.overdue })
+          : fmtTime(tk.handle_deadline)),
+        tk.extension ? [h('dt', {}, t('ask_extension')), h('dd', {}, `${fmtTime(tk.extension.until)} · ${t('extension_' + tk.extension.status)}`)] : null),
+      tk.feedback ? h('p', { class: 'feedback' }, h('b', {}, t('feedback') + t('colon')), linkify(tk.feedback.result)) : null,
+      active ? taskActions(tk, (updated) => draw({ ...tk, ...updated })) : null].filter(Boolean));
+  };
+  draw(task);
+  return card;
+}
+
+// taskActions are the buttons of an active task; a form opens under them.
+function taskActions(task, redraw) {
+  const path = '/tasks/' + encodeURIComponent(task.id);
+  const panel = h('div', { class: 'task-form' });
+  const box = errorBox();
+  const open = (f) => () => {
+    const same = panel.firstChild && panel.firstChild.dataset.kind === f.dataset.kind;
+    panel.replaceChildren(...(same ? [] : [f]));
+    f.classList.add('open');
+    f.querySelector('input, textarea')?.focus();
+  };
+  const buttons = [];
+  if (task.status === 'summoned') {
+    const report = h('button', { class: 'btn btn-primary', type: 'button', 'data-action': 'report' }, t('report'));
+    report.addEventListener('click', () => busy(report, box, async () => redraw(await post(path + '/report', {}))));
+    buttons.push(report);
+  }
+  if (task.status === 'reported') {
+    buttons.push(h('button', { class: 'btn btn-primary', type: 'button', 'data-action': 'feedback', onclick: open(feedbackForm(path, redraw)) }, t('give_feedback')));
+    buttons.push(h('button', { class: 'btn', type: 'button', 'data-action': 'extension', onclick: open(extensionForm(path, redraw)) }, t('ask_extension')));
+  }
+  buttons.push(h('button', { class: 'btn', type: 'button', 'data-action': 'return', onclick: open(returnForm(path, redraw)) }, t('return_task')));
+  return h('div', { class: 'task-actions' }, h('div', { class: 'form-actions' }, buttons), box, panel);
+}
+
+function feedbackForm(path, redraw) {
+  const f = form({ class: 'feedback-form', 'data-kind': 'feedback' }, [
+    field(t('result'), h('textarea', { name: 'result', rows: 2, required: true, maxlength: 2000 })),
+    field(t('notes'), h('textarea', { name: 'notes', rows: 2, maxlength: 5000 })),
+    field(t('evidence'), h('textarea', { name: 'evidence', rows: 2, placeholder: 'https://…' }), t('evidence_hint')),
+  ], t('submit'), async (d) => {
+    const evidence = String(d.get('evidence') || '').split(/\s+/).map((s) => s.trim()).filter(Boolean);
+    redraw(await post(path + '/feedback', { result: String(d.get('result')).trim(), notes: String(d.get('notes')).trim(), evidence }));
+  });
+  return f;
+}
+
+function returnForm(path, redraw) {
+  return form({ class: 'return-form', 'data-kind': 'return' }, [
+    h('h3', {}, t('return_title')),
+    field(t('reason'), h('textarea', { name: 'reason', rows: 2, required: true, maxlength: 2000 })),
+  ], t('return_task'), async (d) => redraw(await post(path + '/return', { reason: String(d.get('reason')).trim() })));
+}
+
+function extensionForm(path, redraw) {
+  return form({ class: 'extension-form', 'data-kind': 'extension' }, [
+    h('h3', {}, t('extension_ask_title')),
+    h('div', { class: 'row' },
+      field(t('extra'), h('input', { name: 'extra', placeholder: '2d', maxlength: 16 })),
+      field(t('until'), h('input', { name: 'until', type: 'datetime-local' }))),
+    field(t('reason'), h('textarea', { name: 'reason', rows: 2, required: true, maxlength: 2000 })),
+  ], t('submit'), async (d) => {
+    const extra = String(d.get('extra') || '').trim();
+    const until = String(d.get('until') || '');
+    if (Boolean(extra) === Boolean(until)) throw new Error(t('need_extra_or_until'));
+    const body = { reason: String(d.get('reason')).trim() };
+    if (extra) body.extra = extra;
+    else body.until = new Date(until).toISOString(); // local time → RFC 3339
+    redraw(await post(path + '/extension', body));
+  });
+}
