@@ -196,11 +196,16 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	w.click(keyForm + ` button[type="submit"]`)
 	w.waitJS(`(() => { const c = document.querySelector('.sla-cards li[data-class="key"]'); return !c.querySelector('.saved').hidden && c.querySelector('input[name="handle_within"]').value === '4d' && c.textContent.includes('admin'); })()`, "the saved policy")
 
-	// 6. Signing out and an unknown page under /app/ land on sign-in.
+	// 6. Signing out lands on sign-in, and so does a page opened without a
+	// token; a token that the API no longer accepts (401) sends the user
+	// back to sign-in with a notice.
 	w.click("#signout")
 	w.waitVisible("#signin-form")
 	w.open("/app/cases/" + caseID)
 	w.waitVisible("#signin-form")
+	w.eval(`(() => { localStorage.setItem('shaobao.token', 'sb_expired'); return true; })()`)
+	w.open("/app/cases/" + caseID)
+	w.waitJS(`location.pathname === '/app/signin' && document.querySelector('.notice') !== null`, "sign-in with the session-expired notice")
 
 	w.checkNoErrors()
 	t.Logf("browser walk done in %s (screenshots in %s)", time.Since(start).Round(time.Millisecond), shots)
@@ -252,6 +257,18 @@ func TestReturnedTaskInTheBrowser(t *testing.T) {
 	w.shot("16-community-extension-answer")
 	w.click(`.extension-answer button.btn-primary`)
 	w.waitJS(`document.querySelector('#timeline li[data-type="extension_granted"]') !== null`, "the granted extension")
+
+	// The community cannot resolve it: it escalates to the street, whose
+	// secretary now holds the case and may whistle.
+	w.click(`#actions details.more:last-of-type summary`)
+	w.sendKeys(`form.escalate-form textarea[name="reason"]`, "涉及多个部门，社区协调不动。")
+	w.click(`form.escalate-form button[type="submit"]`)
+	w.waitJS(`document.querySelector('#timeline li[data-type="escalated"]') !== null && document.querySelector('#actions .notice') !== null`, "the escalation")
+	w.signIn("s1-secretary")
+	w.open("/app/cases/" + second)
+	w.waitVisible(`#case .case-head`)
+	w.waitJS(`document.querySelector('#actions form.escalate-form') !== null && document.querySelector('#actions .notice') === null`, "the street holding the case")
+	w.shot("17-street-escalated-case")
 
 	w.checkNoErrors()
 }

@@ -187,7 +187,7 @@ function renderCase(ctx, c, names, redraw) {
       c.verify_failures ? fact(t('verify_failures', c.verify_failures), '') : null));
   const out = [head];
   if (FILERS.includes(ctx.me.role) && c.status !== 'closed') {
-    const acts = actions(ctx, c, dn, redraw);
+    const acts = actions(ctx, c, dn, redraw, holds(ctx.me, c));
     if (acts.length) out.push(h('section', { class: 'card actions', id: 'actions' }, h('h2', {}, t('actions')), acts));
   }
   out.push(section(t('tasks'), h('ul', { class: 'tasks' }, (c.tasks || []).map((task) => taskItem(task, dn)))));
@@ -238,19 +238,29 @@ function taskItem(task, dn) {
       task.feedback.evidence?.length ? h('ul', { class: 'evidence' }, task.feedback.evidence.map((u) => h('li', {}, linkify(u)))) : null) : null);
 }
 
+// holds tells whether the user is at the level now holding the case (a
+// grid worker counts as their community): only it whistles, re-routes,
+// answers extensions and escalates. The API decides; this only hides
+// forms that would be refused.
+function holds(me, c) {
+  return me.level === c.level && (me.org_unit?.path || '').startsWith(c.holder_org_path || '/');
+}
+
 // actions are the forms the whistling level may use in the case's state;
-// each posts, then redraws the page with the case the API returns.
-function actions(ctx, c, dn, redraw) {
+// each posts, then redraws the page with the case the API returns. The
+// filer's side verifies and evaluates even after an escalation.
+function actions(ctx, c, dn, redraw, holder) {
   const path = '/cases/' + encodeURIComponent(c.id);
   const out = [];
   const tasks = c.tasks || [];
+  if (!holder) out.push(h('p', { class: 'notice' }, t('held_above', label('level', c.level))));
   if (c.status === 'verifying') out.push(verifyForm(path, redraw));
   if (c.status === 'evaluating') {
     const evaluated = new Set((c.evaluations || []).map((e) => e.department_id));
     const done = [...new Set(tasks.filter((x) => x.status === 'done').map((x) => x.department_id))];
     for (const dept of done.filter((d) => !evaluated.has(d))) out.push(evaluationForm(path, dept, dn(dept), redraw));
   }
-  if (c.status === 'open') {
+  if (c.status === 'open' && holder) {
     for (const task of tasks.filter((x) => x.extension?.status === 'pending')) out.push(extensionAnswer(path, task, dn, redraw));
     let whistleable = null;
     const loadDepts = () => (whistleable ??= get('/departments' + query({ whistleable: true, case_id: c.id })).then((r) => r.items || []));
@@ -259,7 +269,7 @@ function actions(ctx, c, dn, redraw) {
     }
     out.push(h('details', { class: 'more' }, h('summary', {}, t('summon_title')), summonForm(path, null, t('summon'), loadDepts, redraw)));
   }
-  if (c.status !== 'closed') {
+  if (c.status !== 'closed' && holder) {
     out.push(h('details', { class: 'more' }, h('summary', {}, t('escalate_title')),
       form({ class: 'escalate-form' }, [field(t('reason'), h('textarea', { name: 'reason', rows: 2, required: true, maxlength: 2000 }))], t('escalate'),
         async (d) => redraw(await post(path + '/escalate', { reason: String(d.get('reason')).trim() })))));

@@ -47,7 +47,7 @@ const zh = {
   summon_title: '增派部门', summon: '吹哨增派',
   extension_title: '{0} 申请延期至 {1}', grant: '同意延期', refuse: '不同意',
   evaluation_due: '评价截止 {0}', verify_failures: '核查未通过 {0} 次', default_eval: '默认评价',
-  view_case: '查看案件',
+  view_case: '查看案件', held_above: '案件现由{0}一级办理（吹哨、改派、升级由该级操作）。',
   // inbox
   inbox_title: '部门待办', inbox_empty: '没有待办任务。', show_done: '含已办结、已退回',
   next_deadline: '当前期限', report: '报到', give_feedback: '反馈结果', return_task: '退回', ask_extension: '申请延期',
@@ -130,7 +130,7 @@ const en = {
   summon_title: 'Summon more departments', summon: 'Whistle',
   extension_title: '{0} asks to extend to {1}', grant: 'Grant', refuse: 'Refuse',
   evaluation_due: 'evaluation due {0}', verify_failures: 'failed verification {0} times', default_eval: 'default',
-  view_case: 'View case',
+  view_case: 'View case', held_above: 'The case is now held at the {0} level, which whistles, re-routes and escalates.',
   inbox_title: 'Department inbox', inbox_empty: 'Nothing to do.', show_done: 'Include done and returned',
   next_deadline: 'Deadline', report: 'Report for duty', give_feedback: 'Give feedback', return_task: 'Return', ask_extension: 'Ask for more time',
   return_title: 'Return (not our job)', extension_ask_title: 'Ask for an extension', extra: 'Extra time (e.g. 2d, 4h)', until: 'or until (date and time)',
