@@ -30,6 +30,14 @@ var migrations = []*gormigrate.Migration{
 			)
 		},
 	},
+	{
+		// Supervision: the roll-up of the rates and assessments, its queue
+		// (filled by a trigger on cases), published months, assessment
+		// settings, and indexes for the breach and escalation lists.
+		ID:       "202612010001_supervision",
+		Migrate:  migrateSupervision,
+		Rollback: rollbackSupervision,
+	},
 }
 
 // Migrate brings the schema up to date. It is safe to run on every start

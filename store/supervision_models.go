@@ -1,0 +1,200 @@
+package store
+
+import "time"
+
+// Supervision keeps, beside the read model, a roll-up of the counts behind
+// the rates and the annual assessment (docs/supervision.md), so that a
+// supervisor's question over a month or a year of a Beijing-sized city reads
+// tens of thousands of pre-summed rows instead of millions of cases.
+//
+// How the roll-up stays exact without touching the projection: a trigger on
+// cases (see supervisionTriggers) queues the id of every case the projection
+// inserts or updates into supervision_dirty, in the projection's own
+// transaction; RefreshSupervision drains the queue, recomputes each queued
+// case's contribution from its rows and adds the difference to the roll-up.
+// The previous contribution of a case still in progress is kept in
+// supervision_facts; a closed case is final (the workflow never changes it
+// again), so its facts are dropped once folded in.
+
+// Counts are the numbers behind the rates and the scorecards, for one case
+// (a fact), one bucket of the roll-up, or a whole group. Every rate is one
+// count over another; docs/supervision.md defines each from the rows.
+type Counts struct {
+	Cases    int64 `gorm:"column:cases;not null;default:0" json:"cases"`
+	Tasks    int64 `gorm:"column:tasks;not null;default:0" json:"tasks"`
+	Returned int64 `gorm:"column:returned;not null;default:0" json:"returned"`
+	// RespDue: tasks answered (reported or returned) or with a recorded
+	// report breach; RespOnTime: answered no later than the report deadline.
+	RespDue    int64 `gorm:"column:resp_due;not null;default:0" json:"response_due"`
+	RespOnTime int64 `gorm:"column:resp_on_time;not null;default:0" json:"response_on_time"`
+	// ResDue: verified or overdue; ResSolved: verified.
+	ResDue    int64 `gorm:"column:res_due;not null;default:0" json:"resolution_due"`
+	ResSolved int64 `gorm:"column:res_solved;not null;default:0" json:"resolution_solved"`
+	// CloseDue: closed or overdue; CloseOnTime: closed and never overdue.
+	CloseDue    int64 `gorm:"column:close_due;not null;default:0" json:"closure_due"`
+	CloseOnTime int64 `gorm:"column:close_on_time;not null;default:0" json:"closure_on_time"`
+	// Verifs: verifications taken part in; VerifsFailed: failed ones.
+	Verifs       int64 `gorm:"column:verifs;not null;default:0" json:"verifications"`
+	VerifsFailed int64 `gorm:"column:verifs_failed;not null;default:0" json:"verifications_failed"`
+	// ExtTasks: tasks not returned; ExtGranted: of those, with a granted extension.
+	ExtTasks   int64 `gorm:"column:ext_tasks;not null;default:0" json:"extension_tasks"`
+	ExtGranted int64 `gorm:"column:ext_granted;not null;default:0" json:"extension_granted"`
+	// EvalsDefault: evaluations recorded by default (window closed unevaluated).
+	EvalsDefault int64 `gorm:"column:evals_default;not null;default:0" json:"evaluations_default"`
+	// G*: evaluations made at street or community level (街乡评价); O*: by
+	// the other levels. Sum is Σ(timeliness+quality+attitude); Sat and
+	// Basic count satisfied and basically_satisfied.
+	GEvals int64 `gorm:"column:g_evals;not null;default:0" json:"street_evaluations"`
+	GSum   int64 `gorm:"column:g_sum;not null;default:0" json:"street_score_sum"`
+	GSat   int64 `gorm:"column:g_sat;not null;default:0" json:"street_satisfied"`
+	GBasic int64 `gorm:"column:g_basic;not null;default:0" json:"street_basically_satisfied"`
+	OEvals int64 `gorm:"column:o_evals;not null;default:0" json:"other_evaluations"`
+	OSum   int64 `gorm:"column:o_sum;not null;default:0" json:"other_score_sum"`
+	OSat   int64 `gorm:"column:o_sat;not null;default:0" json:"other_satisfied"`
+	OBasic int64 `gorm:"column:o_basic;not null;default:0" json:"other_basically_satisfied"`
+}
+
+// counterColumns are the columns of Counts, in field order.
+var counterColumns = []string{
+	"cases", "tasks", "returned", "resp_due", "resp_on_time", "res_due", "res_solved",
+	"close_due", "close_on_time", "verifs", "verifs_failed", "ext_tasks", "ext_granted",
+	"evals_default", "g_evals", "g_sum", "g_sat", "g_basic", "o_evals", "o_sum", "o_sat", "o_basic",
+}
+
+func (c *Counts) fields() []*int64 {
+	return []*int64{&c.Cases, &c.Tasks, &c.Returned, &c.RespDue, &c.RespOnTime, &c.ResDue, &c.ResSolved,
+		&c.CloseDue, &c.CloseOnTime, &c.Verifs, &c.VerifsFailed, &c.ExtTasks, &c.ExtGranted,
+		&c.EvalsDefault, &c.GEvals, &c.GSum, &c.GSat, &c.GBasic, &c.OEvals, &c.OSum, &c.OSat, &c.OBasic}
+}
+
+// Add adds o to c.
+func (c *Counts) Add(o Counts) {
+	dst, src := c.fields(), o.fields()
+	for i := range dst {
+		*dst[i] += *src[i]
+	}
+}
+
+// sub subtracts o from c.
+func (c *Counts) sub(o Counts) {
+	dst, src := c.fields(), o.fields()
+	for i := range dst {
+		*dst[i] -= *src[i]
+	}
+}
+
+func (c Counts) zero() bool {
+	for _, f := range c.fields() {
+		if *f != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Evaluations is the number of evaluations counted.
+func (c Counts) Evaluations() int64 { return c.GEvals + c.OEvals }
+
+// Satisfied counts satisfied evaluations; BasicallySatisfied the basically
+// satisfied ones; Dissatisfied the rest.
+func (c Counts) Satisfied() int64          { return c.GSat + c.OSat }
+func (c Counts) BasicallySatisfied() int64 { return c.GBasic + c.OBasic }
+func (c Counts) Dissatisfied() int64 {
+	return c.Evaluations() - c.Satisfied() - c.BasicallySatisfied()
+}
+
+// Bucket kinds of the roll-up: a day, a calendar month, a calendar year
+// (Asia/Shanghai), each starting on the date in Start (YYYYMMDD).
+const (
+	BucketDay   = "d"
+	BucketMonth = "m"
+	BucketYear  = "y"
+)
+
+// SupervisionRollup is one bucket of the roll-up: the counts of the cases
+// filed (created_at) in the bucket in one area, for the area as a whole
+// (DepartmentID "") or for one department's part in them. AreaID is the
+// street of the cases (or the district or city unit itself for cases filed
+// above the street level); DistrictID its district (or the city).
+type SupervisionRollup struct {
+	Kind         string `gorm:"primaryKey;size:1"`
+	Start        int    `gorm:"primaryKey;autoIncrement:false"`
+	DepartmentID string `gorm:"primaryKey;size:40"`
+	AreaID       string `gorm:"primaryKey;size:32"`
+	DistrictID   string `gorm:"size:32;not null"`
+	Counts
+}
+
+// TableName names the roll-up table.
+func (SupervisionRollup) TableName() string { return "supervision_rollup" }
+
+// SupervisionFact is the contribution to the roll-up of one case in
+// progress, as a whole (DepartmentID "") or for one department. Day is the
+// filing date (YYYYMMDD, Asia/Shanghai).
+type SupervisionFact struct {
+	CaseID       string `gorm:"primaryKey;size:40"`
+	DepartmentID string `gorm:"primaryKey;size:40"`
+	Day          int    `gorm:"not null"`
+	AreaID       string `gorm:"size:32;not null"`
+	DistrictID   string `gorm:"size:32;not null"`
+	Counts
+}
+
+// TableName names the facts table.
+func (SupervisionFact) TableName() string { return "supervision_facts" }
+
+// SupervisionDirty queues a case whose contribution must be recomputed. Seq
+// is the case's version when queued, so a refresh that read an older
+// version leaves the newer mark in place.
+type SupervisionDirty struct {
+	CaseID string `gorm:"primaryKey;size:40"`
+	Seq    int64  `gorm:"not null"`
+}
+
+// TableName names the queue table.
+func (SupervisionDirty) TableName() string { return "supervision_dirty" }
+
+// SupervisionPublished is a published month's frozen copy of its month
+// buckets: the API serves a published month from here, so it never changes.
+type SupervisionPublished struct {
+	Month        int    `gorm:"primaryKey;autoIncrement:false"` // YYYYMM
+	DepartmentID string `gorm:"primaryKey;size:40"`
+	AreaID       string `gorm:"primaryKey;size:32"`
+	DistrictID   string `gorm:"size:32;not null"`
+	Counts
+}
+
+// TableName names the published buckets table.
+func (SupervisionPublished) TableName() string { return "supervision_published" }
+
+// SupervisionPublication records that a month was published, with the
+// assessment settings in force then (the running annual assessment as of
+// that month uses them).
+type SupervisionPublication struct {
+	Month       int       `gorm:"primaryKey;autoIncrement:false"` // YYYYMM
+	PublishedAt time.Time `gorm:"not null"`
+	StreetWeight float64  `gorm:"not null"`
+	MinCases    int       `gorm:"not null"`
+	Rows        int       `gorm:"not null"`
+}
+
+// TableName names the publications table.
+func (SupervisionPublication) TableName() string { return "supervision_publications" }
+
+// AssessmentSetting configures the annual assessment: Year 0 is the default
+// for every year without its own row.
+type AssessmentSetting struct {
+	Year int `gorm:"primaryKey;autoIncrement:false"`
+	// StreetWeight is the share of the total score carried by the
+	// evaluations of the streets (and their communities) a department
+	// served: at least MinStreetWeight.
+	StreetWeight float64 `gorm:"not null"`
+	// MinCases is the fewest cases a department needs to be ranked.
+	MinCases  int    `gorm:"not null"`
+	UpdatedBy string `gorm:"size:64"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// TableName names the settings table.
+func (AssessmentSetting) TableName() string { return "assessment_settings" }

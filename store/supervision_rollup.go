@@ -1,0 +1,523 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/shaobao/shaobao/whistle"
+	"github.com/shaobao/shaobao/worktime"
+)
+
+// supervisionLockKey is the PostgreSQL advisory lock that serializes
+// refreshes of the roll-up across processes.
+const supervisionLockKey = 0x5b5e0001
+
+// supervisionTriggers queue every case the projection writes. An update of
+// a case already closed is ignored: a closed case is final and folded in.
+func supervisionTriggers(dialect string) []string {
+	if dialect == "postgres" {
+		return []string{
+			`CREATE OR REPLACE FUNCTION supervision_mark_dirty() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'UPDATE' AND OLD.status = 'closed' THEN
+		RETURN NULL;
+	END IF;
+	INSERT INTO supervision_dirty (case_id, seq) VALUES (NEW.id, NEW.seq)
+		ON CONFLICT (case_id) DO UPDATE SET seq = EXCLUDED.seq;
+	RETURN NULL;
+END $$`,
+			`DROP TRIGGER IF EXISTS supervision_cases_dirty ON cases`,
+			`CREATE TRIGGER supervision_cases_dirty AFTER INSERT OR UPDATE ON cases FOR EACH ROW EXECUTE FUNCTION supervision_mark_dirty()`,
+		}
+	}
+	// A conflict clause inside a trigger yields to the outer statement's
+	// (the projection's upsert), so the mark is replaced by delete + insert.
+	return []string{
+		`DROP TRIGGER IF EXISTS supervision_cases_dirty_ins`,
+		`DROP TRIGGER IF EXISTS supervision_cases_dirty_upd`,
+		`CREATE TRIGGER supervision_cases_dirty_ins AFTER INSERT ON cases BEGIN
+	DELETE FROM supervision_dirty WHERE case_id = NEW.id;
+	INSERT INTO supervision_dirty (case_id, seq) VALUES (NEW.id, NEW.seq);
+END`,
+		`CREATE TRIGGER supervision_cases_dirty_upd AFTER UPDATE ON cases WHEN OLD.status <> 'closed' BEGIN
+	DELETE FROM supervision_dirty WHERE case_id = NEW.id;
+	INSERT INTO supervision_dirty (case_id, seq) VALUES (NEW.id, NEW.seq);
+END`,
+	}
+}
+
+// supervisionIndexes serve the breach and escalation lists. On PostgreSQL
+// the path columns get pattern-ops indexes, which serve `LIKE 'prefix%'`
+// whatever the database collation (a plain index serves it only under "C").
+func supervisionIndexes(dialect string) []string {
+	if dialect == "postgres" {
+		return []string{
+			`CREATE INDEX IF NOT EXISTS idx_breaches_path_at ON breaches (org_path varchar_pattern_ops, at)`,
+			`CREATE INDEX IF NOT EXISTS idx_breaches_dept_at ON breaches (department_id, at)`,
+			`CREATE INDEX IF NOT EXISTS idx_escalations_path_at ON escalations (org_path varchar_pattern_ops, at)`,
+			`CREATE INDEX IF NOT EXISTS idx_tasks_dept_case ON tasks (department_id, case_id)`,
+		}
+	}
+	return []string{
+		`CREATE INDEX IF NOT EXISTS idx_breaches_path_at ON breaches (org_path, at)`,
+		`CREATE INDEX IF NOT EXISTS idx_breaches_dept_at ON breaches (department_id, at)`,
+		`CREATE INDEX IF NOT EXISTS idx_escalations_path_at ON escalations (org_path, at)`,
+		`CREATE INDEX IF NOT EXISTS idx_tasks_dept_case ON tasks (department_id, case_id)`,
+	}
+}
+
+// migrateSupervision is the body of the supervision migration.
+func migrateSupervision(tx *gorm.DB) error {
+	if err := tx.AutoMigrate(&SupervisionRollup{}, &SupervisionFact{}, &SupervisionDirty{},
+		&SupervisionPublished{}, &SupervisionPublication{}, &AssessmentSetting{}); err != nil {
+		return err
+	}
+	dialect := tx.Dialector.Name()
+	stmts := append(supervisionTriggers(dialect), supervisionIndexes(dialect)...)
+	for _, q := range stmts {
+		if err := tx.Exec(q).Error; err != nil {
+			return fmt.Errorf("supervision migration: %w", err)
+		}
+	}
+	// Cases already projected are queued once, so the first refresh rolls
+	// them up.
+	return tx.Exec(`INSERT INTO supervision_dirty (case_id, seq) SELECT id, seq FROM cases`).Error
+}
+
+func rollbackSupervision(tx *gorm.DB) error {
+	if tx.Dialector.Name() == "postgres" {
+		if err := tx.Exec(`DROP TRIGGER IF EXISTS supervision_cases_dirty ON cases`).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`DROP FUNCTION IF EXISTS supervision_mark_dirty()`).Error; err != nil {
+			return err
+		}
+	} else {
+		for _, q := range []string{`DROP TRIGGER IF EXISTS supervision_cases_dirty_ins`, `DROP TRIGGER IF EXISTS supervision_cases_dirty_upd`} {
+			if err := tx.Exec(q).Error; err != nil {
+				return err
+			}
+		}
+	}
+	for _, q := range []string{`DROP INDEX IF EXISTS idx_breaches_path_at`, `DROP INDEX IF EXISTS idx_breaches_dept_at`,
+		`DROP INDEX IF EXISTS idx_escalations_path_at`, `DROP INDEX IF EXISTS idx_tasks_dept_case`} {
+		if err := tx.Exec(q).Error; err != nil {
+			return err
+		}
+	}
+	return tx.Migrator().DropTable(&AssessmentSetting{}, &SupervisionPublication{}, &SupervisionPublished{},
+		&SupervisionDirty{}, &SupervisionFact{}, &SupervisionRollup{})
+}
+
+// DayOf is the date of t in Asia/Shanghai as YYYYMMDD.
+func DayOf(t time.Time) int {
+	y, m, d := t.In(worktime.Location).Date()
+	return y*10000 + int(m)*100 + d
+}
+
+// bucketStart is the first day (YYYYMMDD) of the bucket of kind holding day.
+func bucketStart(kind string, day int) int {
+	switch kind {
+	case BucketMonth:
+		return day/100*100 + 1
+	case BucketYear:
+		return day/10000*10000 + 101
+	}
+	return day
+}
+
+// AreaOf returns the area (the street, or the unit itself above the street
+// level) and the district (or the city) of an org path.
+func AreaOf(orgPath string) (area, district string) {
+	ids := strings.Split(strings.Trim(orgPath, "/"), "/")
+	pick := func(i int) string {
+		if i >= len(ids) {
+			i = len(ids) - 1
+		}
+		return ids[i]
+	}
+	return pick(2), pick(1)
+}
+
+// grassroots reports whether an evaluation made at level l is one of the
+// street's side (街乡评价): the street or one of its communities.
+func grassroots(l string) bool {
+	return l == string(whistle.LevelStreet) || l == string(whistle.LevelCommunity)
+}
+
+// factTask and factEval are the columns a contribution needs.
+type factTask struct {
+	CaseID         string
+	DepartmentID   string
+	Status         string
+	ReportDeadline time.Time
+	ReportedAt     *time.Time
+	ReturnedAt     *time.Time
+	ReportBreached bool
+	Overdue        bool
+	Reopened       int
+	Extensions     int
+}
+
+type factEval struct {
+	CaseID       string
+	DepartmentID string
+	Timeliness   int
+	Quality      int
+	Attitude     int
+	Satisfaction string
+	Default      bool
+	Level        string
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// countTask adds one task's part to c; caseVerified and caseClosed are its
+// case's state. Case-level resolution and closure are counted by the caller
+// for the area row; here they are counted per task (the department rows).
+func countTaskResponse(c *Counts, t factTask) {
+	c.Tasks++
+	answered := t.ReportedAt
+	if answered == nil {
+		answered = t.ReturnedAt
+	}
+	if answered != nil || t.ReportBreached {
+		c.RespDue++
+	}
+	if answered != nil && !answered.After(t.ReportDeadline) {
+		c.RespOnTime++
+	}
+	if t.Status == string(whistle.TaskReturned) {
+		c.Returned++
+		return
+	}
+	c.ExtTasks++
+	c.ExtGranted += b2i(t.Extensions > 0)
+}
+
+func countEval(c *Counts, e factEval) {
+	sum := int64(e.Timeliness + e.Quality + e.Attitude)
+	sat := b2i(e.Satisfaction == string(whistle.Satisfied))
+	basic := b2i(e.Satisfaction == string(whistle.BasicallySatisfied))
+	c.EvalsDefault += b2i(e.Default)
+	if grassroots(e.Level) {
+		c.GEvals++
+		c.GSum += sum
+		c.GSat += sat
+		c.GBasic += basic
+	} else {
+		c.OEvals++
+		c.OSum += sum
+		c.OSat += sat
+		c.OBasic += basic
+	}
+}
+
+// contribution computes a case's facts: the case row (DepartmentID "")
+// and one row per department with a task on it. The rules are those of
+// docs/supervision.md; the tests hold them to hand-computed values.
+func contribution(c CaseRow, tasks []factTask, evals []factEval) []SupervisionFact {
+	day := DayOf(c.CreatedAt)
+	area, district := AreaOf(c.OrgPath)
+	verified := c.VerifiedAt != nil
+	closed := c.Status == string(whistle.CaseClosed)
+
+	whole := SupervisionFact{CaseID: c.ID, Day: day, AreaID: area, DistrictID: district}
+	whole.Cases = 1
+	whole.ResDue = b2i(verified || c.Overdue)
+	whole.ResSolved = b2i(verified)
+	whole.CloseDue = b2i(closed || c.Overdue)
+	whole.CloseOnTime = b2i(closed && !c.Overdue)
+	whole.VerifsFailed = int64(c.VerifyFailures)
+	whole.Verifs = int64(c.VerifyFailures) + b2i(verified)
+
+	byDept := map[string]*SupervisionFact{}
+	dept := func(id string) *SupervisionFact {
+		f, ok := byDept[id]
+		if !ok {
+			f = &SupervisionFact{CaseID: c.ID, DepartmentID: id, Day: day, AreaID: area, DistrictID: district}
+			byDept[id] = f
+		}
+		return f
+	}
+	for _, t := range tasks {
+		countTaskResponse(&whole.Counts, t)
+		f := dept(t.DepartmentID)
+		countTaskResponse(&f.Counts, t)
+		if t.Status == string(whistle.TaskReturned) {
+			continue
+		}
+		f.Cases = 1
+		f.ResDue += b2i(verified || t.Overdue)
+		f.ResSolved += b2i(verified)
+		f.CloseDue += b2i(closed || t.Overdue)
+		f.CloseOnTime += b2i(closed && !t.Overdue)
+		f.Verifs += int64(t.Reopened) + b2i(verified)
+		f.VerifsFailed += int64(t.Reopened)
+	}
+	for _, e := range evals {
+		countEval(&whole.Counts, e)
+		countEval(&dept(e.DepartmentID).Counts, e)
+	}
+	out := []SupervisionFact{whole}
+	ids := make([]string, 0, len(byDept))
+	for id := range byDept {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		out = append(out, *byDept[id])
+	}
+	return out
+}
+
+type rollupKey struct {
+	kind  string
+	start int
+	dept  string
+	area  string
+}
+
+// RefreshResult says what a refresh did.
+type RefreshResult struct {
+	// Cases is the number of queued cases folded in.
+	Cases int
+	// Pending is the number still queued (another process held the lock,
+	// or the limit was reached).
+	Pending int64
+	// Skipped is true when another process was refreshing and wait was false.
+	Skipped bool
+}
+
+// RefreshSupervision folds up to limit queued cases (all when limit ≤ 0)
+// into the roll-up, in batches of batch cases (default 500), each batch one
+// transaction. With wait false it returns at once, Skipped, when another
+// process is refreshing (PostgreSQL); with wait true it waits its turn.
+func (s *Store) RefreshSupervision(ctx context.Context, limit, batch int, wait bool) (RefreshResult, error) {
+	if batch <= 0 {
+		batch = 500
+	}
+	var res RefreshResult
+	for limit <= 0 || res.Cases < limit {
+		n := batch
+		if limit > 0 && limit-res.Cases < n {
+			n = limit - res.Cases
+		}
+		done, skipped, err := s.refreshBatch(ctx, n, wait)
+		if err != nil {
+			return res, err
+		}
+		if skipped {
+			res.Skipped = true
+			break
+		}
+		res.Cases += done
+		if done < n {
+			break
+		}
+	}
+	if err := s.DB.WithContext(ctx).Model(&SupervisionDirty{}).Count(&res.Pending).Error; err != nil {
+		return res, fmt.Errorf("count supervision queue: %w", err)
+	}
+	return res, nil
+}
+
+func (s *Store) refreshBatch(ctx context.Context, n int, wait bool) (done int, skipped bool, err error) {
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.dialect == "postgres" {
+			if wait {
+				if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", supervisionLockKey).Error; err != nil {
+					return fmt.Errorf("lock supervision roll-up: %w", err)
+				}
+			} else {
+				var got bool
+				if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?)", supervisionLockKey).Scan(&got).Error; err != nil {
+					return fmt.Errorf("lock supervision roll-up: %w", err)
+				}
+				if !got {
+					skipped = true
+					return nil
+				}
+			}
+		}
+		var queued []SupervisionDirty
+		if err := tx.Order("case_id").Limit(n).Find(&queued).Error; err != nil {
+			return fmt.Errorf("read supervision queue: %w", err)
+		}
+		if len(queued) == 0 {
+			return nil
+		}
+		ids := make([]string, len(queued))
+		for i, q := range queued {
+			ids[i] = q.CaseID
+		}
+		var cases []CaseRow
+		if err := tx.Select("id, org_path, status, overdue, verify_failures, verified_at, created_at").Where("id IN ?", ids).Find(&cases).Error; err != nil {
+			return fmt.Errorf("read queued cases: %w", err)
+		}
+		var tasks []factTask
+		if err := tx.Table("tasks").Select("case_id, department_id, status, report_deadline, reported_at, returned_at, report_breached, overdue, reopened, extensions").
+			Where("case_id IN ?", ids).Order("case_id, id").Find(&tasks).Error; err != nil {
+			return fmt.Errorf("read queued tasks: %w", err)
+		}
+		var evals []factEval
+		if err := tx.Table("evaluations").Select(`case_id, department_id, timeliness, quality, attitude, satisfaction, "default", level`).
+			Where("case_id IN ?", ids).Order("case_id, department_id").Find(&evals).Error; err != nil {
+			return fmt.Errorf("read queued evaluations: %w", err)
+		}
+		var old []SupervisionFact
+		if err := tx.Where("case_id IN ?", ids).Find(&old).Error; err != nil {
+			return fmt.Errorf("read supervision facts: %w", err)
+		}
+		tasksOf := map[string][]factTask{}
+		for _, t := range tasks {
+			tasksOf[t.CaseID] = append(tasksOf[t.CaseID], t)
+		}
+		evalsOf := map[string][]factEval{}
+		for _, e := range evals {
+			evalsOf[e.CaseID] = append(evalsOf[e.CaseID], e)
+		}
+		delta := map[rollupKey]*SupervisionRollup{}
+		apply := func(f SupervisionFact, sign int) {
+			for _, kind := range []string{BucketDay, BucketMonth, BucketYear} {
+				k := rollupKey{kind, bucketStart(kind, f.Day), f.DepartmentID, f.AreaID}
+				r, ok := delta[k]
+				if !ok {
+					r = &SupervisionRollup{Kind: kind, Start: k.start, DepartmentID: f.DepartmentID, AreaID: f.AreaID, DistrictID: f.DistrictID}
+					delta[k] = r
+				}
+				if sign > 0 {
+					r.Counts.Add(f.Counts)
+				} else {
+					r.Counts.sub(f.Counts)
+				}
+			}
+		}
+		for _, f := range old {
+			apply(f, -1)
+		}
+		var keep []SupervisionFact
+		for _, c := range cases {
+			for _, f := range contribution(c, tasksOf[c.ID], evalsOf[c.ID]) {
+				apply(f, +1)
+				if c.Status != string(whistle.CaseClosed) {
+					keep = append(keep, f)
+				}
+			}
+		}
+		if err := upsertRollup(tx, delta); err != nil {
+			return err
+		}
+		if len(old) > 0 {
+			if err := tx.Where("case_id IN ?", ids).Delete(&SupervisionFact{}).Error; err != nil {
+				return fmt.Errorf("drop supervision facts: %w", err)
+			}
+		}
+		if len(keep) > 0 {
+			if err := tx.CreateInBatches(keep, 500).Error; err != nil {
+				return fmt.Errorf("write supervision facts: %w", err)
+			}
+		}
+		pairs := make([][]any, len(queued))
+		for i, q := range queued {
+			pairs[i] = []any{q.CaseID, q.Seq}
+		}
+		// Only the versions read: a case re-queued meanwhile stays queued.
+		if err := tx.Where("(case_id, seq) IN ?", pairs).Delete(&SupervisionDirty{}).Error; err != nil {
+			return fmt.Errorf("dequeue supervision cases: %w", err)
+		}
+		done = len(queued)
+		return nil
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("refresh supervision roll-up: %w", err)
+	}
+	return done, skipped, nil
+}
+
+// upsertRollup adds the non-zero deltas to their buckets.
+func upsertRollup(tx *gorm.DB, delta map[rollupKey]*SupervisionRollup) error {
+	rows := make([]SupervisionRollup, 0, len(delta))
+	for _, r := range delta {
+		if !r.Counts.zero() {
+			rows = append(rows, *r)
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	sort.Slice(rows, func(i, j int) bool { // a stable lock order
+		a, b := rows[i], rows[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Start != b.Start {
+			return a.Start < b.Start
+		}
+		if a.DepartmentID != b.DepartmentID {
+			return a.DepartmentID < b.DepartmentID
+		}
+		return a.AreaID < b.AreaID
+	})
+	set := make(clause.Set, len(counterColumns))
+	for i, col := range counterColumns {
+		set[i] = clause.Assignment{Column: clause.Column{Name: col}, Value: gorm.Expr("supervision_rollup." + col + " + excluded." + col)}
+	}
+	err := tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "kind"}, {Name: "start"}, {Name: "department_id"}, {Name: "area_id"}},
+		DoUpdates: set,
+	}).CreateInBatches(rows, 500).Error
+	if err != nil {
+		return fmt.Errorf("update supervision roll-up: %w", err)
+	}
+	return nil
+}
+
+// RebuildSupervision empties the roll-up and queues every case again, then
+// refreshes until the queue is empty: the repair after a bulk load or a
+// rebuilt read model. Published months are kept as they were.
+func (s *Store) RebuildSupervision(ctx context.Context, batch int) (RefreshResult, error) {
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, q := range []string{`DELETE FROM supervision_rollup`, `DELETE FROM supervision_facts`, `DELETE FROM supervision_dirty`,
+			`INSERT INTO supervision_dirty (case_id, seq) SELECT id, seq FROM cases`} {
+			if err := tx.Exec(q).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return RefreshResult{}, fmt.Errorf("rebuild supervision roll-up: %w", err)
+	}
+	return s.RefreshSupervision(ctx, 0, batch, true)
+}
+
+// RunSupervisionRefresher refreshes the roll-up every interval until ctx is
+// done, so a supervisor's query finds little left to fold in. A failed
+// refresh is logged and retried at the next tick. Run it in a goroutine
+// (one per worker process is plenty; concurrent ones take turns).
+func (s *Store) RunSupervisionRefresher(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := s.RefreshSupervision(ctx, 0, 500, false); err != nil && ctx.Err() == nil {
+			s.log().Warn("supervision refresh failed", "err", err)
+		}
+	}
+}
