@@ -99,6 +99,7 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/tasks/:id/feedback", s.feedback)
 	v1.POST("/tasks/:id/return", s.returnTask)
 	v1.POST("/tasks/:id/extension", s.requestExtension)
+	s.supervisionRoutes(v1)
 
 	admin := v1.Group("/admin", s.requireAdmin())
 	admin.GET("/sla-policies", s.listSLAPolicies)

@@ -1,0 +1,223 @@
+package api
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/whistle"
+	"github.com/shaobao/shaobao/worktime"
+)
+
+// exportLimit caps the rows of one export; a wider one is refused with a
+// request to narrow the filters.
+const exportLimit = 100_000
+
+// table is a supervision view ready to export: Chinese headers, one row of
+// cells per item.
+type table struct {
+	file    string // base file name, ASCII
+	fileZH  string // Chinese file name
+	sheet   string
+	headers []string
+	rows    [][]any
+	total   int64
+}
+
+func isExport(format string) bool { return format == "csv" || format == "xlsx" }
+
+// export writes t as CSV (UTF-8 with a BOM, so Excel reads the Chinese
+// right) or XLSX, as an attachment.
+func (s *Server) export(c *gin.Context, format string, t table) {
+	if t.total > exportLimit {
+		fail(c, whistle.Errorf(whistle.EInvalid, "导出最多 %d 行，本次 %d 行：请缩小时间或范围", "an export holds at most %d rows, this one %d: narrow the period or the scope", exportLimit, t.total))
+		return
+	}
+	var buf bytes.Buffer
+	contentType := "text/csv; charset=utf-8"
+	if format == "csv" {
+		buf.WriteString("\ufeff")
+		w := csv.NewWriter(&buf)
+		_ = w.Write(t.headers)
+		for _, r := range t.rows {
+			rec := make([]string, len(r))
+			for i, v := range r {
+				rec[i] = cellText(v)
+			}
+			_ = w.Write(rec)
+		}
+		w.Flush()
+		if err := w.Error(); err != nil {
+			fail(c, fmt.Errorf("write csv: %w", err))
+			return
+		}
+	} else {
+		contentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		if err := writeXLSX(&buf, t); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	name := t.file + "." + format
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, name, url.PathEscape(t.fileZH+"."+format)))
+	c.Data(http.StatusOK, contentType, buf.Bytes())
+}
+
+func writeXLSX(buf *bytes.Buffer, t table) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", t.sheet); err != nil {
+		return fmt.Errorf("xlsx sheet: %w", err)
+	}
+	sw, err := f.NewStreamWriter(t.sheet)
+	if err != nil {
+		return fmt.Errorf("xlsx stream: %w", err)
+	}
+	head := make([]any, len(t.headers))
+	for i, h := range t.headers {
+		head[i] = h
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return fmt.Errorf("xlsx header: %w", err)
+	}
+	for i, r := range t.rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		row := make([]any, len(r))
+		for j, v := range r {
+			if _, isNum := v.(int64); isNum {
+				row[j] = v
+			} else {
+				row[j] = cellText(v)
+			}
+		}
+		if err := sw.SetRow(cell, row); err != nil {
+			return fmt.Errorf("xlsx row %d: %w", i+1, err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("xlsx flush: %w", err)
+	}
+	if _, err := f.WriteTo(buf); err != nil {
+		return fmt.Errorf("xlsx write: %w", err)
+	}
+	return nil
+}
+
+// cellText renders a cell: times in China Standard Time, booleans 是/否.
+func cellText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	case bool:
+		if x {
+			return "是"
+		}
+		return "否"
+	case time.Time:
+		if x.IsZero() {
+			return ""
+		}
+		return x.In(worktime.Location).Format("2006-01-02 15:04:05")
+	case *time.Time:
+		if x == nil {
+			return ""
+		}
+		return cellText(*x)
+	}
+	return fmt.Sprint(v)
+}
+
+var (
+	levelZH  = map[string]string{"community": "社区", "street": "街道", "district": "区", "city": "市"}
+	classZH  = map[string]string{"emergency": "应急哨", "key": "重点哨", "routine": "常规哨", "coordination": "协调哨"}
+	breachZH = map[string]string{whistle.BreachReport: "未按时报到", whistle.BreachHandle: "未按时办结"}
+	escZH    = map[string]string{whistle.EscalationRequested: "本级无法解决", whistle.EscalationHandleBreach: "处置超时", whistle.EscalationVerification: "多次核查不通过"}
+	statusZH = map[string]string{"open": "办理中", "verifying": "待核查", "evaluating": "待评价", "closed": "已结案"}
+)
+
+func zhOf(m map[string]string, k string) string {
+	if v, ok := m[k]; ok {
+		return v
+	}
+	return k
+}
+
+func breachTable(items []store.BreachView, total int64) table {
+	t := table{file: "breaches", fileZH: "超时记录", sheet: "超时记录", total: total,
+		headers: []string{"编号", "案件编号", "案件标题", "案件状态", "任务编号", "部门编号", "部门名称", "超时类型", "哨类", "所在层级", "期限", "发生时间", "已解决", "解决时间"}}
+	for _, b := range items {
+		t.rows = append(t.rows, []any{b.ID, b.CaseID, b.CaseTitle, zhOf(statusZH, b.CaseStatus), b.TaskID, b.DepartmentID, b.DepartmentName,
+			zhOf(breachZH, b.Kind), zhOf(classZH, b.Class), zhOf(levelZH, string(b.Level)), b.Deadline, b.At, b.Resolved, b.ResolvedAt})
+	}
+	return t
+}
+
+func escalationTable(items []store.EscalationView, total int64) table {
+	t := table{file: "escalations", fileZH: "升级记录", sheet: "升级记录", total: total,
+		headers: []string{"案件编号", "案件标题", "案件状态", "序号", "哨类", "原层级", "升至层级", "原单位", "升至单位", "升级类型", "原因", "时间", "操作人"}}
+	for _, e := range items {
+		t.rows = append(t.rows, []any{e.CaseID, e.CaseTitle, zhOf(statusZH, e.CaseStatus), e.Seq, zhOf(classZH, e.Class), zhOf(levelZH, string(e.From)), zhOf(levelZH, string(e.To)),
+			e.FromOrgUnitID, e.ToOrgUnitID, zhOf(escZH, e.Kind), e.Reason, e.At, e.By})
+	}
+	return t
+}
+
+func ratesTable(rep store.RatesReport) table {
+	period := rep.Month
+	if period == "" {
+		period = rep.From.In(worktime.Location).Format("20060102") + "-" + rep.To.In(worktime.Location).AddDate(0, 0, -1).Format("20060102")
+	}
+	t := table{file: "rates-" + rep.Group + "-" + period, fileZH: "督查指标-" + period, sheet: "督查指标",
+		headers: []string{"编号", "名称", "层级", "案件数", "任务数",
+			"响应率", "按时响应", "应响应",
+			"解决率", "已解决", "应解决",
+			"满意率", "满意", "基本满意", "不满意", "评价数",
+			"按期结案率", "按期结案", "应结案",
+			"返工率", "核查未通过", "核查次数",
+			"延期率", "获准延期", "任务数（不含退回）"}}
+	row := func(r store.RatesRow) []any {
+		return []any{r.ID, r.Name, zhOf(levelZH, r.Kind), r.Counts.Cases, r.Counts.Tasks,
+			pct(r.Response), r.Response.Numerator, r.Response.Denominator,
+			pct(r.Resolution), r.Resolution.Numerator, r.Resolution.Denominator,
+			pct(r.Satisfaction), r.Satisfied, r.BasicallySatisfied, r.Dissatisfied, r.Satisfaction.Denominator,
+			pct(r.OnTimeClosure), r.OnTimeClosure.Numerator, r.OnTimeClosure.Denominator,
+			pct(r.Rework), r.Rework.Numerator, r.Rework.Denominator,
+			pct(r.Extension), r.Extension.Numerator, r.Extension.Denominator}
+	}
+	for _, r := range rep.Items {
+		t.rows = append(t.rows, row(r))
+	}
+	t.rows = append(t.rows, row(rep.Total))
+	return t
+}
+
+func assessmentTable(rep store.AssessmentReport) table {
+	t := table{file: fmt.Sprintf("assessment-%d", rep.Year), fileZH: fmt.Sprintf("%d年度考核", rep.Year), sheet: "年度考核",
+		headers: []string{"排名", "部门编号", "部门名称", "层级", "案件数", "街乡评价数", "街乡评价得分", "其他评价数", "其他评价得分",
+			"响应率", "解决率", "按期结案率", "返工率", "履职得分", "街乡评价权重", "总分", "未排名原因"}}
+	for _, sc := range rep.Items {
+		rank := ""
+		if sc.Rank != nil {
+			rank = strconv.Itoa(*sc.Rank)
+		}
+		t.rows = append(t.rows, []any{rank, sc.DepartmentID, sc.Name, zhOf(levelZH, sc.Level), sc.Counts.Cases,
+			sc.Counts.GEvals, score(sc.StreetScore), sc.Counts.OEvals, score(sc.OtherScore),
+			pct(sc.Response), pct(sc.Resolution), pct(sc.OnTimeClosure), pct(sc.Rework),
+			score(sc.PerformanceScore), strconv.FormatFloat(sc.StreetWeight, 'f', 4, 64), score(sc.Total), sc.Unranked})
+	}
+	return t
+}
