@@ -147,6 +147,18 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	w.open("/app/cases")
 	w.waitVisible(fmt.Sprintf(`li.case-card[data-case-id=%q]`, caseID))
 	w.shot("09-community-my-cases")
+	// The filters: the closed case is not among the open ones, and is
+	// among the closed ones.
+	pick := func(status string) {
+		w.eval(fmt.Sprintf(`(() => { const s = document.querySelector('#case-filters select[name="status"]'); s.value = %q; s.dispatchEvent(new Event('change', { bubbles: true })); return true; })()`, status))
+		w.waitJS(fmt.Sprintf(`location.search.includes('status=%s') && !document.querySelector('#case-list .loading')`, status), "the "+status+" cases")
+	}
+	pick("open")
+	if n := w.evalString(fmt.Sprintf(`String(document.querySelectorAll('li.case-card[data-case-id=%q]').length)`, caseID)); n != "0" {
+		t.Errorf("the closed case is listed among the open ones")
+	}
+	pick("closed")
+	w.waitVisible(fmt.Sprintf(`li.case-card[data-case-id=%q]`, caseID))
 
 	// English: the switch re-draws the page and the API answers in English.
 	w.click("#lang")
@@ -598,26 +610,27 @@ func (w *walk) checkSampleCharts() {
 	ctx, cancel := context.WithTimeout(w.b.ctx, stepTimeout)
 	defer cancel()
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`import('/assets/js/supervision.js').then(({ ratesResult, ranking }) => {
-		const rows = [];
-		for (const [name, base] of [['和平派出所', 0.8], ['和平城管执法队', 0.9]]) {
-			for (const [i, period] of ['2026-01', '2026-02', '2026-03'].entries()) {
-				rows.push({ name, period, response_rate: base + i * 0.03, resolution_rate: base - 0.1, satisfaction_rate: 0.95, on_time_rate: 0.9, rework_rate: 0.05, extension_rate: 0.1 });
-			}
-		}
+		const rv = (r) => ({ numerator: Math.round(r * 20), denominator: 20, rate: r });
+		const row = (id, name, base, i) => ({ id, name, kind: 'street', counts: { cases: 20 },
+			response_rate: rv(base + i * 0.03), resolution_rate: rv(base - 0.1), satisfaction_rate: rv(0.95),
+			on_time_closure_rate: rv(0.9), rework_rate: rv(0.05), extension_rate: { numerator: 0, denominator: 0, rate: null } });
+		const both = (i) => [row('s1-police', '和平派出所', 0.8, i), row('s1-citymgmt', '和平城管执法队', 0.9, i)];
+		const monthly = ['2026-01', '2026-02', '2026-03'].map((month, i) => ({ month, report: { items: both(i) } }));
+		const report = { group: 'department', from: '2026-01-01T00:00:00+08:00', to: '2026-04-01T00:00:00+08:00', items: both(0), total: row('', '', 0.85, 0) };
 		const box = document.createElement('div');
 		box.id = 'sample-charts';
 		box.className = 'card';
-		box.append(...ratesResult({ items: rows }), ranking({ items: [
-			{ department_id: 's1-police', name: '和平派出所', score: 91.5, rank: 1, response_rate: 0.98 },
-			{ department_id: 's1-citymgmt', name: '和平城管执法队', score: 88.2, rank: 2, response_rate: 0.95 }] }));
+		box.append(...ratesResult(report, monthly), ...ranking({ year: 2026, street_weight: 1 / 3, min_cases: 1, items: [
+			{ department_id: 's1-police', name: '和平派出所', rank: 1, total: 91.5, street_score: 95, performance_score: 89.75, response_rate: rv(0.98) },
+			{ department_id: 's1-citymgmt', name: '和平城管执法队', rank: null, total: null, unranked_reason: 'too_few_cases', response_rate: rv(0.95) }] }));
 		document.querySelector('#main').replaceChildren(box);
 		return box.querySelectorAll('svg polyline').length + ' lines, ' + box.querySelectorAll('tbody tr').length + ' rows';
 	})`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		w.t.Fatalf("draw the sample charts: %v", err)
 	}
-	if got != "2 lines, 8 rows" {
-		w.t.Errorf("sample charts: got %s, want 2 lines, 8 rows (6 rates rows and 2 ranking rows)", got)
+	if got != "2 lines, 5 rows" {
+		w.t.Errorf("sample charts: got %s, want 2 lines, 5 rows (2 rates rows and the total, 2 scorecards)", got)
 	}
 	keep := w.shots
 	w.shots = os.Getenv("SHAOBAO_E2E_SAMPLE_DIR")

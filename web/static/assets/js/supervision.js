@@ -77,8 +77,10 @@ function liveList(body, kind) {
   return () => clearInterval(timer);
 }
 
-function caseLink(id) {
-  return h('a', { href: '/app/cases/' + encodeURIComponent(id) }, id);
+// caseCell links a row's case by its title (rows carry case_title), id under it.
+function caseCell(r) {
+  return h('td', {}, h('a', { href: '/app/cases/' + encodeURIComponent(r.case_id) }, r.case_title || r.case_id),
+    r.case_title ? h('div', {}, h('small', { class: 'muted' }, r.case_id)) : null);
 }
 
 function deptLabel(names, id, fallback) {
@@ -97,7 +99,7 @@ function table(head, rows) {
 function breachTable(items, names) {
   return table([t('case_no'), t('department'), t('kind'), t('level'), t('deadline'), t('at'), t('resolved')],
     items.map((b) => h('tr', { class: b.resolved ? '' : 'late-row' },
-      h('td', {}, caseLink(b.case_id)), h('td', {}, deptLabel(names, b.department_id, b.department_name)),
+      caseCell(b), h('td', {}, deptLabel(names, b.department_id, b.department_name)),
       h('td', {}, label('breach', b.kind)), h('td', {}, label('level', b.level)),
       h('td', {}, fmtTime(b.deadline)), h('td', {}, fmtTime(b.at)), h('td', {}, b.resolved ? '✓ ' + fmtTime(b.resolved_at) : t('no')))));
 }
@@ -105,7 +107,7 @@ function breachTable(items, names) {
 function escalationTable(items, names) {
   return table([t('case_no'), t('esc_line', t('from'), t('to')), t('kind'), t('reason'), t('department'), t('at')],
     items.map((e) => h('tr', {},
-      h('td', {}, caseLink(e.case_id)), h('td', {}, t('esc_line', label('level', e.from), label('level', e.to))),
+      caseCell(e), h('td', {}, t('esc_line', label('level', e.from), label('level', e.to))),
       h('td', {}, label('esc', e.kind)), h('td', {}, e.reason || ''),
       h('td', {}, e.department_id ? deptLabel(names, e.department_id, e.department_name) : '—'),
       h('td', {}, fmtTime(e.at), e.by ? h('small', { class: 'muted' }, ' · ' + e.by) : null))));
@@ -113,46 +115,44 @@ function escalationTable(items, names) {
 
 // ---- rates ----
 
-// The rates route's rows are read tolerantly: a row names its group
-// (name, department_name, …), maybe its period (period, month, date, …),
-// and carries rates as numbers in fields ending in "_rate" (0–1 or 0–100).
-const TIME_KEYS = ['period', 'bucket', 'month', 'week', 'day', 'date', 'from', 'at'];
-const GROUP_KEYS = ['name', 'group_name', 'department_name', 'org_unit_name', 'label', 'department_id', 'org_unit_id', 'group_id', 'id', 'key'];
-const RATE_ORDER = ['response_rate', 'resolution_rate', 'satisfaction_rate', 'on_time_rate', 'on_time_closure_rate', 'rework_rate', 'extension_rate'];
+// A rates report is {group, from, to, items: [row], total: row}; a row has
+// id, name, kind and each rate as {numerator, denominator, rate} with rate
+// a fraction or null. Plain numbers (fractions) are read too.
+const RATE_KEYS = ['response_rate', 'resolution_rate', 'satisfaction_rate', 'on_time_closure_rate', 'rework_rate', 'extension_rate'];
 
-function firstKey(row, keys) { return keys.find((k) => row[k] !== undefined && row[k] !== null && row[k] !== ''); }
+// rateOf is a rate as a percentage, or null when nothing was counted.
+function rateOf(v) {
+  const r = typeof v === 'number' ? v : (v && typeof v.rate === 'number' ? v.rate : null);
+  return r === null ? null : r * 100;
+}
 
-// flatten turns {items:[{…, series:[points]}]}, {series:[…]} or a bare
-// array into flat rows.
-function flatten(res) {
-  const rows = [];
-  const base = Array.isArray(res) ? res : [...(res.items || res.rows || []), ...(res.series || [])];
-  for (const r of base) {
-    const pts = r.series || r.points;
-    if (Array.isArray(pts)) {
-      const { series, points, ...rest } = r;
-      for (const p of pts) rows.push({ ...rest, ...p });
-    } else rows.push(r);
+function rateCell(v) {
+  const p = rateOf(v);
+  const counts = v && typeof v === 'object' && 'denominator' in v ? h('small', { class: 'muted' }, ` ${v.numerator}/${v.denominator}`) : null;
+  return h('td', { class: 'num' }, p === null ? '—' : p.toFixed(1) + '%', counts);
+}
+
+function rowName(names, r) {
+  const d = r.department_id ? names.get(r.department_id) : names.get(r.id);
+  return d ? pickName(d) : (r.name || r.id || r.department_id || '—');
+}
+
+// months lists the months (YYYY-MM) that [from, to) touches, the last 12.
+function months(from, to) {
+  const out = [];
+  const d = new Date(from.slice(0, 7) + '-01T00:00:00Z');
+  const end = new Date(to);
+  while (d < end && out.length < 36) {
+    out.push(d.toISOString().slice(0, 7));
+    d.setUTCMonth(d.getUTCMonth() + 1);
   }
-  return rows;
-}
-
-function rateKeysOf(rows) {
-  const keys = new Set();
-  for (const r of rows) for (const [k, v] of Object.entries(r)) if (typeof v === 'number' && /rate$/.test(k)) keys.add(k);
-  return [...keys].sort((a, b) => (RATE_ORDER.indexOf(a) + 1 || 99) - (RATE_ORDER.indexOf(b) + 1 || 99));
-}
-
-// percent shows a rate; mult is 100 for fractions (0–1), 1 for percentages.
-function percent(v, mult) {
-  if (typeof v !== 'number') return '—';
-  return (v * mult).toFixed(1) + '%';
+  return out.slice(-12);
 }
 
 function ratesPanel() {
   const now = new Date();
   const iso = (d) => d.toISOString().slice(0, 10);
-  const from = h('input', { type: 'date', name: 'from', value: iso(new Date(now.getFullYear(), 0, 1)) });
+  const from = h('input', { type: 'date', name: 'from', value: `${now.getFullYear()}-01-01` });
   const to = h('input', { type: 'date', name: 'to', value: iso(new Date(now.getTime() + 86400e3)) });
   const group = select('group', [['department', t('group_department')], ['street', t('group_street')], ['district', t('group_district')]], 'department');
   const out = h('div', { id: 'rates' });
@@ -160,32 +160,45 @@ function ratesPanel() {
   const f = h('form', { class: 'filters' }, field(t('from'), from), field(t('to'), to), field(t('group'), group),
     h('button', { class: 'btn btn-primary', type: 'submit' }, t('show')));
   const run = () => load(out, async () => {
-    const res = await get('/supervision/rates' + query(params()));
-    return ratesResult(res);
+    const names = await departmentNames().catch(() => new Map());
+    const report = await get('/supervision/rates' + query(params()));
+    // The chart over time: the same rates month by month.
+    const monthly = await Promise.all(months(from.value, to.value).map((m) =>
+      get('/supervision/rates' + query({ month: m, group: group.value })).then((r) => ({ month: m, report: r }), () => null)));
+    return ratesResult(report, monthly.filter(Boolean), names);
   });
   f.addEventListener('submit', (e) => { e.preventDefault(); run(); });
   run();
   return section(t('sup_rates'), f, exportsBar('/supervision/rates', params), out);
 }
 
-// ratesResult and ranking are exported so the browser test can draw them
-// from sample rows while the supervision routes are being built.
-export function ratesResult(res) {
-  const rows = flatten(res);
-  const keys = rateKeysOf(rows);
-  if (!rows.length || !keys.length) return h('p', { class: 'empty' }, t('none'));
-  const scale = rows.every((r) => keys.every((k) => typeof r[k] !== 'number' || r[k] <= 1)) ? 100 : 1;
+// ratesResult draws the chart (one line per group over the months) and the
+// table of the period. It and ranking are exported so the browser test can
+// draw them from sample reports.
+export function ratesResult(report, monthly = [], names = new Map()) {
+  const items = report.items || [];
+  if (!items.length) return h('p', { class: 'empty' }, t('none'));
+  const keys = RATE_KEYS.filter((k) => items.some((r) => k in r));
   const chartBox = h('div', { class: 'chart', id: 'rates-chart' });
   const pick = select('rate', keys.map((k) => [k, label('rate', k)]), keys[0]);
-  const draw = () => chartBox.replaceChildren(...chart(rows, pick.value, scale));
+  const series = new Map(); // group name → [[month, percent]]
+  for (const { month, report: r } of monthly) {
+    for (const row of r.items || []) {
+      const name = rowName(names, row);
+      if (!series.has(name)) series.set(name, []);
+      series.get(name).push([month, row]);
+    }
+  }
+  const draw = () => chartBox.replaceChildren(...chart(monthly.map((m) => m.month), series, pick.value));
   pick.addEventListener('change', draw);
   draw();
-  const timeKey = rows.map((r) => firstKey(r, TIME_KEYS)).find(Boolean);
-  const head = [t('name'), timeKey ? t('at') : null, ...keys.map((k) => [label('rate', k), 'num'])].filter(Boolean);
-  const body = rows.slice(0, 300).map((r) => h('tr', {},
-    h('td', {}, String(r[firstKey(r, GROUP_KEYS)] ?? '—')), timeKey ? h('td', {}, String(r[timeKey] ?? '')) : null,
-    keys.map((k) => h('td', { class: 'num' }, percent(r[k], scale)))));
-  return [field(t('rate'), pick), chartBox, table(head, body)];
+  const rows = [...items, report.total ? { ...report.total, name: t('all') } : null].filter(Boolean);
+  const body = rows.map((r, i) => h('tr', { class: i === items.length ? 'total-row' : '' },
+    h('td', {}, i === items.length ? t('all') : rowName(names, r)),
+    h('td', { class: 'num' }, String(r.counts?.cases ?? '—')),
+    keys.map((k) => rateCell(r[k]))));
+  const period = report.from ? h('p', { class: 'muted' }, `${fmtTime(report.from)} – ${fmtTime(report.to)}`, report.published ? ' · ' + t('published') : '') : null;
+  return [field(t('rate'), pick), chartBox, period, table([t('name'), [t('cases'), 'num'], ...keys.map((k) => [label('rate', k), 'num'])], body)];
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -198,48 +211,32 @@ function s(tag, attrs = {}, ...children) {
 
 const COLORS = ['#b3261e', '#1d6fb8', '#2e7d32', '#8e44ad', '#e08a00', '#00838f', '#6d4c41', '#c2185b'];
 
-// chart draws one rate over time, a line per group (the eight largest
-// groups), or bars per group when the rows have no period.
-function chart(rows, key, scale) {
+// chart draws one rate over the months, a line per group (the eight with
+// the most points); a month where nothing was counted leaves a gap.
+function chart(periods, series, key) {
   const W = 640, H = 260, L = 44, R = 12, T = 12, B = 34;
-  const val = (r) => (typeof r[key] === 'number' ? r[key] * scale : null);
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label('rate', key), class: 'chart-svg' });
+  const legend = h('ul', { class: 'legend' });
   const y = (v) => T + (H - T - B) * (1 - Math.max(0, Math.min(100, v)) / 100);
   for (const g of [0, 25, 50, 75, 100]) {
     svg.append(s('line', { x1: L, x2: W - R, y1: y(g), y2: y(g), class: 'grid' }), s('text', { x: L - 6, y: y(g) + 4, 'text-anchor': 'end', class: 'axis' }, g + '%'));
   }
-  const groups = new Map();
-  for (const r of rows) {
-    const g = String(r[firstKey(r, GROUP_KEYS)] ?? '—');
-    if (!groups.has(g)) groups.set(g, []);
-    groups.get(g).push(r);
-  }
-  const top = [...groups.entries()].sort((a, b) => b[1].length - a[1].length).slice(0, 8);
-  const periods = [...new Set(rows.map((r) => r[firstKey(r, TIME_KEYS)]).filter(Boolean))].sort();
-  const legend = h('ul', { class: 'legend' });
-  if (periods.length) {
-    const x = (p) => L + (periods.length === 1 ? (W - L - R) / 2 : (W - L - R) * periods.indexOf(p) / (periods.length - 1));
-    const step = Math.max(1, Math.ceil(periods.length / 8));
-    periods.forEach((p, i) => { if (i % step === 0) svg.append(s('text', { x: x(p), y: H - B + 16, 'text-anchor': 'middle', class: 'axis' }, String(p).slice(0, 10))); });
-    top.forEach(([g, rs], i) => {
-      const pts = rs.map((r) => [r[firstKey(r, TIME_KEYS)], val(r)]).filter(([p, v]) => p && v !== null).sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      if (!pts.length) return;
-      const c = COLORS[i % COLORS.length];
-      svg.append(s('polyline', { points: pts.map(([p, v]) => `${x(p)},${y(v)}`).join(' '), fill: 'none', stroke: c, 'stroke-width': 2.5 }));
-      for (const [p, v] of pts) svg.append(s('circle', { cx: x(p), cy: y(v), r: 3.5, fill: c }, s('title', {}, `${g} ${p}: ${v.toFixed(1)}%`)));
-      legend.append(h('li', {}, h('i', { class: 'swatch c' + (i % COLORS.length) }), g));
-    });
-  } else {
-    const bw = (W - L - R) / Math.max(1, top.length);
-    top.forEach(([g, rs], i) => {
-      const v = val(rs[0]);
-      if (v === null) return;
-      svg.append(s('rect', { x: L + i * bw + bw * 0.15, y: y(v), width: bw * 0.7, height: H - B - y(v), fill: COLORS[i % COLORS.length] }, s('title', {}, `${g}: ${v.toFixed(1)}%`)),
-        s('text', { x: L + i * bw + bw / 2, y: y(v) - 4, 'text-anchor': 'middle', class: 'axis' }, v.toFixed(0) + '%'));
-      legend.append(h('li', {}, h('i', { class: 'swatch c' + (i % COLORS.length) }), g));
-    });
-  }
-  return [svg, legend];
+  if (!periods.length) return [svg, h('p', { class: 'muted' }, t('chart_none'))];
+  const x = (p) => L + (periods.length === 1 ? (W - L - R) / 2 : (W - L - R) * periods.indexOf(p) / (periods.length - 1));
+  const step = Math.max(1, Math.ceil(periods.length / 8));
+  periods.forEach((p, i) => { if (i % step === 0) svg.append(s('text', { x: x(p), y: H - B + 16, 'text-anchor': 'middle', class: 'axis' }, p)); });
+  const top = [...series.entries()].sort((a, b) => b[1].length - a[1].length).slice(0, 8);
+  let drawn = 0;
+  top.forEach(([name, pts], i) => {
+    const c = COLORS[i % COLORS.length];
+    const vals = pts.map(([p, row]) => [p, rateOf(row[key])]).filter(([, v]) => v !== null);
+    if (!vals.length) return;
+    drawn++;
+    svg.append(s('polyline', { points: vals.map(([p, v]) => `${x(p)},${y(v)}`).join(' '), fill: 'none', stroke: c, 'stroke-width': 2.5 }));
+    for (const [p, v] of vals) svg.append(s('circle', { cx: x(p), cy: y(v), r: 3.5, fill: c }, s('title', {}, `${name} ${p}: ${v.toFixed(1)}%`)));
+    legend.append(h('li', {}, h('i', { class: 'swatch c' + (i % COLORS.length) }), name));
+  });
+  return [svg, drawn ? legend : h('p', { class: 'muted' }, t('chart_none'))];
 }
 
 // ---- annual assessment ----
@@ -258,18 +255,20 @@ function assessmentPanel() {
   return section(t('sup_assessments'), f, exportsBar('/supervision/assessments', params), out);
 }
 
-export function ranking(res, names = new Map()) {
-  const rows = Array.isArray(res) ? res : (res.items || res.ranking || res.rankings || []);
-  if (!rows.length) return h('p', { class: 'empty' }, t('none'));
-  const scoreOf = (r) => r.score ?? r.total_score ?? r.total ?? null;
-  const sorted = [...rows].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9) || (scoreOf(b) ?? 0) - (scoreOf(a) ?? 0));
-  const keys = rateKeysOf(rows);
-  const scale = rows.every((r) => keys.every((k) => typeof r[k] !== 'number' || r[k] <= 1)) ? 100 : 1;
-  const nameOf = (r) => r.department_id && names.get(r.department_id) ? pickName(names.get(r.department_id)) : String(r[firstKey(r, GROUP_KEYS)] ?? '—');
-  return table([[t('rank'), 'num'], t('name'), [t('score'), 'num'], ...keys.map((k) => [label('rate', k), 'num'])],
-    sorted.map((r, i) => h('tr', { class: i < 3 ? 'top' : '' },
-      h('td', { class: 'num' }, String(r.rank ?? i + 1)), h('td', {}, nameOf(r)),
-      h('td', { class: 'num' }, scoreOf(r) === null ? '—' : Number(scoreOf(r)).toFixed(1)),
-      keys.map((k) => h('td', { class: 'num' }, percent(r[k], scale))))));
+// ranking shows the scorecards: ranked ones by rank, then the unranked
+// with the reason.
+export function ranking(report, names = new Map()) {
+  const items = report.items || [];
+  const meta = h('p', { class: 'muted' }, t('assessment_meta', report.year ?? '', typeof report.street_weight === 'number' ? (report.street_weight * 100).toFixed(0) + '%' : '—', report.min_cases ?? '—'),
+    report.as_of ? ' · ' + t('as_of', report.as_of) : '');
+  if (!items.length) return [meta, h('p', { class: 'empty' }, t('none'))];
+  const sorted = [...items].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9) || (b.total ?? -1) - (a.total ?? -1));
+  const num = (v) => h('td', { class: 'num' }, typeof v === 'number' ? v.toFixed(2) : '—');
+  const keys = RATE_KEYS.filter((k) => items.some((r) => k in r));
+  return [meta, table([[t('rank'), 'num'], t('name'), [t('score'), 'num'], [t('street_score'), 'num'], [t('performance_score'), 'num'], ...keys.map((k) => [label('rate', k), 'num'])],
+    sorted.map((r) => h('tr', { class: r.rank && r.rank <= 3 ? 'top' : '' },
+      h('td', { class: 'num' }, r.rank ? String(r.rank) : '—'),
+      h('td', {}, rowName(names, r), r.unranked || r.unranked_reason ? h('div', { class: 'muted' }, h('small', {}, label('unranked', r.unranked_reason) || r.unranked)) : null),
+      num(r.total), num(r.street_score), num(r.performance_score),
+      keys.map((k) => rateCell(r[k])))))];
 }
-

@@ -33,7 +33,8 @@ export function fmtTime(iso) {
   if (!iso) return '';
   const d = new Date(iso);
   if (isNaN(d)) return String(iso);
-  const withYear = d.getFullYear() !== new Date().getFullYear();
+  const cstYear = (x) => new Date(x.getTime() + 8 * 3600e3).getUTCFullYear();
+  const withYear = cstYear(d) !== cstYear(new Date());
   const key = lang() + withYear;
   // Deadlines follow the mainland working calendar: show them in Beijing time
   // wherever the browser is.
