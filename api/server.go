@@ -18,6 +18,7 @@ import (
 
 	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/web"
 	"github.com/shaobao/shaobao/whistle"
 )
 
@@ -77,6 +78,13 @@ func (s *Server) Handler() http.Handler {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, envelope{Error: envelopeError{Code: "method_not_allowed",
 			Message: pick(c, "不支持的请求方法："+c.Request.Method, "method not allowed: "+c.Request.Method), RequestID: requestID(c)}})
 	})
+
+	// The pages: one embedded single-page app and its assets.
+	pages := gin.WrapH(web.Handler())
+	for _, p := range []string{"/", "/index.html", "/app", "/app/*path", "/assets/*path"} {
+		r.GET(p, pages)
+		r.HEAD(p, pages)
+	}
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
