@@ -171,11 +171,11 @@ func (SupervisionPublished) TableName() string { return "supervision_published" 
 // assessment settings in force then (the running annual assessment as of
 // that month uses them).
 type SupervisionPublication struct {
-	Month       int       `gorm:"primaryKey;autoIncrement:false"` // YYYYMM
-	PublishedAt time.Time `gorm:"not null"`
-	StreetWeight float64  `gorm:"not null"`
-	MinCases    int       `gorm:"not null"`
-	Rows        int       `gorm:"not null"`
+	Month        int       `gorm:"primaryKey;autoIncrement:false"` // YYYYMM
+	PublishedAt  time.Time `gorm:"not null"`
+	StreetWeight float64   `gorm:"not null"`
+	MinCases     int       `gorm:"not null"`
+	Rows         int       `gorm:"not null"`
 }
 
 // TableName names the publications table.

@@ -20,7 +20,9 @@ type want struct {
 	rates        [6][2]int64
 }
 
-func (w want) String() string { return fmt.Sprintf("cases %d tasks %d rates %v", w.cases, w.tasks, w.rates) }
+func (w want) String() string {
+	return fmt.Sprintf("cases %d tasks %d rates %v", w.cases, w.tasks, w.rates)
+}
 
 func got(r store.RatesRow) want {
 	g := want{cases: r.Counts.Cases, tasks: r.Counts.Tasks}
