@@ -186,6 +186,10 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	w.click(`.tab[data-tab="rates"]`)
 	w.waitJS(settled("rates"), "the rates")
 	w.shot("12-supervisor-rates")
+	// An export is fetched with the token and handed to the browser as a file.
+	w.eval(`(() => { window.__saved = []; HTMLAnchorElement.prototype.click = function () { if (this.download) window.__saved.push(this.download); }; return true; })()`)
+	w.click(`.exports a[data-export="csv"]`)
+	w.waitJS(`window.__saved.length === 1 && /\.csv$/.test(window.__saved[0])`, "the CSV export")
 	w.click(`.tab[data-tab="assessments"]`)
 	w.waitJS(settled("assessments"), "the assessment")
 	w.shot("13-supervisor-assessment")
