@@ -111,7 +111,7 @@ function extensionForm(path, redraw) {
     if (Boolean(extra) === Boolean(until)) throw new Error(t('need_extra_or_until'));
     const body = { reason: String(d.get('reason')).trim() };
     if (extra) body.extra = extra;
-    else body.until = new Date(until).toISOString(); // local time → RFC 3339
+    else body.until = new Date(until.slice(0, 16) + ':00+08:00').toISOString(); // Beijing time, as every deadline is shown
     redraw(await post(path + '/extension', body));
   });
 }
