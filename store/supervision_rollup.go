@@ -521,3 +521,70 @@ func (s *Store) RunSupervisionRefresher(ctx context.Context, every time.Duration
 		}
 	}
 }
+
+// RollupBuilder sums the roll-up of cases in memory, for bulk loads that
+// write the read model directly (citygen): the same contribution rules as
+// RefreshSupervision, without the queue.
+type RollupBuilder struct {
+	delta map[rollupKey]*SupervisionRollup
+}
+
+// NewRollupBuilder returns an empty builder.
+func NewRollupBuilder() *RollupBuilder {
+	return &RollupBuilder{delta: map[rollupKey]*SupervisionRollup{}}
+}
+
+// Add adds a case with its tasks and evaluations and returns its facts when
+// the case is still in progress (the bulk load writes them, so a later
+// refresh of the case replaces its contribution instead of adding it twice).
+func (b *RollupBuilder) Add(c CaseRow, tasks []TaskRow, evals []EvaluationRow) []SupervisionFact {
+	ft := make([]factTask, len(tasks))
+	for i, t := range tasks {
+		ft[i] = factTask{CaseID: t.CaseID, DepartmentID: t.DepartmentID, Status: t.Status, ReportDeadline: t.ReportDeadline,
+			ReportedAt: t.ReportedAt, ReturnedAt: t.ReturnedAt, ReportBreached: t.ReportBreached, Overdue: t.Overdue,
+			Reopened: t.Reopened, Extensions: t.Extensions}
+	}
+	fe := make([]factEval, len(evals))
+	for i, e := range evals {
+		fe[i] = factEval{CaseID: e.CaseID, DepartmentID: e.DepartmentID, Timeliness: e.Timeliness, Quality: e.Quality,
+			Attitude: e.Attitude, Satisfaction: e.Satisfaction, Default: e.Default, Level: e.Level}
+	}
+	facts := contribution(c, ft, fe)
+	for _, f := range facts {
+		for _, kind := range []string{BucketDay, BucketMonth, BucketYear} {
+			k := rollupKey{kind, bucketStart(kind, f.Day), f.DepartmentID, f.AreaID}
+			r, ok := b.delta[k]
+			if !ok {
+				r = &SupervisionRollup{Kind: kind, Start: k.start, DepartmentID: f.DepartmentID, AreaID: f.AreaID, DistrictID: f.DistrictID}
+				b.delta[k] = r
+			}
+			r.Counts.Add(f.Counts)
+		}
+	}
+	if c.Status == string(whistle.CaseClosed) {
+		return nil
+	}
+	return facts
+}
+
+// Rows returns the buckets summed so far.
+func (b *RollupBuilder) Rows() []SupervisionRollup {
+	out := make([]SupervisionRollup, 0, len(b.delta))
+	for _, r := range b.delta {
+		out = append(out, *r)
+	}
+	return out
+}
+
+// CounterColumns lists the columns of Counts in the order of Values.
+func CounterColumns() []string { return append([]string(nil), counterColumns...) }
+
+// Values returns the counters in the order of CounterColumns.
+func (c Counts) Values() []any {
+	f := c.fields()
+	out := make([]any, len(f))
+	for i, p := range f {
+		out[i] = *p
+	}
+	return out
+}
