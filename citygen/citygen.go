@@ -38,8 +38,8 @@ type Options struct {
 	Batch int
 
 	Districts, Streets, CommunitiesPerStreet, GridsPerCommunity int
-	CityDepartments, DistrictDepartments, StationsPerStreet    int
-	GridWorkersPerGrid                                         int
+	CityDepartments, DistrictDepartments, StationsPerStreet     int
+	GridWorkersPerGrid                                          int
 }
 
 func (o *Options) defaults() {
@@ -70,10 +70,10 @@ func (o *Options) defaults() {
 
 // Stats counts what was loaded.
 type Stats struct {
-	OrgUnits, Departments, Users                    int
+	OrgUnits, Departments, Users                     int
 	Cases, Tasks, Evaluations, Breaches, Escalations int
-	RollupRows, Facts                               int
-	Took                                            time.Duration
+	RollupRows, Facts                                int
+	Took                                             time.Duration
 }
 
 // city is the generated org tree, as the generator picks from it.

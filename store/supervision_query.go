@@ -346,11 +346,17 @@ func (s *Store) groupCounts(ctx context.Context, src RollupSource, sc RollupScop
 	if len(src.Months) > 0 {
 		q = s.DB.WithContext(ctx).Table("supervision_published").Where("month IN ?", src.Months)
 	} else {
+		// Departments over a city or a district: the per-district buckets.
+		district := depts && sc.AreaID == ""
 		var parts []string
 		var args []any
 		for _, c := range bucketConds(src.Period) {
+			kind := c.kind
+			if district {
+				kind = strings.ToUpper(kind)
+			}
 			parts = append(parts, "(kind = ? AND start >= ? AND start < ?)")
-			args = append(args, c.kind, c.lo, c.hi)
+			args = append(args, kind, c.lo, c.hi)
 		}
 		q = s.DB.WithContext(ctx).Table("supervision_rollup").Where("("+strings.Join(parts, " OR ")+")", args...)
 	}
@@ -817,6 +823,7 @@ func (s *Store) PublishMonth(ctx context.Context, month int, now time.Time) (pub
 			return nil
 		}
 		cols := strings.Join(counterColumns, ", ")
+		// The per-street month buckets: every view of the month derives from them.
 		res := tx.Exec(`INSERT INTO supervision_published (month, department_id, area_id, district_id, `+cols+`)
 SELECT ?, department_id, area_id, district_id, `+cols+` FROM supervision_rollup WHERE kind = ? AND start = ?`,
 			month, BucketMonth, month*100+1)
