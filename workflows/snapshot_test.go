@@ -132,3 +132,36 @@ func TestMonthlyPublicationSchedule(t *testing.T) {
 	require.Equal(t, workflows.TaskQueue, a.TaskQueue)
 	require.Equal(t, workflows.PublishWorkflowName, a.Workflow)
 }
+
+// A demo case run through the whole loop by the real workflow shows in its
+// district's rates, not in the other district's; and once the month is
+// published, it stays as published.
+func TestClosedWhistleShowsInItsDistrictsRates(t *testing.T) {
+	h := newHarness(t)
+	in := input("R1", whistle.ClassRoutine, "s1-citymgmt")
+	t1 := taskID("R1", 1)
+	h.update(1*time.Hour, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-citymgmt"), TaskID: t1})
+	h.update(3*time.Hour, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-citymgmt"), TaskID: t1, Result: "已清理"})
+	h.update(5*time.Hour, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: true})
+	h.update(6*time.Hour, workflows.UpdateEvaluate, workflows.EvaluateInput{Actor: secretary, DepartmentID: "s1-citymgmt", Timeliness: 5, Quality: 5, Attitude: 4, Satisfaction: whistle.BasicallySatisfied})
+	c := h.run(in)
+	require.Equal(t, whistle.CaseClosed, c.Status)
+
+	ctx := context.Background()
+	_, err := h.st.RefreshSupervision(ctx, 0, 0, true)
+	require.NoError(t, err)
+	march := store.MonthPeriod(202603)
+	d1, err := h.st.SupervisionRates(ctx, store.RatesQuery{Scope: store.RollupScope{DistrictID: "110101"}, Period: march, Group: store.GroupDepartment})
+	require.NoError(t, err)
+	require.Len(t, d1.Items, 1)
+	r := d1.Items[0]
+	require.Equal(t, "s1-citymgmt", r.ID)
+	require.Equal(t, store.RateValue{Numerator: 1, Denominator: 1, Rate: r.Response.Rate}, r.Response)
+	require.Equal(t, int64(1), r.OnTimeClosure.Numerator)
+	require.Equal(t, int64(1), r.Satisfaction.Numerator, "basically satisfied counts as satisfied")
+
+	d2, err := h.st.SupervisionRates(ctx, store.RatesQuery{Scope: store.RollupScope{DistrictID: "110102"}, Period: march, Group: store.GroupDepartment})
+	require.NoError(t, err)
+	require.Empty(t, d2.Items)
+	require.Equal(t, int64(0), d2.Total.Counts.Cases)
+}
