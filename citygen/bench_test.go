@@ -128,6 +128,9 @@ func TestBenchSupervision(t *testing.T) {
 	fmt.Println("| query | p50 ms | p95 ms | max ms |")
 	fmt.Println("|---|---:|---:|---:|")
 	for _, q := range queries {
+		if only := os.Getenv("SHAOBAO_BENCH_ONLY"); only != "" && !strings.Contains(q.name, only) {
+			continue
+		}
 		if err := q.run(ctx, st); err != nil {
 			t.Fatalf("%s: %v", q.name, err)
 		}
@@ -144,8 +147,14 @@ func TestBenchSupervision(t *testing.T) {
 		fmt.Printf("| %s | %s | %s | %s |\n", q.name, ms(d[len(d)/2]), ms(d[(len(d)*95+99)/100-1]), ms(d[len(d)-1]))
 	}
 	if os.Getenv("SHAOBAO_BENCH_EXPLAIN") != "" {
+		var cols []string
+		for _, c := range store.CounterColumns() {
+			cols = append(cols, "SUM("+c+") AS "+c)
+		}
+		sums := strings.Join(cols, ", ")
 		for _, q := range []string{
-			`SELECT department_id, SUM(cases), SUM(resp_due) FROM supervision_rollup WHERE ((kind = 'y' AND start >= 20260101 AND start < 20270101)) AND department_id <> '' GROUP BY department_id`,
+			`SELECT a.key, COALESCE(n.name, ''), a.cases FROM (SELECT department_id AS key, ` + sums + ` FROM supervision_rollup WHERE ((kind = 'Y' AND start >= 20260101 AND start < 20270101)) AND department_id <> '' GROUP BY department_id) a LEFT JOIN departments n ON n.id = a.key ORDER BY a.key`,
+			`SELECT a.key, COALESCE(n.name, ''), a.cases FROM (SELECT department_id AS key, ` + sums + ` FROM supervision_rollup WHERE ((kind = 'D' AND start >= 20260815 AND start < 20260901) OR (kind = 'M' AND start >= 20260901 AND start < 20261001) OR (kind = 'D' AND start >= 20261001 AND start < 20261010)) AND department_id <> '' GROUP BY department_id) a LEFT JOIN departments n ON n.id = a.key ORDER BY a.key`,
 			`SELECT count(*) FROM breaches WHERE breaches.org_path LIKE '/110000/110105/%' AND breaches.at >= '2026-09-30T16:00:00Z' AND breaches.at < '2026-10-31T16:00:00Z'`,
 			`SELECT breaches.id FROM breaches WHERE breaches.org_path LIKE '/110000/110105/%' ORDER BY breaches.at DESC, breaches.id DESC LIMIT 20`,
 			`SELECT count(*) FROM breaches WHERE breaches.org_path LIKE '/110000/110105/%'`,

@@ -160,6 +160,14 @@ func generate(ctx context.Context, pc *pgx.Conn, o Options, log io.Writer, stats
 	}
 	defer pc.Exec(context.WithoutCancel(ctx), `ALTER TABLE cases ENABLE TRIGGER supervision_cases_dirty`)
 
+	// Secondary indexes are dropped for the load and built again after it:
+	// one sorted build is many times faster than millions of inserts into
+	// them (the usual bulk-load practice).
+	restore, err := dropIndexes(ctx, pc, "cases", "tasks", "evaluations", "breaches", "escalations")
+	if err != nil {
+		return err
+	}
+
 	rb := store.NewRollupBuilder()
 	var facts []store.SupervisionFact
 	g := &caseGen{o: o, rng: rng, city: c, first: o.End.AddDate(0, 0, -o.Days)}
@@ -174,6 +182,12 @@ func generate(ctx context.Context, pc *pgx.Conn, o Options, log io.Writer, stats
 		}
 		done += n
 		fmt.Fprintf(log, "cases: %d/%d\n", done, o.Cases)
+	}
+	fmt.Fprintf(log, "building %d indexes\n", len(restore))
+	for _, def := range restore {
+		if _, err := pc.Exec(ctx, def); err != nil {
+			return fmt.Errorf("rebuild index: %s: %w", def, err)
+		}
 	}
 	rows := rb.Rows()
 	cols := append([]string{"kind", "start", "department_id", "area_id", "district_id"}, store.CounterColumns()...)
@@ -306,4 +320,35 @@ func loadOrg(ctx context.Context, pc *pgx.Conn, o Options, rng *rand.Rand, stats
 	}
 	stats.OrgUnits, stats.Departments, stats.Users = len(units), len(depts), len(users)
 	return c, nil
+}
+
+// dropIndexes drops the indexes of tables other than their primary keys and
+// unique constraints, and returns the statements that create them again.
+func dropIndexes(ctx context.Context, pc *pgx.Conn, tables ...string) ([]string, error) {
+	rows, err := pc.Query(ctx, `SELECT i.indexname, i.indexdef FROM pg_indexes i
+JOIN pg_class c ON c.relname = i.indexname AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = i.schemaname)
+JOIN pg_index x ON x.indexrelid = c.oid
+WHERE i.schemaname = current_schema() AND i.tablename = ANY($1) AND NOT x.indisprimary AND NOT x.indisunique`, tables)
+	if err != nil {
+		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	var names, defs []string
+	for rows.Next() {
+		var n, d string
+		if err := rows.Scan(&n, &d); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names, defs = append(names, n), append(defs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if _, err := pc.Exec(ctx, "DROP INDEX "+pgx.Identifier{n}.Sanitize()); err != nil {
+			return nil, fmt.Errorf("drop index %s: %w", n, err)
+		}
+	}
+	return defs, nil
 }

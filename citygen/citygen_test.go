@@ -25,7 +25,15 @@ func small(cases int) citygen.Options {
 func TestBulkRollupMatchesTheQueue(t *testing.T) {
 	st := storetest.MustOpenPostgres(t)
 	ctx := context.Background()
+	indexes := func() (n int64) {
+		st.DB.Raw(`SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('cases', 'tasks', 'evaluations', 'breaches', 'escalations')`).Scan(&n)
+		return n
+	}
+	before := indexes()
 	stats, err := citygen.Generate(ctx, st, small(3000), io.Discard)
+	if after := indexes(); after != before || before < 10 {
+		t.Fatalf("indexes %d before the load, %d after", before, after)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
