@@ -1,9 +1,12 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
 
 	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/store"
@@ -114,4 +117,65 @@ func firstNonEmpty(vs ...string) string {
 		}
 	}
 	return ""
+}
+
+// deleteSLAPolicy removes a class's policy row of one level (?level=), so
+// the class's every-level row applies there again for departments
+// summoned after it.
+func (s *Server) deleteSLAPolicy(c *gin.Context) {
+	class := whistle.Class(c.Param("class"))
+	if !class.Valid() {
+		fail(c, whistle.Errorf(whistle.EInvalid, "哨类无效：%q（可选 emergency、key、routine、coordination）", "invalid class %q (one of emergency, key, routine, coordination)", string(class)))
+		return
+	}
+	q := &queryReader{c: c}
+	level := q.oneOf("level", "community", "street", "district", "city")
+	if q.err != nil {
+		fail(c, q.err)
+		return
+	}
+	if err := s.Store.DeleteSLAPolicy(c.Request.Context(), class, whistle.Level(level)); err != nil {
+		fail(c, err)
+		return
+	}
+	logger(c).Info("SLA policy deleted", "class", class, "level", level)
+	c.Status(http.StatusNoContent)
+}
+
+// bindStrict is bindJSON that also refuses fields the request type does
+// not know, so a misspelt field in an admin edit is an error rather than
+// an edit silently dropped.
+func bindStrict(c *gin.Context, dst any) error {
+	if c.Request.Body == nil || c.Request.ContentLength == 0 {
+		return whistle.Errorf(whistle.EInvalid, "请求体不能为空，需要 JSON", "request body is empty; JSON expected")
+	}
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return whistle.Errorf(whistle.EInvalid, "未知字段 %s", "unknown field %s", field)
+		}
+		return bindError(c, err)
+	}
+	if dec.More() {
+		return whistle.Errorf(whistle.EInvalid, "请求体不是合法的 JSON", "request body is not valid JSON")
+	}
+	if err := binding.Validator.ValidateStruct(dst); err != nil {
+		return bindError(c, err)
+	}
+	return nil
+}
+
+// requiredText trims v and refuses it blank.
+func requiredText(field, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", whistle.Errorf(whistle.EInvalid, "%s 不能为空", "%s must not be blank", field)
+	}
+	return v, nil
+}
+
+// nothingToChange is the error of an edit that names no field.
+func nothingToChange(fields string) error {
+	return whistle.Errorf(whistle.EInvalid, "没有要修改的字段（可改：%s）", "nothing to change (fields: %s)", fields)
 }

@@ -71,59 +71,78 @@ func newCaseID(userID, idemKey string, now time.Time) string {
 }
 
 func (s *Server) fileCase(c *gin.Context) {
-	u := currentUser(c)
-	ctx := c.Request.Context()
 	var req fileCaseRequest
 	if err := bindJSON(c, &req); err != nil {
 		fail(c, err)
 		return
 	}
-	idemKey := c.GetHeader("Idempotency-Key")
-	if len(idemKey) > 128 {
-		fail(c, whistle.Errorf(whistle.EInvalid, "Idempotency-Key 过长（上限 128 字符）", "Idempotency-Key too long (limit 128 characters)"))
+	kase, err := s.file(c.Request.Context(), currentUser(c), req, c.GetHeader("Idempotency-Key"), false)
+	if err != nil {
+		fail(c, err)
 		return
+	}
+	logger(c).Info("case filed", "case_id", kase.ID, "class", kase.Class, "departments", len(kase.Tasks))
+	c.JSON(http.StatusCreated, kase)
+}
+
+// file files a case for u and whistles its departments: the one filing
+// path behind POST /api/v1/cases and Open311's POST requests.json. req has
+// passed its binding checks; file checks the rest (source, class,
+// catalogue item, duplicates), asks the policy whether u may file here and
+// summon each department, and starts the workflow. With
+// defaultDepartments, an empty department list is filled from the
+// catalogue item's department kinds at the filer's level (defaultFor).
+func (s *Server) file(ctx context.Context, u store.User, req fileCaseRequest, idemKey string, defaultDepartments bool) (whistle.Case, error) {
+	if len(idemKey) > 128 {
+		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "Idempotency-Key 过长（上限 128 字符）", "Idempotency-Key too long (limit 128 characters)")
 	}
 	source := whistle.Source(req.Source)
 	if !source.Valid() {
-		fail(c, whistle.Errorf(whistle.EInvalid, "来源 source 无效：%q（可选 grid、hotline、resident、community、property、escalation）", "invalid source %q (one of grid, hotline, resident, community, property, escalation)", req.Source))
-		return
+		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "来源 source 无效：%q（可选 grid、hotline、resident、community、property、escalation）", "invalid source %q (one of grid, hotline, resident, community, property, escalation)", req.Source)
 	}
 	class := whistle.Class(req.Class)
+	var item *store.CatalogueItem
 	if req.CatalogueItem != "" {
-		item, err := s.Store.CatalogueItemByID(ctx, req.CatalogueItem)
+		it, err := s.Store.CatalogueItemByID(ctx, req.CatalogueItem)
 		if err != nil {
-			fail(c, invalidRef(err, "catalogue_item", req.CatalogueItem))
-			return
+			return whistle.Case{}, invalidRef(err, "catalogue_item", req.CatalogueItem)
+		}
+		if !it.Active {
+			return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "事项已停用：%s", "the catalogue item is inactive: %s", it.ID)
 		}
 		if class == "" {
-			class = whistle.Class(item.DefaultClass)
+			class = whistle.Class(it.DefaultClass)
 		}
 		if req.Category == "" {
-			req.Category = item.Category
+			req.Category = it.Category
 		}
+		item = &it
 	}
 	if !class.Valid() {
-		fail(c, whistle.Errorf(whistle.EInvalid, "哨类 class 无效：%q（可选 emergency、key、routine、coordination）", "invalid class %q (one of emergency, key, routine, coordination)", req.Class))
-		return
+		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "哨类 class 无效：%q（可选 emergency、key、routine、coordination）", "invalid class %q (one of emergency, key, routine, coordination)", req.Class)
 	}
 	if seen := duplicate(req.DepartmentIDs); seen != "" {
-		fail(c, whistle.Errorf(whistle.EInvalid, "部门重复：%s", "department listed twice: %s", seen))
-		return
+		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "部门重复：%s", "department listed twice: %s", seen)
 	}
 	chain, err := s.Store.Chain(ctx, u.OrgUnitID)
 	if err != nil {
-		fail(c, err)
-		return
+		return whistle.Case{}, err
 	}
 	sub := s.subject(u)
 	if err := s.Policy.Authorize(sub, policy.FileCase, policy.Object{OrgPath: u.OrgPath, HolderOrgPath: chain[0].Path}); err != nil {
-		fail(c, err)
-		return
+		return whistle.Case{}, err
+	}
+	if len(req.DepartmentIDs) == 0 && defaultDepartments && item != nil {
+		if req.DepartmentIDs, err = s.defaultFor(ctx, sub, chain, *item); err != nil {
+			return whistle.Case{}, err
+		}
+	}
+	if len(req.DepartmentIDs) == 0 {
+		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "请给出要吹哨的部门 department_ids", "department_ids is required: name the departments to summon")
 	}
 	depts, err := s.summonable(ctx, sub, chain[0].Path, req.DepartmentIDs)
 	if err != nil {
-		fail(c, err)
-		return
+		return whistle.Case{}, err
 	}
 	now := time.Now().UTC()
 	id := newCaseID(u.ID, idemKey, now)
@@ -137,16 +156,45 @@ func (s *Server) fileCase(c *gin.Context) {
 		in.Chain = append(in.Chain, workflows.OrgRef{ID: o.ID, Path: o.Path, Level: whistle.LevelOf(whistle.OrgKind(o.Kind))})
 	}
 	if in.Title == "" {
-		fail(c, whistle.Errorf(whistle.EInvalid, "标题 title 不能为空", "title must not be blank"))
-		return
+		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "标题 title 不能为空", "title must not be blank")
 	}
-	kase, err := s.startCase(ctx, in, idemKey)
+	return s.startCase(ctx, in, idemKey)
+}
+
+// defaultFor picks, for each department kind of a catalogue item, the
+// department of that kind nearest the filer's level that sub may summon:
+// at the holding unit itself, else at the unit directly above (a
+// community's street squads). It returns an invalid error when no kind has
+// such a department.
+func (s *Server) defaultFor(ctx context.Context, sub policy.Subject, chain []store.OrgUnit, item store.CatalogueItem) ([]string, error) {
+	units := []string{chain[0].ID}
+	if len(chain) > 1 {
+		units = append(units, chain[1].ID)
+	}
+	depts, err := s.Store.ListDepartments(ctx, store.DepartmentFilter{OrgUnitIDs: units})
 	if err != nil {
-		fail(c, err)
-		return
+		return nil, err
 	}
-	logger(c).Info("case filed", "case_id", kase.ID, "class", kase.Class, "departments", len(depts))
-	c.JSON(http.StatusCreated, kase)
+	var ids []string
+	for _, kind := range strings.Split(item.DepartmentKinds, ",") {
+	units:
+		for _, unit := range units {
+			for _, d := range depts {
+				if d.Kind != kind || d.OrgUnitID != unit {
+					continue
+				}
+				if s.Policy.Authorize(sub, policy.Summon, policy.Object{HolderOrgPath: chain[0].Path, DepartmentID: d.ID, DepartmentOrgPath: d.OrgPath}) == nil {
+					ids = append(ids, d.ID)
+					break units
+				}
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil, whistle.Errorf(whistle.EInvalid, "本级附近没有可呼叫的“%s”（%s）部门，请给出 department_ids", "no department of the kinds of %q (%s) may be summoned from your level; give department_ids",
+			item.Name, item.DepartmentKinds)
+	}
+	return ids, nil
 }
 
 // startCase starts the case's workflow and waits, in the same call, for
@@ -253,26 +301,30 @@ func temporalError(err error, caseID string) error {
 	return fmt.Errorf("case %s: %w", caseID, err)
 }
 
-// caseFor loads a case header and the departments with a task on it, and
-// checks the subject may do act on it.
+// caseFor loads a case header and checks the caller may do act on it,
+// answering the request itself when not.
 func (s *Server) caseFor(c *gin.Context, id string, act policy.Action) (whistle.Case, bool) {
-	ctx := c.Request.Context()
-	kase, err := s.Store.CaseHeader(ctx, id)
+	kase, err := s.authorizedCase(c.Request.Context(), currentUser(c), id, act)
 	if err != nil {
-		fail(c, err)
-		return kase, false
-	}
-	depts, err := s.Store.TaskDepartments(ctx, id)
-	if err != nil {
-		fail(c, err)
-		return kase, false
-	}
-	obj := policy.Object{OrgPath: kase.OrgPath, HolderOrgPath: kase.HolderOrgPath, TaskDepartmentIDs: depts}
-	if err := s.Policy.Authorize(s.subject(currentUser(c)), act, obj); err != nil {
 		fail(c, err)
 		return kase, false
 	}
 	return kase, true
+}
+
+// authorizedCase loads a case header and the departments with a task on
+// it, and returns a forbidden error unless u may do act on it.
+func (s *Server) authorizedCase(ctx context.Context, u store.User, id string, act policy.Action) (whistle.Case, error) {
+	kase, err := s.Store.CaseHeader(ctx, id)
+	if err != nil {
+		return kase, err
+	}
+	depts, err := s.Store.TaskDepartments(ctx, id)
+	if err != nil {
+		return kase, err
+	}
+	obj := policy.Object{OrgPath: kase.OrgPath, HolderOrgPath: kase.HolderOrgPath, TaskDepartmentIDs: depts}
+	return kase, s.Policy.Authorize(s.subject(u), act, obj)
 }
 
 func (s *Server) getCase(c *gin.Context) {

@@ -49,8 +49,20 @@ func lang(c *gin.Context) string {
 }
 
 // fail writes err as the error envelope and aborts. Internal errors are
-// logged with their detail and shown as "internal error".
+// logged with their detail and shown as "internal error". Under /open311/
+// the error takes Open311's form instead (open311.go).
 func fail(c *gin.Context, err error) {
+	status, e := describe(c, err)
+	if isOpen311(c) {
+		failOpen311(c, status, e)
+		return
+	}
+	c.AbortWithStatusJSON(status, envelope{Error: e})
+}
+
+// describe turns err into the status and the error a user may see, in the
+// caller's language, logging the detail of an internal error.
+func describe(c *gin.Context, err error) (int, envelopeError) {
 	code := whistle.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
@@ -68,7 +80,7 @@ func fail(c *gin.Context, err error) {
 	if code == "unavailable" {
 		msg = pick(c, "服务暂时不可用，请稍后重试", "service temporarily unavailable, try again")
 	}
-	c.AbortWithStatusJSON(status, envelope{Error: envelopeError{Code: code, Message: msg, RequestID: requestID(c)}})
+	return status, envelopeError{Code: code, Message: msg, RequestID: requestID(c)}
 }
 
 var errUnavailable = errors.New("dependency unavailable")

@@ -36,6 +36,7 @@ type Server struct {
 	Registry *prometheus.Registry
 
 	metrics *httpMetrics
+	engine  *gin.Engine // the last Handler built, for Routes
 }
 
 type httpMetrics struct {
@@ -89,6 +90,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
+	r.GET("/api/v1/openapi.json", s.openAPIDocument)
 
 	v1 := r.Group("/api/v1", s.authenticate())
 	v1.GET("/me", s.me)
@@ -112,6 +114,40 @@ func (s *Server) Handler() http.Handler {
 	admin := v1.Group("/admin", s.requireAdmin())
 	admin.GET("/sla-policies", s.listSLAPolicies)
 	admin.PUT("/sla-policies/:class", s.putSLAPolicy)
+	admin.DELETE("/sla-policies/:class", s.deleteSLAPolicy)
+	admin.GET("/org-units", s.listOrgUnits)
+	admin.POST("/org-units", s.createOrgUnit)
+	admin.PATCH("/org-units/:id", s.renameOrgUnit)
+	admin.DELETE("/org-units/:id", s.deleteOrgUnit)
+	admin.GET("/departments", s.adminListDepartments)
+	admin.POST("/departments", s.createDepartment)
+	admin.PATCH("/departments/:id", s.updateDepartment)
+	admin.GET("/users", s.listUsers)
+	admin.POST("/users", s.createUser)
+	admin.PATCH("/users/:id", s.updateUser)
+	admin.GET("/users/:id/tokens", s.listTokens)
+	admin.POST("/users/:id/tokens", s.issueToken)
+	admin.DELETE("/users/:id/tokens/:token_id", s.revokeToken)
+	admin.GET("/catalogue", s.adminListCatalogue)
+	admin.POST("/catalogue", s.createCatalogueItem)
+	admin.PATCH("/catalogue/:id", s.updateCatalogueItem)
+	admin.GET("/calendar", s.listCalendar)
+	admin.PUT("/calendar", s.putCalendar)
+	admin.PUT("/calendar/:date", s.putCalendarDay)
+	admin.DELETE("/calendar/:date", s.deleteCalendarDay)
+	admin.GET("/policy-rules", s.listPolicyRules)
+	admin.POST("/policy-rules", s.addPolicyRule)
+	admin.DELETE("/policy-rules/:id", s.removePolicyRule)
+
+	// Open311 GeoReport v2 (open311.go): discovery is public, requests need a token.
+	o311 := r.Group("/open311/v2")
+	o311.GET("/services.json", s.open311Services)
+	o311.GET("/services/:service_code", s.open311ServiceDefinition)
+	o311.GET("/requests.json", s.open311Requests)
+	o311.POST("/requests.json", s.open311File)
+	o311.GET("/requests/:service_request_id", s.open311Request)
+	o311.GET("/tokens/:token", s.open311Token)
+	s.engine = r
 	return r
 }
 

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/whistle"
+	"github.com/shaobao/shaobao/worktime"
+)
+
+// calendarDayView is one listed day of the working calendar.
+type calendarDayView struct {
+	Date    string `json:"date"`
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Weekday string `json:"weekday"`
+}
+
+func toCalendarDayView(d store.CalendarDay) calendarDayView {
+	v := calendarDayView{Date: d.Date, Kind: d.Kind, Name: d.Name}
+	if t, err := time.ParseInLocation(time.DateOnly, d.Date, worktime.Location); err == nil {
+		v.Weekday = strings.ToLower(t.Weekday().String())
+	}
+	return v
+}
+
+// listCalendar lists the holidays and make-up working days of ?year=
+// (default: this year in China Standard Time).
+func (s *Server) listCalendar(c *gin.Context) {
+	q := &queryReader{c: c}
+	year := q.int("year", time.Now().In(worktime.Location).Year(), 2000, 2100)
+	if q.err != nil {
+		fail(c, q.err)
+		return
+	}
+	rows, err := s.Store.CalendarYear(c.Request.Context(), year)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]calendarDayView, len(rows))
+	for i, d := range rows {
+		items[i] = toCalendarDayView(d)
+	}
+	c.JSON(http.StatusOK, newList(items, int64(len(items)), store.Page{Page: 1, PageSize: len(items)}))
+}
+
+type calendarDayRequest struct {
+	Date string `json:"date" binding:"required,max=10"`
+	Kind string `json:"kind" binding:"required,oneof=holiday workday"`
+	Name string `json:"name" binding:"required,max=64"`
+}
+
+type putCalendarRequest struct {
+	Days []calendarDayRequest `json:"days" binding:"required,min=1,max=400,dive"`
+}
+
+// putCalendar adds or replaces listed days, all or none: the set must make
+// a valid calendar (worktime.NewCalendar: real dates, a make-up workday on
+// a Saturday or Sunday, no date twice). Workers use the change for clocks
+// started after their next calendar reload.
+func (s *Server) putCalendar(c *gin.Context) {
+	var req putCalendarRequest
+	if err := bindStrict(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	days := make([]worktime.Day, len(req.Days))
+	for i, d := range req.Days {
+		days[i] = worktime.Day{Date: d.Date, Kind: worktime.DayKind(d.Kind), Name: strings.TrimSpace(d.Name)}
+	}
+	s.saveCalendarDays(c, days)
+}
+
+type putCalendarDayRequest struct {
+	Kind string `json:"kind" binding:"required,oneof=holiday workday"`
+	Name string `json:"name" binding:"required,max=64"`
+}
+
+func (s *Server) putCalendarDay(c *gin.Context) {
+	var req putCalendarDayRequest
+	if err := bindStrict(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	s.saveCalendarDays(c, []worktime.Day{{Date: c.Param("date"), Kind: worktime.DayKind(req.Kind), Name: strings.TrimSpace(req.Name)}})
+}
+
+func (s *Server) saveCalendarDays(c *gin.Context, days []worktime.Day) {
+	for _, d := range days {
+		if d.Name == "" {
+			fail(c, whistle.Errorf(whistle.EInvalid, "%s 的名称 name 不能为空", "the name of %s must not be blank", d.Date))
+			return
+		}
+	}
+	if err := s.Store.PutCalendarDays(c.Request.Context(), days); err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]calendarDayView, len(days))
+	for i, d := range days {
+		items[i] = toCalendarDayView(store.CalendarDay{Date: d.Date, Kind: string(d.Kind), Name: d.Name})
+	}
+	logger(c).Info("calendar changed", "days", len(days), "first", days[0].Date)
+	c.JSON(http.StatusOK, newList(items, int64(len(items)), store.Page{Page: 1, PageSize: len(items)}))
+}
+
+// deleteCalendarDay makes a listed date an ordinary day again (a weekday
+// works, a weekend rests).
+func (s *Server) deleteCalendarDay(c *gin.Context) {
+	date := c.Param("date")
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		fail(c, whistle.Errorf(whistle.EInvalid, "日期无效：%q（应为 YYYY-MM-DD）", "invalid date %q (want YYYY-MM-DD)", date))
+		return
+	}
+	if err := s.Store.DeleteCalendarDay(c.Request.Context(), date); err != nil {
+		fail(c, err)
+		return
+	}
+	logger(c).Info("calendar day deleted", "date", date)
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,236 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/whistle"
+	"github.com/shaobao/shaobao/worktime"
+)
+
+// userView is a user as the admin routes show it.
+type userView struct {
+	ID           string    `json:"id"`
+	Username     string    `json:"username"`
+	DisplayName  string    `json:"display_name"`
+	Role         string    `json:"role"`
+	OrgUnitID    string    `json:"org_unit_id"`
+	OrgPath      string    `json:"org_path"`
+	DepartmentID string    `json:"department_id,omitempty"`
+	Active       bool      `json:"active"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+func toUserView(u store.User) userView {
+	v := userView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, OrgUnitID: u.OrgUnitID, OrgPath: u.OrgPath,
+		Active: u.Active, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+	if u.DepartmentID != nil {
+		v.DepartmentID = *u.DepartmentID
+	}
+	return v
+}
+
+func (s *Server) listUsers(c *gin.Context) {
+	ctx := c.Request.Context()
+	q := &queryReader{c: c}
+	f := store.UserQuery{
+		Role:         q.oneOf("role", roleNames()...),
+		OrgUnitID:    q.text("org_unit", 32),
+		DepartmentID: q.text("department", 40),
+		Active:       q.bool("active"),
+		Query:        q.text("q", 100),
+		Page:         q.page(),
+	}
+	under := q.text("under", 32)
+	if q.err != nil {
+		fail(c, q.err)
+		return
+	}
+	if under != "" {
+		unit, err := s.Store.OrgUnit(ctx, under)
+		if err != nil {
+			fail(c, invalidRef(err, "under", under))
+			return
+		}
+		f.Under = unit.Path
+	}
+	rows, total, err := s.Store.FindUsers(ctx, f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]userView, len(rows))
+	for i, u := range rows {
+		items[i] = toUserView(u)
+	}
+	c.JSON(http.StatusOK, newList(items, total, f.Page.Normalize()))
+}
+
+func roleNames() []string {
+	names := make([]string, len(whistle.Roles))
+	for i, r := range whistle.Roles {
+		names[i] = string(r)
+	}
+	return names
+}
+
+type createUserRequest struct {
+	Username     string `json:"username" binding:"required,max=64"`
+	DisplayName  string `json:"display_name" binding:"required,max=128"`
+	Role         string `json:"role" binding:"required,max=32"`
+	OrgUnitID    string `json:"org_unit_id" binding:"max=32"`
+	DepartmentID string `json:"department_id" binding:"max=40"`
+}
+
+func (s *Server) createUser(c *gin.Context) {
+	var req createUserRequest
+	if err := bindStrict(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	name, err := requiredText("display_name", req.DisplayName)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !whistle.Role(req.Role).Valid() {
+		fail(c, whistle.Errorf(whistle.EInvalid, "角色 role 无效：%q（可选 %s）", "invalid role %q (one of %s)", req.Role, strings.Join(roleNames(), ", ")))
+		return
+	}
+	u, err := s.Store.CreateUser(c.Request.Context(), store.NewUser{Username: req.Username, DisplayName: name, Role: whistle.Role(req.Role),
+		OrgUnitID: req.OrgUnitID, DepartmentID: req.DepartmentID})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	logger(c).Info("user created", "new_user", u.Username, "role", u.Role, "org_unit_id", u.OrgUnitID)
+	c.JSON(http.StatusCreated, toUserView(u))
+}
+
+type updateUserRequest struct {
+	DisplayName *string `json:"display_name" binding:"omitnil,max=128"`
+	Active      *bool   `json:"active"`
+}
+
+// updateUser renames, deactivates or reactivates a user. Deactivating
+// revokes the user's tokens; an admin cannot deactivate themself.
+func (s *Server) updateUser(c *gin.Context) {
+	var req updateUserRequest
+	if err := bindStrict(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if req.DisplayName == nil && req.Active == nil {
+		fail(c, nothingToChange("display_name, active"))
+		return
+	}
+	id := c.Param("id")
+	if req.Active != nil && !*req.Active && id == currentUser(c).ID {
+		fail(c, whistle.Errorf(whistle.EConflict, "不能停用自己", "you cannot deactivate yourself"))
+		return
+	}
+	ch := store.UserChange{Active: req.Active}
+	if req.DisplayName != nil {
+		name, err := requiredText("display_name", *req.DisplayName)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		ch.DisplayName = &name
+	}
+	u, err := s.Store.UpdateUser(c.Request.Context(), id, ch)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	logger(c).Info("user updated", "target_user", u.Username, "active", u.Active)
+	c.JSON(http.StatusOK, toUserView(u))
+}
+
+// tokenView is a token without its secret.
+type tokenView struct {
+	ID         string     `json:"id"`
+	UserID     string     `json:"user_id"`
+	Name       string     `json:"name"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	// Valid is true while the token is neither revoked nor expired.
+	Valid bool `json:"valid"`
+	// Token is the secret, present only in the answer that issued it.
+	Token string `json:"token,omitempty"`
+}
+
+func toTokenView(t store.APIToken) tokenView {
+	return tokenView{ID: t.ID, UserID: t.UserID, Name: t.Name, ExpiresAt: t.ExpiresAt, RevokedAt: t.RevokedAt, LastUsedAt: t.LastUsedAt,
+		CreatedAt: t.CreatedAt, Valid: t.RevokedAt == nil && time.Now().Before(t.ExpiresAt)}
+}
+
+func (s *Server) listTokens(c *gin.Context) {
+	rows, err := s.Store.UserTokens(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]tokenView, len(rows))
+	for i, t := range rows {
+		items[i] = toTokenView(t)
+	}
+	c.JSON(http.StatusOK, newList(items, int64(len(items)), store.Page{Page: 1, PageSize: len(items)}))
+}
+
+type issueTokenRequest struct {
+	Name string `json:"name" binding:"required,max=64"`
+	// TTL is how long the token lives: "12h", "30d" (wall clock; default 30d, at most 365d).
+	TTL string `json:"ttl" binding:"max=16"`
+}
+
+// maxTokenTTL caps how long an issued token lives.
+const maxTokenTTL = 365 * 24 * time.Hour
+
+func (s *Server) issueToken(c *gin.Context) {
+	var req issueTokenRequest
+	if err := bindStrict(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	name, err := requiredText("name", req.Name)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ttl := store.DefaultTokenTTL
+	if req.TTL != "" {
+		sp, err := worktime.ParseSpan(req.TTL)
+		ttl = time.Duration(sp.Days)*24*time.Hour + sp.Clock
+		if err != nil || ttl <= 0 || ttl > maxTokenTTL {
+			fail(c, whistle.Errorf(whistle.EInvalid, "ttl 无效：%q（例如 12h、30d，至多 365d）", "invalid ttl %q (e.g. 12h, 30d; at most 365d)", req.TTL))
+			return
+		}
+	}
+	row, token, err := s.Store.IssueUserToken(c.Request.Context(), c.Param("id"), name, ttl)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	logger(c).Info("token issued", "target_user_id", row.UserID, "token_id", row.ID, "expires_at", row.ExpiresAt)
+	v := toTokenView(row)
+	v.Token = token
+	c.JSON(http.StatusCreated, v)
+}
+
+func (s *Server) revokeToken(c *gin.Context) {
+	row, err := s.Store.RevokeUserToken(c.Request.Context(), c.Param("id"), c.Param("token_id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	logger(c).Info("token revoked", "target_user_id", row.UserID, "token_id", row.ID)
+	c.Status(http.StatusNoContent)
+}
