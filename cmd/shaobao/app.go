@@ -38,10 +38,16 @@ func runDev(ctx context.Context, args []string) error {
 	var cfg Config
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	cfg.bind(fs, "addr", "data", "temporal-port", "namespace", "server")
+	// --worker=false leaves the workflow to a separate `serve --role worker`
+	// against this embedded Temporal (the fault tests kill that worker).
+	runWorker := fs.Bool("worker", true, "run the whistle worker in this process")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg.Role = "all"
+	if !*runWorker {
+		cfg.Role = "api"
+	}
 	cfg.DataDir = absDir(cfg.DataDir)
 	app := &App{cfg: &cfg, log: cfg.logger()}
 	defer app.Close()
@@ -76,8 +82,10 @@ func runDev(ctx context.Context, args []string) error {
 	if err := app.connectTemporal(ctx); err != nil {
 		return err
 	}
-	if err := app.startWorker(ctx); err != nil {
-		return err
+	if *runWorker {
+		if err := app.startWorker(ctx); err != nil {
+			return err
+		}
 	}
 	return app.serveHTTP(ctx)
 }

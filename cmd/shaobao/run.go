@@ -17,11 +17,12 @@ import (
 const usage = `shaobao — 哨报: 街乡吹哨、部门报到
 
 Usage:
-  shaobao dev [--addr HOST:PORT] [--data DIR]     everything in one process (embedded Temporal + SQLite, demo city)
+  shaobao dev [--addr HOST:PORT] [--data DIR] [--worker=false]   everything in one process (embedded Temporal + SQLite, demo city)
   shaobao serve [--role api|worker|all]           production shape: TEMPORAL_ADDRESS, DATABASE_URL
   shaobao migrate [--data DIR | --database-url URL]
   shaobao seed demo [--data DIR | --database-url URL]
   shaobao token USERNAME [--data DIR | --database-url URL] [--ttl 720h]
+  shaobao bench --cases N --concurrency C [--target URL]   load: full lifecycles/s against the engine's no-op baseline
 
 Run "shaobao COMMAND -h" for a command's flags.
 `
@@ -48,6 +49,8 @@ func run(args []string) error {
 		return runSeedDemo(ctx, rest[1:])
 	case "token":
 		return runToken(ctx, rest)
+	case "bench":
+		return runBench(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

@@ -1,0 +1,425 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/shaobao/shaobao/loadgen"
+	"github.com/shaobao/shaobao/store"
+)
+
+// benchConfig is the bench subcommand's flags.
+type benchConfig struct {
+	Config
+	Cases, Concurrency int
+	Warmup             int
+	Noop, NoopConc     int
+	HistorySample      int
+	Target             string
+	ServerPID          int
+	Keep               bool
+	TemporalPostgres   string
+	Open               int
+	OpenTimeout        time.Duration
+	Probe              int
+}
+
+const benchUsage = `shaobao bench drives full joint lifecycles through the HTTP API as the demo
+users (c1-secretary files a routine whistle to s1-police and s1-citymgmt;
+each clerk reports and feeds back; c1-secretary verifies, evaluates both and
+reads the closed case) and measures them against a no-op workflow on the
+same Temporal server. Without --target it starts its own server as a child
+process: "shaobao dev" on --data (a temporary folder by default), or, with
+--temporal-postgres and a PostgreSQL --database-url, the production shape:
+a Temporal server persisted on PostgreSQL in this process and "shaobao
+serve" as the child. Its last line is key=value figures, starting with lifecycles_per_s=.
+
+With --open N it measures scale instead: it files N cases and leaves them
+open (each a running workflow with armed clocks), reports the server's
+memory and database size, then files --probe emergency cases on clocks of
+seconds and waits for their breaches to fire; that last line starts with
+open_cases=.
+
+`
+
+func runBench(ctx context.Context, args []string) error {
+	var bc benchConfig
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), benchUsage)
+		fs.PrintDefaults()
+	}
+	bc.bind(fs, "data", "db", "temporal", "namespace")
+	fs.IntVar(&bc.Cases, "cases", 100, "lifecycles to measure")
+	fs.IntVar(&bc.Concurrency, "concurrency", 8, "lifecycles in flight at once")
+	fs.IntVar(&bc.Warmup, "warmup", -1, "lifecycles run before measuring, not counted (default: --concurrency)")
+	fs.IntVar(&bc.Noop, "noop", 300, "no-op workflows of the engine baseline (0: skip)")
+	fs.IntVar(&bc.NoopConc, "noop-concurrency", 0, "no-op workflows in flight at once (default: --concurrency)")
+	fs.IntVar(&bc.HistorySample, "history-sample", 20, "closed cases whose Temporal history is counted")
+	fs.StringVar(&bc.Target, "target", "", "base URL of a running server (empty: start one)")
+	fs.IntVar(&bc.ServerPID, "server-pid", 0, "pid of the server whose peak memory is reported (default: the process listening on --target's port)")
+	fs.BoolVar(&bc.Keep, "keep", false, "keep the temporary data folder of a started server")
+	fs.StringVar(&bc.TemporalPostgres, "temporal-postgres", "", "start a Temporal server persisted on this PostgreSQL database URL (in this process) and `serve` against it; needs a postgres --database-url")
+	fs.IntVar(&bc.Open, "open", 0, "instead of lifecycles: file this many cases and leave them open, then report memory and probe the clocks")
+	fs.DurationVar(&bc.OpenTimeout, "open-timeout", 2*time.Hour, "with --open: stop filing after this long and report what was filed")
+	fs.IntVar(&bc.Probe, "probe", 10, "with --open: emergency cases on seconds-long clocks filed last, whose breaches must fire (0: none)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if bc.Cases < 1 || bc.Concurrency < 1 {
+		return errors.New("bench: --cases and --concurrency must be at least 1")
+	}
+	if bc.Warmup < 0 {
+		bc.Warmup = bc.Concurrency
+	}
+	if bc.NoopConc < 1 {
+		bc.NoopConc = bc.Concurrency
+	}
+	log := (&Config{LogLevel: "warn"}).logger()
+
+	env := &benchEnv{out: os.Stdout}
+	defer env.close()
+	if bc.Target == "" {
+		if err := env.startServer(ctx, &bc); err != nil {
+			return err
+		}
+	} else {
+		env.target = strings.TrimRight(bc.Target, "/")
+		env.serverPID = bc.ServerPID
+		if env.serverPID == 0 {
+			env.serverPID = listenerOf(env.target)
+		}
+	}
+
+	tokens, err := benchTokens(ctx, bc.databaseURL(), append(loadgen.DemoJoint.Users(), "admin"))
+	if err != nil {
+		return err
+	}
+	tc, err := client.DialContext(ctx, client.Options{HostPort: bc.TemporalAddress, Namespace: bc.TemporalNamespace,
+		Logger: sdklog.NewStructuredLogger(log)})
+	if err != nil {
+		return fmt.Errorf("bench: connect to Temporal at %s: %w", bc.TemporalAddress, err)
+	}
+	defer tc.Close()
+	api := &loadgen.Client{Base: env.target, Tokens: tokens, HTTP: loadgen.NewHTTPClient(bc.Concurrency * 2)}
+
+	load1Start := loadAverage()
+	env.printf("bench: target %s, temporal %s, %d cores, load average %s", env.target, bc.TemporalAddress, runtime.NumCPU(), load1Start)
+	if bc.Open > 0 {
+		return env.runOpen(ctx, &bc, api, tc)
+	}
+	if bc.Warmup > 0 {
+		w := api.Run(ctx, loadgen.LoadConfig{Scenario: loadgen.DemoJoint, Cases: bc.Warmup, Concurrency: bc.Concurrency})
+		env.printf("warm-up: %d lifecycles in %s (%d failed)", bc.Warmup, w.Elapsed.Round(time.Millisecond), w.Failed)
+		if w.Failed == w.Cases {
+			return fmt.Errorf("bench: every warm-up lifecycle failed, first: %v", w.Errors[0])
+		}
+	}
+
+	var noop loadgen.NoopResult
+	if bc.Noop > 0 {
+		noop, err = loadgen.RunNoop(ctx, tc, bc.Noop, bc.NoopConc)
+		if err != nil {
+			return err
+		}
+		env.printf("no-op baseline: %d workflows, %d at once, in %s: %.1f/s (p50 %s, p99 %s, %d failed)",
+			noop.Workflows, bc.NoopConc, noop.Elapsed.Round(time.Millisecond), noop.PerSecond(), ms(noop.Latency.P50), ms(noop.Latency.P99), noop.Failed)
+		for _, e := range noop.Errors {
+			env.printf("  no-op error: %v", e)
+		}
+	}
+
+	step := max(bc.Cases/10, 1)
+	res := api.Run(ctx, loadgen.LoadConfig{Scenario: loadgen.DemoJoint, Cases: bc.Cases, Concurrency: bc.Concurrency,
+		Progress: func(n int) {
+			if n%step == 0 {
+				fmt.Fprintf(os.Stderr, "  %d/%d lifecycles\n", n, bc.Cases)
+			}
+		}})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	load1End := loadAverage()
+	env.printf("lifecycles: %d of %d closed, %d at once, in %s: %.2f/s", len(res.CaseIDs), res.Cases, bc.Concurrency, res.Elapsed.Round(time.Millisecond), res.PerSecond())
+	for _, e := range res.Errors {
+		env.printf("  error: %v", e)
+	}
+	kv := []string{fmt.Sprintf("lifecycles_per_s=%.2f", res.PerSecond())}
+	ratio := 0.0
+	if noop.PerSecond() > 0 {
+		ratio = res.PerSecond() / noop.PerSecond()
+	}
+	kv = append(kv, fmt.Sprintf("noop_per_s=%.2f", noop.PerSecond()), fmt.Sprintf("ratio=%.3f", ratio),
+		fmt.Sprintf("cases=%d", res.Cases), fmt.Sprintf("failed=%d", res.Failed), fmt.Sprintf("concurrency=%d", bc.Concurrency),
+		fmt.Sprintf("elapsed_s=%.1f", res.Elapsed.Seconds()))
+
+	env.printf("%-10s %6s %9s %9s %9s %9s", "action", "n", "p50", "p95", "p99", "max")
+	for _, a := range loadgen.Actions {
+		q := loadgen.Quantiles(res.Latencies[a])
+		env.printf("%-10s %6d %9s %9s %9s %9s", a, q.N, ms(q.P50), ms(q.P95), ms(q.P99), ms(q.Max))
+		kv = append(kv, fmt.Sprintf("%s_p50_ms=%.1f", a, msf(q.P50)), fmt.Sprintf("%s_p95_ms=%.1f", a, msf(q.P95)), fmt.Sprintf("%s_p99_ms=%.1f", a, msf(q.P99)))
+	}
+
+	if sample := res.CaseIDs[:min(bc.HistorySample, len(res.CaseIDs))]; len(sample) > 0 {
+		counts, err := loadgen.HistoryEvents(ctx, tc, sample)
+		if err != nil {
+			env.printf("history: %v", err)
+		} else {
+			lo, hi, sum := counts[0], counts[0], 0
+			for _, n := range counts {
+				lo, hi, sum = min(lo, n), max(hi, n), sum+n
+			}
+			mean := float64(sum) / float64(len(counts))
+			env.printf("Temporal history: %.1f events per lifecycle (min %d, max %d, %d cases)", mean, lo, hi, len(counts))
+			kv = append(kv, fmt.Sprintf("events_per_lifecycle=%.1f", mean))
+		}
+	}
+
+	if env.serverPID > 0 {
+		if m, err := loadgen.ReadMemory(env.serverPID); err == nil {
+			env.printf("server (pid %d): peak RSS %s, RSS now %s", m.PID, mib(m.Peak), mib(m.Now))
+			kv = append(kv, fmt.Sprintf("server_peak_rss_mb=%.0f", float64(m.Peak)/(1<<20)), fmt.Sprintf("server_rss_mb=%.0f", float64(m.Now)/(1<<20)))
+		} else {
+			env.printf("server memory: %v", err)
+		}
+	} else {
+		env.printf("server memory: server pid unknown (give --server-pid); only this process's is reported")
+	}
+	if m, err := loadgen.ReadMemory(os.Getpid()); err == nil {
+		what := "bench (driver and no-op worker)"
+		if env.temporalInBench {
+			what = "bench (driver, no-op worker and the Temporal server)"
+		}
+		env.printf("%s: peak RSS %s", what, mib(m.Peak))
+		kv = append(kv, fmt.Sprintf("bench_peak_rss_mb=%.0f", float64(m.Peak)/(1<<20)))
+	}
+	kv = append(kv, "cores="+strconv.Itoa(runtime.NumCPU()), "load1_start="+load1Start, "load1_end="+load1End)
+	fmt.Fprintln(env.out, strings.Join(kv, " "))
+	if len(res.CaseIDs) == 0 {
+		return errors.New("bench: no lifecycle closed")
+	}
+	return nil
+}
+
+// benchEnv is the server under test and what the bench started for it.
+type benchEnv struct {
+	out             io.Writer
+	target          string
+	serverPID       int
+	temporalInBench bool
+	closers         []func()
+}
+
+func (e *benchEnv) printf(format string, args ...any) { fmt.Fprintf(e.out, format+"\n", args...) }
+
+func (e *benchEnv) close() {
+	for i := len(e.closers) - 1; i >= 0; i-- {
+		e.closers[i]()
+	}
+}
+
+// startServer starts `shaobao dev` (or, with --temporal-postgres, a
+// Temporal server on PostgreSQL here and `shaobao serve`) as a child
+// process on free ports and waits until it is ready.
+func (e *benchEnv) startServer(ctx context.Context, bc *benchConfig) error {
+	httpPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	e.target = "http://127.0.0.1:" + strconv.Itoa(httpPort)
+	addr := "127.0.0.1:" + strconv.Itoa(httpPort)
+
+	if bc.DataDir == "./data" || bc.DataDir == "" { // the flag's default: never bench the user's own data
+		dir, err := os.MkdirTemp("", "shaobao-bench-")
+		if err != nil {
+			return err
+		}
+		bc.DataDir = dir
+		if !bc.Keep {
+			e.closers = append(e.closers, func() { _ = os.RemoveAll(dir) })
+		}
+	}
+	bc.DataDir = absDir(bc.DataDir)
+	if err := os.MkdirAll(bc.DataDir, 0o750); err != nil {
+		return err
+	}
+	var args []string
+	if bc.TemporalPostgres != "" {
+		if !strings.HasPrefix(bc.DatabaseURL, "postgres") {
+			return errors.New("bench: --temporal-postgres needs a PostgreSQL --database-url for Shaobao's own tables")
+		}
+		hostPort, err := e.startPostgresTemporal(ctx, bc)
+		if err != nil {
+			return err
+		}
+		bc.TemporalAddress = hostPort
+		if err := seedDemo(ctx, bc.databaseURL()); err != nil {
+			return err
+		}
+		args = []string{"serve", "--role", "all", "--addr", addr, "--database-url", bc.DatabaseURL, "--temporal-address", hostPort, "--namespace", bc.TemporalNamespace}
+	} else {
+		temporalPort, err := freePort()
+		if err != nil {
+			return err
+		}
+		bc.TemporalAddress = "127.0.0.1:" + strconv.Itoa(temporalPort)
+		bc.DatabaseURL = "" // dev's own SQLite in --data
+		args = []string{"dev", "--addr", addr, "--data", bc.DataDir, "--temporal-port", strconv.Itoa(temporalPort), "--namespace", bc.TemporalNamespace}
+	}
+	args = append(args, "--log-level", "warn")
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	logPath := filepath.Join(bc.DataDir, "bench-server.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = childProcAttr()
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return fmt.Errorf("bench: start %s: %w", strings.Join(args[:1], " "), err)
+	}
+	e.serverPID = cmd.Process.Pid
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	e.closers = append(e.closers, func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		logFile.Close()
+	})
+	e.printf("bench: started shaobao %s (pid %d), data %s, log %s", args[0], e.serverPID, bc.DataDir, logPath)
+
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		if res, err := http.Get(e.target + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case err := <-exited:
+			exited <- err
+			return fmt.Errorf("bench: the server exited before it was ready (%v); see %s", err, logPath)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: the server was not ready within 3 minutes; see %s", logPath)
+		}
+	}
+}
+
+// seedDemo migrates the database and seeds the demo city once.
+func seedDemo(ctx context.Context, dsn string) error {
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	seeded, err := st.IsSeeded(ctx)
+	if err != nil || seeded {
+		return err
+	}
+	return st.SeedDemo(ctx)
+}
+
+// benchTokens issues an hour's token for each user from the database the
+// server uses, as `shaobao token` does.
+func benchTokens(ctx context.Context, dsn string, users []string) (map[string]string, error) {
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("bench: open %s for tokens: %w", store.RedactDSN(dsn), err)
+	}
+	defer st.Close()
+	tokens := map[string]string{}
+	for _, name := range users {
+		u, err := st.UserByUsername(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("bench: user %q not in %s (the demo city is needed; give the server's --data or --database-url): %w", name, store.RedactDSN(dsn), err)
+		}
+		if tokens[name], err = st.IssueToken(ctx, u.ID, "bench", time.Hour); err != nil {
+			return nil, err
+		}
+	}
+	return tokens, nil
+}
+
+// freePort returns a port that can be listened on now, at most 32767
+// (Temporal on PostgreSQL stores ports as smallint; one habit for all).
+func freePort() (int, error) {
+	for range 200 {
+		port := 20000 + rand.IntN(32767-20000+1)
+		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+			_ = l.Close()
+			return port, nil
+		}
+	}
+	return 0, errors.New("bench: no free port in 20000-32767")
+}
+
+// listenerOf is the pid of the local process listening on target's port, or 0.
+func listenerOf(target string) int {
+	u, err := url.Parse(target)
+	if err != nil {
+		return 0
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		if u.Scheme == "https" {
+			port = 443
+		} else {
+			port = 80
+		}
+	}
+	return loadgen.ListenerPID(port)
+}
+
+func loadAverage() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(raw))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
+}
+
+func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", msf(d)) }
+
+func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }

@@ -1,0 +1,9 @@
+package main
+
+import "syscall"
+
+// childProcAttr makes a started server die with the bench, even when the
+// bench itself is killed.
+func childProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/shaobao/shaobao/devserver"
+	"github.com/shaobao/shaobao/workflows"
+)
+
+// startPostgresTemporal starts, in the bench process, a Temporal server
+// persisted on bc.TemporalPostgres (created with its schema if missing)
+// and returns its frontend's host:port. The Temporal server's memory is
+// then part of the bench process's.
+func (e *benchEnv) startPostgresTemporal(ctx context.Context, bc *benchConfig) (string, error) {
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	start := time.Now()
+	srv, err := devserver.StartPostgres(ctx, devserver.PostgresOptions{
+		URL: bc.TemporalPostgres, Port: port, Namespace: bc.TemporalNamespace,
+		SearchAttributes: workflows.SearchAttributes, Logger: (&Config{LogLevel: "warn"}).logger(),
+	})
+	if err != nil {
+		return "", err
+	}
+	e.temporalInBench = true
+	e.closers = append(e.closers, func() { _ = srv.Stop() })
+	fmt.Fprintf(os.Stdout, "bench: Temporal server on PostgreSQL started in this process at %s in %s\n", srv.HostPort(), time.Since(start).Round(time.Millisecond))
+	return srv.HostPort(), nil
+}

@@ -1,0 +1,118 @@
+package loadgen
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/shaobao/shaobao/workflows"
+)
+
+// NoopWorkflowName is the baseline workflow: it returns at once, so its
+// throughput is what the Temporal server and one SDK worker can do for a
+// workflow at all (start, one workflow task, complete) — the engine's
+// ceiling that a Shaobao lifecycle is compared with.
+const NoopWorkflowName = "ShaobaoBenchNoop"
+
+func noop(workflow.Context) error { return nil }
+
+// NoopResult is what the baseline measured.
+type NoopResult struct {
+	Workflows, Failed int
+	Elapsed           time.Duration
+	Latency           Percentiles
+	Errors            []error
+}
+
+// PerSecond is completed no-op workflows per second.
+func (r NoopResult) PerSecond() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Workflows-r.Failed) / r.Elapsed.Seconds()
+}
+
+// RunNoop runs n no-op workflows, concurrency at a time, each started and
+// awaited through c, on a worker it starts in this process on a task queue
+// of its own (so the server is the same as the lifecycles' and Shaobao's
+// own workers are not involved). The worker stops before RunNoop returns.
+func RunNoop(ctx context.Context, c client.Client, n, concurrency int) (NoopResult, error) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	queue := "shaobao-bench-noop-" + hex.EncodeToString(b)
+	w := worker.New(c, queue, worker.Options{})
+	w.RegisterWorkflowWithOptions(noop, workflow.RegisterOptions{Name: NoopWorkflowName})
+	if err := w.Start(); err != nil {
+		return NoopResult{}, fmt.Errorf("start no-op worker: %w", err)
+	}
+	defer w.Stop()
+	concurrency = max(concurrency, 1)
+
+	res := NoopResult{Workflows: n}
+	var (
+		mu   sync.Mutex
+		lat  []time.Duration
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	start := time.Now()
+	for range concurrency {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := next.Add(1)
+				if i > int64(n) {
+					return
+				}
+				t0 := time.Now()
+				run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+					ID: fmt.Sprintf("%s-%d", queue, i), TaskQueue: queue,
+					WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+				}, NoopWorkflowName)
+				if err == nil {
+					err = run.Get(ctx, nil)
+				}
+				mu.Lock()
+				if err != nil {
+					res.Failed++
+					if len(res.Errors) < 5 {
+						res.Errors = append(res.Errors, err)
+					}
+				} else {
+					lat = append(lat, time.Since(t0))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	res.Latency = Quantiles(lat)
+	return res, nil
+}
+
+// HistoryEvents returns the number of events in the history of each case's
+// workflow (all runs are one here: a lifecycle never continues as new).
+func HistoryEvents(ctx context.Context, c client.Client, caseIDs []string) ([]int, error) {
+	counts := make([]int, 0, len(caseIDs))
+	for _, id := range caseIDs {
+		it := c.GetWorkflowHistory(ctx, workflows.WorkflowID(id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		n := 0
+		for it.HasNext() {
+			if _, err := it.Next(); err != nil {
+				return counts, fmt.Errorf("history of case %s: %w", id, err)
+			}
+			n++
+		}
+		counts = append(counts, n)
+	}
+	return counts, nil
+}
