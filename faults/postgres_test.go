@@ -1,0 +1,150 @@
+package faults
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/shaobao/shaobao/loadgen"
+	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/store/storetest"
+	"github.com/shaobao/shaobao/whistle"
+)
+
+// TestPostgresOutage runs the production shape on PostgreSQL: `serve
+// --role api` and `serve --role worker` against the embedded Temporal of
+// `dev --worker=false`, on a fresh schema of the test PostgreSQL. The
+// worker reaches PostgreSQL only through a proxy of the test, which cuts
+// every connection and refuses new ones while a feedback is being applied,
+// until the worker has failed to reconnect a few times (its projection
+// activity retrying), then lets it through again. The feedback completes,
+// and the case goes on to closed with every timeline entry once. The
+// machine's PostgreSQL server itself is never stopped.
+func TestPostgresOutage(t *testing.T) { postgresOutage(t, false) }
+
+// TestPostgresLongOutage (set SHAOBAO_FAULTS_LONG=1; about two minutes)
+// keeps PostgreSQL cut longer than the projection activity's 30 s budget:
+// the feedback is applied by the workflow and answered without its
+// projection, and once PostgreSQL is back the workflow's re-projection
+// (at most a minute later) writes every missing entry, once.
+func TestPostgresLongOutage(t *testing.T) {
+	if os.Getenv("SHAOBAO_FAULTS_LONG") == "" {
+		t.Skip("set SHAOBAO_FAULTS_LONG=1 to cut PostgreSQL for longer than the projection's retry budget (about two minutes)")
+	}
+	postgresOutage(t, true)
+}
+
+func postgresOutage(t *testing.T, long bool) {
+	start := time.Now()
+	dsn := freshSchema(t, storetest.PostgresURL(t))
+	st := openStore(t, dsn)
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy, err := NewProxy(u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	viaProxy := *u
+	viaProxy.Host = proxy.Addr()
+
+	temporal := startDev(t, "--worker=false") // only its embedded Temporal is used
+	apiPort := freePort(t)
+	apiURL := "http://127.0.0.1:" + itoa(apiPort)
+	api := startProc(t, "api", nil, "serve", "--role", "api", "--addr", "127.0.0.1:"+itoa(apiPort),
+		"--temporal-address", temporal.temporal, "--database-url", dsn, "--log-level", "warn")
+	worker := startProc(t, "worker", nil, "serve", "--role", "worker",
+		"--temporal-address", temporal.temporal, "--database-url", viaProxy.String(), "--log-level", "warn")
+	waitReady(t, api, apiURL)
+	client := apiClient(t, st, apiURL)
+	s := loadgen.DemoJoint
+
+	var kase whistle.Case
+	send(t, client, s.File("pg-outage"), &kase)
+	send(t, client, s.Report(kase, 0), nil)
+	send(t, client, s.Report(kase, 1), nil)
+
+	proxy.Cut()
+	cutAt := time.Now()
+	p := sendAsync(client, s.Feedback(kase, 0), nil)
+	// The outage lasts until the projection activity has failed three
+	// times in the worker (each failed attempt is a line of its log) and
+	// the worker has been refused reconnecting: the activity is retrying.
+	eventually(t, time.Minute, "the projection activity retries against the cut database", func() (bool, string) {
+		failed := worker.logCount(`msg="projection failed"`)
+		return failed >= 3 && proxy.Refused() > 0, fmt.Sprintf("%d failed projection attempts, %d connections refused", failed, proxy.Refused())
+	})
+	if long {
+		// Past the projection's budget the update is answered from the
+		// workflow's state while the read model still lacks it.
+		p.wait(t)
+		if c := getCase(t, client, kase.ID); len(c.Timeline) != 5 {
+			t.Logf("read model during the outage: %d timeline entries", len(c.Timeline))
+		}
+	}
+	answered := p.finished()
+	proxy.Restore()
+	t.Logf("PostgreSQL cut for %s (%d failed projection attempts, %d connections refused; feedback answered during the outage: %v)",
+		time.Since(cutAt).Round(time.Millisecond), worker.logCount(`msg="projection failed"`), proxy.Refused(), answered)
+	p.wait(t)
+	if !worker.running() {
+		t.Fatal("the worker exited during the outage")
+	}
+
+	if long {
+		eventually(t, 2*time.Minute, "the workflow re-projects the feedback once PostgreSQL is back", func() (bool, string) {
+			c := getCase(t, client, kase.ID)
+			return len(c.Timeline) == 6, fmt.Sprintf("%d timeline entries", len(c.Timeline))
+		})
+	}
+	send(t, client, s.Feedback(kase, 1), nil)
+	send(t, client, s.Verify(kase), nil)
+	send(t, client, s.Evaluate(kase, 0), nil)
+	send(t, client, s.Evaluate(kase, 1), nil)
+	checkClosed(t, client, kase.ID)
+	t.Logf("case %s closed across a PostgreSQL outage in %s", kase.ID, time.Since(start).Round(time.Millisecond))
+}
+
+// freshSchema creates a schema on the PostgreSQL at base, dropped when the
+// test ends, and returns base with search_path set to it.
+func freshSchema(t *testing.T, base string) string {
+	t.Helper()
+	admin, err := store.Open(context.Background(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	raw := make([]byte, 6)
+	_, _ = rand.Read(raw)
+	schema := "faults_" + hex.EncodeToString(raw)
+	if err := admin.DB.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if a, err := store.Open(context.Background(), base); err == nil {
+			a.DB.Exec("DROP SCHEMA " + schema + " CASCADE")
+			a.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
