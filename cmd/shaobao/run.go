@@ -95,27 +95,18 @@ func openStore(ctx context.Context, cfg *Config) (*store.Store, error) {
 }
 
 func runMigrate(ctx context.Context, args []string) error {
-	var cfg Config
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	cfg.bind(fs, "data", "db")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	st, err := openStore(ctx, &cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.SeedDefaults(ctx); err != nil {
-		return err
-	}
-	fmt.Println("migrated:", store.RedactDSN(cfg.databaseURL()))
-	return nil
+	return onStore(ctx, "migrate", args, "migrated:", (*store.Store).SeedDefaults)
 }
 
 func runSeedDemo(ctx context.Context, args []string) error {
+	return onStore(ctx, "seed demo", args, "demo city seeded:", (*store.Store).SeedDemo)
+}
+
+// onStore is a subcommand that migrates the configured database, runs fn
+// on it and says done.
+func onStore(ctx context.Context, name string, args []string, done string, fn func(*store.Store, context.Context) error) error {
 	var cfg Config
-	fs := flag.NewFlagSet("seed demo", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	cfg.bind(fs, "data", "db")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -125,10 +116,10 @@ func runSeedDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if err := st.SeedDemo(ctx); err != nil {
+	if err := fn(st, ctx); err != nil {
 		return err
 	}
-	fmt.Println("demo city seeded:", store.RedactDSN(cfg.databaseURL()))
+	fmt.Println(done, store.RedactDSN(cfg.databaseURL()))
 	return nil
 }
 
