@@ -20,38 +20,38 @@ import "time"
 // (a fact), one bucket of the roll-up, or a whole group. Every rate is one
 // count over another; docs/supervision.md defines each from the rows.
 type Counts struct {
-	Cases    int64 `gorm:"column:cases;not null;default:0" json:"cases"`
-	Tasks    int64 `gorm:"column:tasks;not null;default:0" json:"tasks"`
-	Returned int64 `gorm:"column:returned;not null;default:0" json:"returned"`
+	Cases    int64 `gorm:"column:cases;type:integer;not null;default:0" json:"cases"`
+	Tasks    int64 `gorm:"column:tasks;type:integer;not null;default:0" json:"tasks"`
+	Returned int64 `gorm:"column:returned;type:integer;not null;default:0" json:"returned"`
 	// RespDue: tasks answered (reported or returned) or with a recorded
 	// report breach; RespOnTime: answered no later than the report deadline.
-	RespDue    int64 `gorm:"column:resp_due;not null;default:0" json:"response_due"`
-	RespOnTime int64 `gorm:"column:resp_on_time;not null;default:0" json:"response_on_time"`
+	RespDue    int64 `gorm:"column:resp_due;type:integer;not null;default:0" json:"response_due"`
+	RespOnTime int64 `gorm:"column:resp_on_time;type:integer;not null;default:0" json:"response_on_time"`
 	// ResDue: verified or overdue; ResSolved: verified.
-	ResDue    int64 `gorm:"column:res_due;not null;default:0" json:"resolution_due"`
-	ResSolved int64 `gorm:"column:res_solved;not null;default:0" json:"resolution_solved"`
+	ResDue    int64 `gorm:"column:res_due;type:integer;not null;default:0" json:"resolution_due"`
+	ResSolved int64 `gorm:"column:res_solved;type:integer;not null;default:0" json:"resolution_solved"`
 	// CloseDue: closed or overdue; CloseOnTime: closed and never overdue.
-	CloseDue    int64 `gorm:"column:close_due;not null;default:0" json:"closure_due"`
-	CloseOnTime int64 `gorm:"column:close_on_time;not null;default:0" json:"closure_on_time"`
+	CloseDue    int64 `gorm:"column:close_due;type:integer;not null;default:0" json:"closure_due"`
+	CloseOnTime int64 `gorm:"column:close_on_time;type:integer;not null;default:0" json:"closure_on_time"`
 	// Verifs: verifications taken part in; VerifsFailed: failed ones.
-	Verifs       int64 `gorm:"column:verifs;not null;default:0" json:"verifications"`
-	VerifsFailed int64 `gorm:"column:verifs_failed;not null;default:0" json:"verifications_failed"`
+	Verifs       int64 `gorm:"column:verifs;type:integer;not null;default:0" json:"verifications"`
+	VerifsFailed int64 `gorm:"column:verifs_failed;type:integer;not null;default:0" json:"verifications_failed"`
 	// ExtTasks: tasks not returned; ExtGranted: of those, with a granted extension.
-	ExtTasks   int64 `gorm:"column:ext_tasks;not null;default:0" json:"extension_tasks"`
-	ExtGranted int64 `gorm:"column:ext_granted;not null;default:0" json:"extension_granted"`
+	ExtTasks   int64 `gorm:"column:ext_tasks;type:integer;not null;default:0" json:"extension_tasks"`
+	ExtGranted int64 `gorm:"column:ext_granted;type:integer;not null;default:0" json:"extension_granted"`
 	// EvalsDefault: evaluations recorded by default (window closed unevaluated).
-	EvalsDefault int64 `gorm:"column:evals_default;not null;default:0" json:"evaluations_default"`
+	EvalsDefault int64 `gorm:"column:evals_default;type:integer;not null;default:0" json:"evaluations_default"`
 	// G*: evaluations made at street or community level (街乡评价); O*: by
 	// the other levels. Sum is Σ(timeliness+quality+attitude); Sat and
 	// Basic count satisfied and basically_satisfied.
-	GEvals int64 `gorm:"column:g_evals;not null;default:0" json:"street_evaluations"`
-	GSum   int64 `gorm:"column:g_sum;not null;default:0" json:"street_score_sum"`
-	GSat   int64 `gorm:"column:g_sat;not null;default:0" json:"street_satisfied"`
-	GBasic int64 `gorm:"column:g_basic;not null;default:0" json:"street_basically_satisfied"`
-	OEvals int64 `gorm:"column:o_evals;not null;default:0" json:"other_evaluations"`
-	OSum   int64 `gorm:"column:o_sum;not null;default:0" json:"other_score_sum"`
-	OSat   int64 `gorm:"column:o_sat;not null;default:0" json:"other_satisfied"`
-	OBasic int64 `gorm:"column:o_basic;not null;default:0" json:"other_basically_satisfied"`
+	GEvals int64 `gorm:"column:g_evals;type:integer;not null;default:0" json:"street_evaluations"`
+	GSum   int64 `gorm:"column:g_sum;type:integer;not null;default:0" json:"street_score_sum"`
+	GSat   int64 `gorm:"column:g_sat;type:integer;not null;default:0" json:"street_satisfied"`
+	GBasic int64 `gorm:"column:g_basic;type:integer;not null;default:0" json:"street_basically_satisfied"`
+	OEvals int64 `gorm:"column:o_evals;type:integer;not null;default:0" json:"other_evaluations"`
+	OSum   int64 `gorm:"column:o_sum;type:integer;not null;default:0" json:"other_score_sum"`
+	OSat   int64 `gorm:"column:o_sat;type:integer;not null;default:0" json:"other_satisfied"`
+	OBasic int64 `gorm:"column:o_basic;type:integer;not null;default:0" json:"other_basically_satisfied"`
 }
 
 // counterColumns are the columns of Counts, in field order.
