@@ -109,6 +109,10 @@ const (
 	BucketDay   = "d"
 	BucketMonth = "m"
 	BucketYear  = "y"
+	// BucketWeek is a Monday–Sunday week, kept for area rows only (and as
+	// BucketDistrictWeek for departments per district), so a range that is
+	// not whole months reads weeks instead of days.
+	BucketWeek = "w"
 )
 
 // Department rows are kept twice: per street (the kinds above, for a
@@ -116,6 +120,7 @@ const (
 // city or district view of 5,000 departments sums about 6,000 rows a month
 // instead of about 35,000.
 const (
+	BucketDistrictWeek  = "W"
 	BucketDistrictDay   = "D"
 	BucketDistrictMonth = "M"
 	BucketDistrictYear  = "Y"

@@ -276,9 +276,10 @@ type bucketCond struct {
 	lo, hi int
 }
 
-// bucketConds covers p with as few buckets as it can: whole years, then
-// whole months, then days.
-func bucketConds(p Period) []bucketCond {
+// bucketConds covers p with as few buckets as it can: whole years, whole
+// months, then (with weeks) whole Monday–Sunday weeks that do not cut into
+// a month the range holds whole, then days.
+func bucketConds(p Period, weeks bool) []bucketCond {
 	var out []bucketCond
 	add := func(kind string, from, next time.Time) {
 		lo, hi := DayOf(from), DayOf(next)
@@ -290,14 +291,29 @@ func bucketConds(p Period) []bucketCond {
 	}
 	d := p.From.In(worktime.Location)
 	end := p.To.In(worktime.Location)
+	fits := func(next time.Time) bool { return !next.After(end) }
+	weekFits := func(d time.Time) bool {
+		if !weeks || d.Weekday() != time.Monday || !fits(d.AddDate(0, 0, 7)) {
+			return false
+		}
+		for i := 1; i < 7; i++ { // a month held whole is cheaper as a month
+			if m := d.AddDate(0, 0, i); m.Day() == 1 && fits(m.AddDate(0, 1, 0)) {
+				return false
+			}
+		}
+		return true
+	}
 	for d.Before(end) {
 		switch {
-		case d.Month() == 1 && d.Day() == 1 && !d.AddDate(1, 0, 0).After(end):
+		case d.Month() == 1 && d.Day() == 1 && fits(d.AddDate(1, 0, 0)):
 			add(BucketYear, d, d.AddDate(1, 0, 0))
 			d = d.AddDate(1, 0, 0)
-		case d.Day() == 1 && !d.AddDate(0, 1, 0).After(end):
+		case d.Day() == 1 && fits(d.AddDate(0, 1, 0)):
 			add(BucketMonth, d, d.AddDate(0, 1, 0))
 			d = d.AddDate(0, 1, 0)
+		case weekFits(d):
+			add(BucketWeek, d, d.AddDate(0, 0, 7))
+			d = d.AddDate(0, 0, 7)
 		default:
 			add(BucketDay, d, d.AddDate(0, 0, 1))
 			d = d.AddDate(0, 0, 1)
@@ -305,6 +321,9 @@ func bucketConds(p Period) []bucketCond {
 	}
 	return out
 }
+
+// daysOnly makes bucketConds use no weeks, months or years (tests compare).
+var daysOnly bool
 
 type keyedCounts struct {
 	Key  string
@@ -352,7 +371,12 @@ func (s *Store) groupCounts(ctx context.Context, src RollupSource, sc RollupScop
 		// Departments over a city or a district: the per-district buckets.
 		district := depts && sc.AreaID == ""
 		var parts []string
-		for _, c := range bucketConds(src.Period) {
+		// Weeks are kept for areas and, per district, for departments.
+		conds := bucketConds(src.Period, !depts || district)
+		if daysOnly {
+			conds = []bucketCond{{BucketDay, DayOf(src.Period.From), DayOf(src.Period.To)}}
+		}
+		for _, c := range conds {
 			kind := c.kind
 			if district {
 				kind = strings.ToUpper(kind)

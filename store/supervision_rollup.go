@@ -130,6 +130,10 @@ func bucketStart(kind string, day int) int {
 		return day/100*100 + 1
 	case BucketYear, BucketDistrictYear:
 		return day/10000*10000 + 101
+	case BucketWeek, BucketDistrictWeek:
+		t := time.Date(day/10000, time.Month(day/100%100), day%100, 12, 0, 0, 0, worktime.Location)
+		back := (int(t.Weekday()) + 6) % 7 // days since Monday
+		return DayOf(t.AddDate(0, 0, -back))
 	}
 	return day
 }
@@ -291,17 +295,19 @@ type rollupKey struct {
 	area  string
 }
 
-// factKeys are the buckets a fact adds to: day, month and year per street,
-// and for a department row the same per district.
+// factKeys are the buckets a fact adds to: day, month and year per street
+// (and week, for an area row), and for a department row day, week, month
+// and year per district.
 func factKeys(f SupervisionFact) []rollupKey {
-	keys := make([]rollupKey, 0, 6)
+	keys := make([]rollupKey, 0, 7)
 	for _, kind := range []string{BucketDay, BucketMonth, BucketYear} {
 		keys = append(keys, rollupKey{kind, bucketStart(kind, f.Day), f.DepartmentID, f.AreaID})
 	}
-	if f.DepartmentID != "" {
-		for _, kind := range []string{BucketDistrictDay, BucketDistrictMonth, BucketDistrictYear} {
-			keys = append(keys, rollupKey{kind, bucketStart(kind, f.Day), f.DepartmentID, f.DistrictID})
-		}
+	if f.DepartmentID == "" {
+		return append(keys, rollupKey{BucketWeek, bucketStart(BucketWeek, f.Day), "", f.AreaID})
+	}
+	for _, kind := range []string{BucketDistrictDay, BucketDistrictWeek, BucketDistrictMonth, BucketDistrictYear} {
+		keys = append(keys, rollupKey{kind, bucketStart(kind, f.Day), f.DepartmentID, f.DistrictID})
 	}
 	return keys
 }

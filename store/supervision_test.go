@@ -430,3 +430,46 @@ func TestSupervisionLists(t *testing.T) {
 		}
 	})
 }
+
+// TestSupervisionBucketsSumLikeDays: any range read from years, months and
+// weeks gives the counts of the same range read day by day.
+func TestSupervisionBucketsSumLikeDays(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		storetest.MustSeedDemo(t, s)
+		mustProject(t, s, fixtureCases()...)
+		day := func(y int, m time.Month, d int) time.Time {
+			return time.Date(y, m, d, 0, 0, 0, 0, at(1, 1, 0, 0).Location())
+		}
+		periods := []store.Period{
+			{From: day(2026, 3, 1), To: day(2026, 4, 2)},   // a month and a day
+			{From: day(2026, 3, 2), To: day(2026, 3, 30)},  // four Monday weeks
+			{From: day(2026, 2, 23), To: day(2026, 4, 6)},  // a week, March, a week
+			{From: day(2026, 3, 5), To: day(2026, 3, 20)},  // days, a week, days
+			{From: day(2025, 12, 29), To: day(2026, 4, 6)}, // a week across the year, months, a week
+			{From: day(2026, 1, 1), To: day(2027, 1, 1)},   // a year
+		}
+		scopes := []store.RollupScope{{}, {DistrictID: "110101"}, {AreaID: "110101001"}}
+		for _, p := range periods {
+			for _, sc := range scopes {
+				for _, g := range []string{store.GroupDepartment, store.GroupStreet, store.GroupDistrict} {
+					q := store.RatesQuery{Scope: sc, Period: p, Group: g}
+					coarse, err := s.SupervisionRates(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					*store.DaysOnly = true
+					fine, err := s.SupervisionRates(ctx, q)
+					*store.DaysOnly = false
+					if err != nil {
+						t.Fatal(err)
+					}
+					if fmt.Sprint(wants(coarse.Items), got(coarse.Total)) != fmt.Sprint(wants(fine.Items), got(fine.Total)) {
+						t.Errorf("%s–%s %+v %s:\n buckets %v %v\n    days %v %v", p.From.Format("2006-01-02"), p.To.Format("2006-01-02"), sc, g,
+							wants(coarse.Items), got(coarse.Total), wants(fine.Items), got(fine.Total))
+					}
+				}
+			}
+		}
+	})
+}
