@@ -19,6 +19,8 @@ import "time"
 // Counts are the numbers behind the rates and the scorecards, for one case
 // (a fact), one bucket of the roll-up, or a whole group. Every rate is one
 // count over another; docs/supervision.md defines each from the rows.
+// The columns are 32-bit (a bucket holds at most a city-year, far below
+// 2³¹), which keeps the roll-up small; sums are read back as 64-bit.
 type Counts struct {
 	Cases    int64 `gorm:"column:cases;type:integer;not null;default:0" json:"cases"`
 	Tasks    int64 `gorm:"column:tasks;type:integer;not null;default:0" json:"tasks"`

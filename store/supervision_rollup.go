@@ -62,8 +62,10 @@ func supervisionIndexes(dialect string) []string {
 			`CREATE INDEX IF NOT EXISTS idx_breaches_dept_at ON breaches (department_id, at)`,
 			`CREATE INDEX IF NOT EXISTS idx_escalations_path_at ON escalations (org_path varchar_pattern_ops, at)`,
 			`CREATE INDEX IF NOT EXISTS idx_tasks_dept_case ON tasks (department_id, case_id)`,
-			// Room on each page for the refresh's updates to stay HOT.
-			`ALTER TABLE supervision_rollup SET (fillfactor = 70)`,
+			// A period first, then the subtree: a month's count runs
+			// index-only however wide the scope.
+			`CREATE INDEX IF NOT EXISTS idx_breaches_at_path ON breaches (at, org_path varchar_pattern_ops)`,
+			`CREATE INDEX IF NOT EXISTS idx_escalations_at_path ON escalations (at, org_path varchar_pattern_ops)`,
 		}
 	}
 	return []string{
@@ -108,7 +110,8 @@ func rollbackSupervision(tx *gorm.DB) error {
 		}
 	}
 	for _, q := range []string{`DROP INDEX IF EXISTS idx_breaches_path_at`, `DROP INDEX IF EXISTS idx_breaches_dept_at`,
-		`DROP INDEX IF EXISTS idx_escalations_path_at`, `DROP INDEX IF EXISTS idx_tasks_dept_case`} {
+		`DROP INDEX IF EXISTS idx_escalations_path_at`, `DROP INDEX IF EXISTS idx_tasks_dept_case`,
+		`DROP INDEX IF EXISTS idx_breaches_at_path`, `DROP INDEX IF EXISTS idx_escalations_at_path`} {
 		if err := tx.Exec(q).Error; err != nil {
 			return err
 		}
