@@ -16,7 +16,7 @@ import (
 
 // refreshBudget is how many queued cases a supervision read folds into the
 // roll-up before answering (the background refresher keeps the queue short).
-const refreshBudget = 20000
+const refreshBudget = 5000
 
 // supervisionRoutes registers the supervisor's views (docs/supervision.md).
 func (s *Server) supervisionRoutes(v1 *gin.RouterGroup) {

@@ -105,3 +105,13 @@ func TestGenerateRefusesAPopulatedDatabase(t *testing.T) {
 		t.Fatal("generated into the demo city")
 	}
 }
+
+func TestCommand(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	if err := citygen.Command(context.Background(), []string{"--database-url", "", "--cases", "10"}, io.Discard); err == nil {
+		t.Error("no database URL accepted")
+	}
+	if err := citygen.Command(context.Background(), []string{"--database-url", url, "--end", "2026-13-01"}, io.Discard); err == nil {
+		t.Error("a bad --end accepted")
+	}
+}
