@@ -169,6 +169,18 @@ func generate(ctx context.Context, pc *pgx.Conn, o Options, log io.Writer, stats
 	}
 
 	rb := store.NewRollupBuilder()
+	cols := append([]string{"kind", "start", "department_id", "area_id", "district_id"}, store.CounterColumns()...)
+	copyRollup := func(rows []store.SupervisionRollup) error {
+		rr := make([][]any, len(rows))
+		for i, r := range rows {
+			rr[i] = append([]any{r.Kind, r.Start, r.DepartmentID, r.AreaID, r.DistrictID}, r.Counts.Values()...)
+		}
+		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"supervision_rollup"}, cols, pgx.CopyFromRows(rr)); err != nil {
+			return fmt.Errorf("copy roll-up: %w", err)
+		}
+		stats.RollupRows += len(rows)
+		return nil
+	}
 	var facts []store.SupervisionFact
 	g := &caseGen{o: o, rng: rng, city: c, first: o.End.AddDate(0, 0, -o.Days)}
 	for done := 0; done < o.Cases; {
@@ -180,6 +192,11 @@ func generate(ctx context.Context, pc *pgx.Conn, o Options, log io.Writer, stats
 		if err := b.copy(ctx, pc, stats); err != nil {
 			return err
 		}
+		// Cases come in filing order: the days before the last one filed
+		// are finished, so their day and week buckets leave memory.
+		if err := copyRollup(rb.TakeFinished(store.DayOf(b.cases[len(b.cases)-1].CreatedAt))); err != nil {
+			return err
+		}
 		done += n
 		fmt.Fprintf(log, "cases: %d/%d\n", done, o.Cases)
 	}
@@ -189,14 +206,8 @@ func generate(ctx context.Context, pc *pgx.Conn, o Options, log io.Writer, stats
 			return fmt.Errorf("rebuild index: %s: %w", def, err)
 		}
 	}
-	rows := rb.Rows()
-	cols := append([]string{"kind", "start", "department_id", "area_id", "district_id"}, store.CounterColumns()...)
-	rr := make([][]any, len(rows))
-	for i, r := range rows {
-		rr[i] = append([]any{r.Kind, r.Start, r.DepartmentID, r.AreaID, r.DistrictID}, r.Counts.Values()...)
-	}
-	if _, err := pc.CopyFrom(ctx, pgx.Identifier{"supervision_rollup"}, cols, pgx.CopyFromRows(rr)); err != nil {
-		return fmt.Errorf("copy roll-up: %w", err)
+	if err := copyRollup(rb.Rows()); err != nil {
+		return err
 	}
 	fcols := append([]string{"case_id", "department_id", "day", "area_id", "district_id"}, store.CounterColumns()...)
 	fr := make([][]any, len(facts))
@@ -206,8 +217,8 @@ func generate(ctx context.Context, pc *pgx.Conn, o Options, log io.Writer, stats
 	if _, err := pc.CopyFrom(ctx, pgx.Identifier{"supervision_facts"}, fcols, pgx.CopyFromRows(fr)); err != nil {
 		return fmt.Errorf("copy facts: %w", err)
 	}
-	stats.RollupRows, stats.Facts = len(rows), len(facts)
-	fmt.Fprintf(log, "roll-up: %d buckets, %d facts of cases in progress; vacuum analyze\n", len(rows), len(facts))
+	stats.Facts = len(facts)
+	fmt.Fprintf(log, "roll-up: %d buckets, %d facts of cases in progress; vacuum analyze\n", stats.RollupRows, len(facts))
 	for _, t := range []string{"cases", "tasks", "evaluations", "breaches", "escalations", "supervision_rollup", "supervision_facts", "org_units", "departments", "users"} {
 		// VACUUM too: the visibility map lets counts run index-only, as
 		// they do on a table autovacuum keeps.

@@ -556,11 +556,48 @@ func (s *Store) RunSupervisionRefresher(ctx context.Context, every time.Duration
 // RefreshSupervision, without the queue.
 type RollupBuilder struct {
 	delta map[rollupKey]*SupervisionRollup
+	// ending indexes the day and week buckets by the day they end
+	// (exclusive), so a load in filing order can take the finished ones.
+	ending map[int][]rollupKey
 }
 
 // NewRollupBuilder returns an empty builder.
 func NewRollupBuilder() *RollupBuilder {
-	return &RollupBuilder{delta: map[rollupKey]*SupervisionRollup{}}
+	return &RollupBuilder{delta: map[rollupKey]*SupervisionRollup{}, ending: map[int][]rollupKey{}}
+}
+
+// bucketEnd is the first day (YYYYMMDD) after a day or week bucket, 0 for
+// the longer ones.
+func bucketEnd(k rollupKey) int {
+	t := time.Date(k.start/10000, time.Month(k.start/100%100), k.start%100, 12, 0, 0, 0, worktime.Location)
+	switch k.kind {
+	case BucketDay, BucketDistrictDay:
+		return DayOf(t.AddDate(0, 0, 1))
+	case BucketWeek, BucketDistrictWeek:
+		return DayOf(t.AddDate(0, 0, 7))
+	}
+	return 0
+}
+
+// TakeFinished removes and returns the day and week buckets that end on or
+// before day (YYYYMMDD): a load adding cases in filing order may write them
+// out once it has passed them, and keep only the open ones in memory.
+func (b *RollupBuilder) TakeFinished(day int) []SupervisionRollup {
+	var out []SupervisionRollup
+	for end, keys := range b.ending {
+		if end > day {
+			continue
+		}
+		for _, k := range keys {
+			if r, ok := b.delta[k]; ok {
+				out = append(out, *r)
+				delete(b.delta, k)
+			}
+		}
+		delete(b.ending, end)
+	}
+	sortRollup(out)
+	return out
 }
 
 // Add adds a case with its tasks and evaluations and returns its facts when
@@ -585,6 +622,9 @@ func (b *RollupBuilder) Add(c CaseRow, tasks []TaskRow, evals []EvaluationRow) [
 			if !ok {
 				r = &SupervisionRollup{Kind: k.kind, Start: k.start, DepartmentID: f.DepartmentID, AreaID: k.area, DistrictID: f.DistrictID}
 				b.delta[k] = r
+				if end := bucketEnd(k); end != 0 {
+					b.ending[end] = append(b.ending[end], k)
+				}
 			}
 			r.Counts.Add(f.Counts)
 		}
