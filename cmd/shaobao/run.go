@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/shaobao/shaobao/citygen"
 	"github.com/shaobao/shaobao/store"
 )
 
@@ -23,6 +24,7 @@ Usage:
   shaobao seed demo [--data DIR | --database-url URL]
   shaobao token USERNAME [--data DIR | --database-url URL] [--ttl 720h]
   shaobao bench --cases N --concurrency C [--target URL]   load: full lifecycles/s against the engine's no-op baseline
+  shaobao gen city --database-url URL [--cases N]    a Beijing-sized city with N historical cases (PostgreSQL)
 
 Run "shaobao COMMAND -h" for a command's flags.
 `
@@ -51,6 +53,11 @@ func run(args []string) error {
 		return runToken(ctx, rest)
 	case "bench":
 		return runBench(ctx, rest)
+	case "gen":
+		if len(rest) == 0 || rest[0] != "city" {
+			return errors.New(`gen: the only generator is "city": shaobao gen city --database-url URL --cases N`)
+		}
+		return citygen.Command(ctx, rest[1:], os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

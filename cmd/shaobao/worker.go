@@ -19,8 +19,14 @@ func (a *App) startWorker(ctx context.Context) error {
 	}
 	w := worker.New(a.temporal, workflows.TaskQueue, worker.Options{})
 	activities.Register(w, &activities.Activities{Store: a.store, Notifier: notifier, Logger: a.log.With("component", "activities")})
+	activities.RegisterSupervision(w, &activities.Supervision{Store: a.store, Logger: a.log.With("component", "supervision")})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", workflows.TaskQueue, err)
+	}
+	// The monthly publication of the supervision figures (Asia/Shanghai).
+	if err := workflows.EnsureSchedules(ctx, a.temporal); err != nil {
+		w.Stop()
+		return err
 	}
 	a.closers = append(a.closers, w.Stop)
 	a.log.Info("worker started", "task_queue", workflows.TaskQueue)
