@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Memory is a process's resident memory from /proc/PID/status (Linux).
@@ -95,4 +97,63 @@ func ListenerPID(port int) int {
 		}
 	}
 	return 0
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times: 100 on every
+// Linux this runs on.
+const clockTicks = 100
+
+// ReadCPU returns the CPU time (user + system) pid has used so far.
+func ReadCPU(pid int) (time.Duration, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: count from after ')'.
+	s := string(raw)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	f := strings.Fields(s[i+1:])
+	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+}
+
+// ProcessesNamed returns the pids of the processes whose command name
+// (/proc/PID/comm) is name and whose command line (which a PostgreSQL
+// backend rewrites to "postgres: CLUSTER: USER DATABASE HOST ...") has
+// one of words as a word; with no words, every process named name.
+func ProcessesNamed(name string, words ...string) []int {
+	var pids []int
+	dirs, _ := filepath.Glob("/proc/[0-9]*/comm")
+	for _, path := range dirs {
+		raw, err := os.ReadFile(path)
+		if err != nil || strings.TrimSpace(string(raw)) != name {
+			continue
+		}
+		dir := filepath.Dir(path)
+		if len(words) > 0 {
+			cmdline, err := os.ReadFile(filepath.Join(dir, "cmdline"))
+			if err != nil {
+				continue
+			}
+			fields := strings.Fields(strings.ReplaceAll(string(cmdline), "\x00", " "))
+			if !slices.ContainsFunc(fields, func(f string) bool { return slices.Contains(words, f) }) {
+				continue
+			}
+		}
+		if pid, err := strconv.Atoi(filepath.Base(dir)); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"testing"
+	"time"
 )
 
 func TestReadMemoryAndListenerPID(t *testing.T) {
@@ -17,6 +18,19 @@ func TestReadMemoryAndListenerPID(t *testing.T) {
 	}
 	if m.Peak < m.Now || m.Now <= 0 {
 		t.Fatalf("memory %+v: want 0 < now <= peak", m)
+	}
+	// Spin until the kernel has counted a tick of CPU time (10 ms).
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		cpu, err := ReadCPU(os.Getpid())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cpu > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("ReadCPU stayed 0 through 10 s of spinning")
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -40,6 +41,9 @@ type benchConfig struct {
 	Open               int
 	OpenTimeout        time.Duration
 	Probe              int
+	Profile            string
+	ProfileSeconds     int
+	Split              bool
 }
 
 const benchUsage = `shaobao bench drives full joint lifecycles through the HTTP API as the demo
@@ -81,6 +85,9 @@ func runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&bc.Open, "open", 0, "instead of lifecycles: file this many cases and leave them open, then report memory and probe the clocks")
 	fs.DurationVar(&bc.OpenTimeout, "open-timeout", 2*time.Hour, "with --open: stop filing after this long and report what was filed")
 	fs.IntVar(&bc.Probe, "probe", 10, "with --open: emergency cases on seconds-long clocks filed last, whose breaches must fire (0: none)")
+	fs.BoolVar(&bc.Split, "split", false, "with --temporal-postgres: start `serve --role api` and `serve --role worker` as two processes instead of one `serve`")
+	fs.StringVar(&bc.Profile, "profile", "", "write CPU profiles of the measured lifecycles here: each started server process's (NAME.pprof) and this process's (bench.pprof)")
+	fs.IntVar(&bc.ProfileSeconds, "profile-seconds", 20, "with --profile: seconds of the server's CPU profile, from the start of the measured lifecycles")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -103,12 +110,24 @@ func runBench(ctx context.Context, args []string) error {
 		}
 	} else {
 		env.target = strings.TrimRight(bc.Target, "/")
-		env.serverPID = bc.ServerPID
-		if env.serverPID == 0 {
-			env.serverPID = listenerOf(env.target)
+		pid := bc.ServerPID
+		if pid == 0 {
+			pid = listenerOf(env.target)
+		}
+		if pid > 0 {
+			env.procs = append(env.procs, &benchProc{name: "server", pid: pid})
 		}
 	}
 
+	for _, u := range []string{bc.databaseURL(), bc.TemporalPostgres} {
+		if db := postgresDatabase(u); db != "" {
+			env.pgDatabases = append(env.pgDatabases, db)
+			if u == bc.TemporalPostgres {
+				env.pgDatabases = append(env.pgDatabases, db+"_visibility")
+			}
+		}
+	}
+	env.watchPostgres = len(env.pgDatabases) > 0 && len(loadgen.ProcessesNamed("postgres", env.pgDatabases...)) > 0
 	tokens, err := benchTokens(ctx, bc.databaseURL(), append(loadgen.DemoJoint.Users(), "admin"))
 	if err != nil {
 		return err
@@ -136,17 +155,21 @@ func runBench(ctx context.Context, args []string) error {
 
 	var noop loadgen.NoopResult
 	if bc.Noop > 0 {
+		env.markCPU()
 		noop, err = loadgen.RunNoop(ctx, tc, bc.Noop, bc.NoopConc)
 		if err != nil {
 			return err
 		}
-		env.printf("no-op baseline: %d workflows, %d at once, in %s: %.1f/s (p50 %s, p99 %s, %d failed)",
-			noop.Workflows, bc.NoopConc, noop.Elapsed.Round(time.Millisecond), noop.PerSecond(), ms(noop.Latency.P50), ms(noop.Latency.P99), noop.Failed)
+		env.printf("no-op baseline: %d workflows, %d at once, in %s: %.1f/s (p50 %s, p99 %s, %d failed); %s",
+			noop.Workflows, bc.NoopConc, noop.Elapsed.Round(time.Millisecond), noop.PerSecond(), ms(noop.Latency.P50), ms(noop.Latency.P99), noop.Failed,
+			env.cpuSince(noop.Workflows-noop.Failed, "no-op workflow"))
 		for _, e := range noop.Errors {
 			env.printf("  no-op error: %v", e)
 		}
 	}
 
+	env.markCPU()
+	stopProfiles := env.startProfiles(&bc)
 	step := max(bc.Cases/10, 1)
 	res := api.Run(ctx, loadgen.LoadConfig{Scenario: loadgen.DemoJoint, Cases: bc.Cases, Concurrency: bc.Concurrency,
 		Progress: func(n int) {
@@ -154,6 +177,7 @@ func runBench(ctx context.Context, args []string) error {
 				fmt.Fprintf(os.Stderr, "  %d/%d lifecycles\n", n, bc.Cases)
 			}
 		}})
+	stopProfiles()
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -193,24 +217,7 @@ func runBench(ctx context.Context, args []string) error {
 		}
 	}
 
-	if env.serverPID > 0 {
-		if m, err := loadgen.ReadMemory(env.serverPID); err == nil {
-			env.printf("server (pid %d): peak RSS %s, RSS now %s", m.PID, mib(m.Peak), mib(m.Now))
-			kv = append(kv, fmt.Sprintf("server_peak_rss_mb=%.0f", float64(m.Peak)/(1<<20)), fmt.Sprintf("server_rss_mb=%.0f", float64(m.Now)/(1<<20)))
-		} else {
-			env.printf("server memory: %v", err)
-		}
-	} else {
-		env.printf("server memory: server pid unknown (give --server-pid); only this process's is reported")
-	}
-	if m, err := loadgen.ReadMemory(os.Getpid()); err == nil {
-		what := "bench (driver and no-op worker)"
-		if env.temporalInBench {
-			what = "bench (driver, no-op worker and the Temporal server)"
-		}
-		env.printf("%s: peak RSS %s", what, mib(m.Peak))
-		kv = append(kv, fmt.Sprintf("bench_peak_rss_mb=%.0f", float64(m.Peak)/(1<<20)))
-	}
+	kv = append(kv, env.reportProcesses(len(res.CaseIDs))...)
 	kv = append(kv, "cores="+strconv.Itoa(runtime.NumCPU()), "load1_start="+load1Start, "load1_end="+load1End)
 	fmt.Fprintln(env.out, strings.Join(kv, " "))
 	if len(res.CaseIDs) == 0 {
@@ -221,11 +228,36 @@ func runBench(ctx context.Context, args []string) error {
 
 // benchEnv is the server under test and what the bench started for it.
 type benchEnv struct {
-	out             io.Writer
-	target          string
-	serverPID       int
+	out    io.Writer
+	target string
+	// procs are the server's processes: the ones the bench started, or the
+	// one listening on --target (or --server-pid).
+	procs           []*benchProc
 	temporalInBench bool
-	closers         []func()
+	selfCPU0        time.Duration
+	// pgCPU0 is, with a PostgreSQL server on this machine in the test,
+	// the CPU time of each of its processes at markCPU.
+	watchPostgres bool
+	pgDatabases   []string
+	pgCPU0        map[int]time.Duration
+	closers       []func()
+}
+
+// benchProc is one watched server process.
+type benchProc struct {
+	name      string // server (dev or serve), api or worker
+	what      string // its command line, shortened
+	pid       int
+	pprofAddr string // its pprof listener, with --profile
+	cpu0      time.Duration
+}
+
+// serverPID is the pid of the first server process, or 0.
+func (e *benchEnv) serverPID() int {
+	if len(e.procs) == 0 {
+		return 0
+	}
+	return e.procs[0].pid
 }
 
 func (e *benchEnv) printf(format string, args ...any) { fmt.Fprintf(e.out, format+"\n", args...) }
@@ -261,7 +293,11 @@ func (e *benchEnv) startServer(ctx context.Context, bc *benchConfig) error {
 	if err := os.MkdirAll(bc.DataDir, 0o750); err != nil {
 		return err
 	}
-	var args []string
+	type spawnSpec struct {
+		name, what string
+		args       []string
+	}
+	var specs []spawnSpec
 	if bc.TemporalPostgres != "" {
 		if !strings.HasPrefix(bc.DatabaseURL, "postgres") {
 			return errors.New("bench: --temporal-postgres needs a PostgreSQL --database-url for Shaobao's own tables")
@@ -274,7 +310,14 @@ func (e *benchEnv) startServer(ctx context.Context, bc *benchConfig) error {
 		if err := seedDemo(ctx, bc.databaseURL()); err != nil {
 			return err
 		}
-		args = []string{"serve", "--role", "all", "--addr", addr, "--database-url", bc.DatabaseURL, "--temporal-address", hostPort, "--namespace", bc.TemporalNamespace}
+		common := []string{"--database-url", bc.DatabaseURL, "--temporal-address", hostPort, "--namespace", bc.TemporalNamespace, "--log-level", "warn"}
+		if bc.Split {
+			specs = append(specs,
+				spawnSpec{"api", "serve --role api", append([]string{"serve", "--role", "api", "--addr", addr}, common...)},
+				spawnSpec{"worker", "serve --role worker", append([]string{"serve", "--role", "worker"}, common...)})
+		} else {
+			specs = append(specs, spawnSpec{"server", "serve --role all", append([]string{"serve", "--role", "all", "--addr", addr}, common...)})
+		}
 	} else {
 		temporalPort, err := freePort()
 		if err != nil {
@@ -282,39 +325,17 @@ func (e *benchEnv) startServer(ctx context.Context, bc *benchConfig) error {
 		}
 		bc.TemporalAddress = "127.0.0.1:" + strconv.Itoa(temporalPort)
 		bc.DatabaseURL = "" // dev's own SQLite in --data
-		args = []string{"dev", "--addr", addr, "--data", bc.DataDir, "--temporal-port", strconv.Itoa(temporalPort), "--namespace", bc.TemporalNamespace}
+		specs = append(specs, spawnSpec{"server", "dev", []string{"dev", "--addr", addr, "--data", bc.DataDir,
+			"--temporal-port", strconv.Itoa(temporalPort), "--namespace", bc.TemporalNamespace, "--log-level", "warn"}})
 	}
-	args = append(args, "--log-level", "warn")
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	logPath := filepath.Join(bc.DataDir, "bench-server.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(exe, args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = childProcAttr()
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return fmt.Errorf("bench: start %s: %w", strings.Join(args[:1], " "), err)
-	}
-	e.serverPID = cmd.Process.Pid
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	e.closers = append(e.closers, func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
+	exited := make(chan string, len(specs))
+	for _, sp := range specs {
+		p, err := e.spawn(bc, sp.name, sp.what, sp.args, exited)
+		if err != nil {
+			return err
 		}
-		logFile.Close()
-	})
-	e.printf("bench: started shaobao %s (pid %d), data %s, log %s", args[0], e.serverPID, bc.DataDir, logPath)
+		e.procs = append(e.procs, p)
+	}
 
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
@@ -325,17 +346,71 @@ func (e *benchEnv) startServer(ctx context.Context, bc *benchConfig) error {
 			}
 		}
 		select {
-		case err := <-exited:
-			exited <- err
-			return fmt.Errorf("bench: the server exited before it was ready (%v); see %s", err, logPath)
+		case name := <-exited:
+			return fmt.Errorf("bench: %s exited before the server was ready; see its log in %s", name, bc.DataDir)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("bench: the server was not ready within 3 minutes; see %s", logPath)
+			return fmt.Errorf("bench: the server was not ready within 3 minutes; see the logs in %s", bc.DataDir)
 		}
 	}
+}
+
+// spawn starts `shaobao args...` as a child logging to DATA/bench-NAME.log,
+// stopped (SIGTERM, then SIGKILL after 30 s) when the bench ends. Its
+// name is sent on exited if it ends early.
+func (e *benchEnv) spawn(bc *benchConfig, name, what string, args []string, exited chan<- string) (*benchProc, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(bc.DataDir, "bench-"+name+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	p := &benchProc{name: name, what: what}
+	cmd := exec.Command(exe, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if bc.Profile != "" {
+		port, err := freePort()
+		if err != nil {
+			logFile.Close()
+			return nil, err
+		}
+		p.pprofAddr = "127.0.0.1:" + strconv.Itoa(port)
+		cmd.Env = append(os.Environ(), pprofAddrEnv+"="+p.pprofAddr)
+	}
+	cmd.SysProcAttr = childProcAttr()
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("bench: start %s: %w", what, err)
+	}
+	p.pid = cmd.Process.Pid
+	done := make(chan struct{})
+	var stopping atomic.Bool
+	go func() {
+		_ = cmd.Wait()
+		if !stopping.Load() {
+			exited <- name
+		}
+		close(done)
+	}()
+	e.closers = append(e.closers, func() {
+		stopping.Store(true)
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		logFile.Close()
+	})
+	e.printf("bench: started shaobao %s (pid %d), data %s, log %s", what, p.pid, bc.DataDir, logPath)
+	return p, nil
 }
 
 // seedDemo migrates the database and seeds the demo city once.
@@ -387,6 +462,15 @@ func freePort() (int, error) {
 		}
 	}
 	return 0, errors.New("bench: no free port in 20000-32767")
+}
+
+// postgresDatabase is the database named by a postgres:// URL, or "".
+func postgresDatabase(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return ""
+	}
+	return strings.TrimPrefix(u.Path, "/")
 }
 
 // listenerOf is the pid of the local process listening on target's port, or 0.

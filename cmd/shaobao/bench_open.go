@@ -21,7 +21,7 @@ import (
 // the filing rate and the server's memory, then checks the clocks of the
 // loaded server still fire.
 func (e *benchEnv) runOpen(ctx context.Context, bc *benchConfig, api *loadgen.Client, tc client.Client) error {
-	before, _ := loadgen.ReadMemory(e.serverPID)
+	before, _ := loadgen.ReadMemory(e.serverPID())
 	start := time.Now()
 	step := max(bc.Open/20, 1)
 	last, lastAt := 0, start
@@ -32,7 +32,7 @@ func (e *benchEnv) runOpen(ctx context.Context, bc *benchConfig, api *loadgen.Cl
 				return
 			}
 			now := time.Now()
-			m, _ := loadgen.ReadMemory(e.serverPID)
+			m, _ := loadgen.ReadMemory(e.serverPID())
 			e.printf("  %7d open  %6.1f filed/s  server RSS %s (peak %s)  data %s  load %s",
 				n, float64(n-last)/now.Sub(lastAt).Seconds(), mib(m.Now), mib(m.Peak), mib(dirSize(bc.DataDir)), loadAverage())
 			last, lastAt = n, now
@@ -72,11 +72,11 @@ func (e *benchEnv) runOpen(ctx context.Context, bc *benchConfig, api *loadgen.Cl
 	kv = append(kv, fmt.Sprintf("running_workflows=%d", running), fmt.Sprintf("armed_clocks=%d", armed))
 
 	runtime.GC()
-	after, err := loadgen.ReadMemory(e.serverPID)
-	if err == nil && e.serverPID > 0 {
+	after, err := loadgen.ReadMemory(e.serverPID())
+	if err == nil && e.serverPID() > 0 {
 		perCase := float64(after.Now-before.Now) / float64(max(res.Filed, 1))
 		e.printf("server (pid %d): RSS %s before, %s after (peak %s): %.1f KiB per open case",
-			e.serverPID, mib(before.Now), mib(after.Now), mib(after.Peak), perCase/1024)
+			e.serverPID(), mib(before.Now), mib(after.Now), mib(after.Peak), perCase/1024)
 		kv = append(kv, fmt.Sprintf("server_rss_before_mb=%.0f", float64(before.Now)/(1<<20)), fmt.Sprintf("server_rss_mb=%.0f", float64(after.Now)/(1<<20)),
 			fmt.Sprintf("server_peak_rss_mb=%.0f", float64(after.Peak)/(1<<20)), fmt.Sprintf("rss_per_open_case_kb=%.1f", perCase/1024))
 	}
