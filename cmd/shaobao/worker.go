@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/worker"
 
@@ -28,6 +29,9 @@ func (a *App) startWorker(ctx context.Context) error {
 		w.Stop()
 		return err
 	}
+	// Fold projection changes into the supervision roll-up in the
+	// background, so a supervisor's read finds little left to fold.
+	go a.store.RunSupervisionRefresher(ctx, 30*time.Second)
 	a.closers = append(a.closers, w.Stop)
 	a.log.Info("worker started", "task_queue", workflows.TaskQueue)
 	return nil
