@@ -51,22 +51,14 @@ func (s *Server) listOrgUnits(c *gin.Context) {
 	ctx := c.Request.Context()
 	q := &queryReader{c: c}
 	format := q.oneOf("format", "flat", "tree")
-	under := q.text("under", 32)
 	depth := q.int("depth", 0, 0, 10)
 	f := store.OrgUnitFilter{Kind: q.oneOf("kind", "city", "district", "street", "community", "grid"), Query: q.text("q", 100)}
 	page := q.page()
+	top := q.orgUnit(s.Store, "under")
+	f.Under = top.Path
 	if q.err != nil {
 		fail(c, q.err)
 		return
-	}
-	var top store.OrgUnit
-	if under != "" {
-		unit, err := s.Store.OrgUnit(ctx, under)
-		if err != nil {
-			fail(c, invalidRef(err, "under", under))
-			return
-		}
-		top, f.Under = unit, unit.Path
 	}
 	if depth > 0 { // levels below the top: under's unit, or the cities (depth 1)
 		f.MaxDepth = max(top.Depth, 1) + depth
@@ -215,18 +207,10 @@ func (s *Server) adminListDepartments(c *gin.Context) {
 	ctx := c.Request.Context()
 	q := &queryReader{c: c}
 	f := store.DepartmentQuery{OrgUnitID: q.text("org_unit", 32), Kind: q.text("kind", 32), Active: q.bool("active"), Query: q.text("q", 100), Page: q.page()}
-	under := q.text("under", 32)
+	f.Under = q.orgUnit(s.Store, "under").Path
 	if q.err != nil {
 		fail(c, q.err)
 		return
-	}
-	if under != "" {
-		unit, err := s.Store.OrgUnit(ctx, under)
-		if err != nil {
-			fail(c, invalidRef(err, "under", under))
-			return
-		}
-		f.Under = unit.Path
 	}
 	rows, total, err := s.Store.FindDepartments(ctx, f)
 	if err != nil {

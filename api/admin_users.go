@@ -46,18 +46,10 @@ func (s *Server) listUsers(c *gin.Context) {
 		Query:        q.text("q", 100),
 		Page:         q.page(),
 	}
-	under := q.text("under", 32)
+	f.Under = q.orgUnit(s.Store, "under").Path
 	if q.err != nil {
 		fail(c, q.err)
 		return
-	}
-	if under != "" {
-		unit, err := s.Store.OrgUnit(ctx, under)
-		if err != nil {
-			fail(c, invalidRef(err, "under", under))
-			return
-		}
-		f.Under = unit.Path
 	}
 	rows, total, err := s.Store.FindUsers(ctx, f)
 	if err != nil {

@@ -106,6 +106,20 @@ func (q *queryReader) text(name string, max int) string {
 	return v
 }
 
+// orgUnit loads the org unit named by query parameter name: the zero unit
+// when it is absent, and a 400 naming the parameter when it is unknown.
+func (q *queryReader) orgUnit(st *store.Store, name string) store.OrgUnit {
+	id := q.text(name, 32)
+	if id == "" || q.err != nil {
+		return store.OrgUnit{}
+	}
+	unit, err := st.OrgUnit(q.c.Request.Context(), id)
+	if err != nil {
+		q.err = invalidRef(err, name, id)
+	}
+	return unit
+}
+
 func (q *queryReader) page() store.Page {
 	return store.Page{Page: q.int("page", 1, 1, 1_000_000), PageSize: q.int("page_size", 20, 1, 200)}
 }
@@ -134,18 +148,10 @@ func (s *Server) listCases(c *gin.Context) {
 		Query:        q.text("q", 100),
 		Page:         q.page(),
 	}
-	org := q.text("org", 32)
+	f.OrgPath = q.orgUnit(s.Store, "org").Path
 	if q.err != nil {
 		fail(c, q.err)
 		return
-	}
-	if org != "" {
-		unit, err := s.Store.OrgUnit(c.Request.Context(), org)
-		if err != nil {
-			fail(c, invalidRef(err, "org", org))
-			return
-		}
-		f.OrgPath = unit.Path
 	}
 	items, total, err := s.Store.ListCases(c.Request.Context(), f)
 	if err != nil {
