@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/shaobao/shaobao/loadgen"
@@ -26,17 +25,22 @@ func (e *benchEnv) markCPU() {
 }
 
 // postgresCPU is the CPU time the local PostgreSQL server's backends
-// serving the bench's databases spent since markCPU (a backend that
-// exited in between is missed; one started since counts whole). The
-// server's shared processes (WAL writer, checkpointer) are not counted.
-func (e *benchEnv) postgresCPU() time.Duration {
-	var used time.Duration
-	for _, pid := range loadgen.ProcessesNamed("postgres", e.pgDatabases...) {
-		if cpu, err := loadgen.ReadCPU(pid); err == nil {
-			used += cpu - e.pgCPU0[pid]
+// serving the bench's databases spent since markCPU, in all and per
+// database (a backend that exited in between is missed; one started since
+// counts whole). The server's shared processes (WAL writer, checkpointer)
+// are not counted.
+func (e *benchEnv) postgresCPU() (time.Duration, map[string]time.Duration) {
+	var all time.Duration
+	perDB := map[string]time.Duration{}
+	for _, db := range e.pgDatabases {
+		for _, pid := range loadgen.ProcessesNamed("postgres", db) {
+			if cpu, err := loadgen.ReadCPU(pid); err == nil {
+				perDB[db] += cpu - e.pgCPU0[pid]
+				all += cpu - e.pgCPU0[pid]
+			}
 		}
 	}
-	return used
+	return all, perDB
 }
 
 // cpuSince describes the CPU time per unit of work that the watched
@@ -53,7 +57,8 @@ func (e *benchEnv) cpuSince(units int, unit string) string {
 		out += fmt.Sprintf(" bench %.1f ms", msf(cpu-e.selfCPU0)/n)
 	}
 	if e.watchPostgres {
-		out += fmt.Sprintf(" postgres %.1f ms", msf(e.postgresCPU())/n)
+		all, _ := e.postgresCPU()
+		out += fmt.Sprintf(" postgres %.1f ms", msf(all)/n)
 	}
 	return out
 }
@@ -97,10 +102,14 @@ func (e *benchEnv) reportProcesses(lifecycles int) []string {
 	}
 	line(self, "bench", os.Getpid(), e.selfCPU0)
 	if e.watchPostgres {
-		used := e.postgresCPU()
+		used, perDB := e.postgresCPU()
 		total += used
-		e.printf("%-58s CPU %6.1f ms/lifecycle", "PostgreSQL backends of "+strings.Join(e.pgDatabases, ", ")+":", msf(used)/n)
+		e.printf("%-58s CPU %6.1f ms/lifecycle", "PostgreSQL backends of the bench's databases:", msf(used)/n)
 		kv = append(kv, fmt.Sprintf("postgres_cpu_ms_per_lifecycle=%.1f", msf(used)/n))
+		for _, db := range e.pgDatabases {
+			e.printf("  %-56s CPU %6.1f ms/lifecycle", db+":", msf(perDB[db])/n)
+			kv = append(kv, fmt.Sprintf("postgres_%s_cpu_ms_per_lifecycle=%.1f", db, msf(perDB[db])/n))
+		}
 	}
 	e.printf("CPU per lifecycle, all processes above: %.1f ms (%d cores: at most %.1f lifecycles/s if CPU were all that bounds them)",
 		msf(total)/n, numCPU(), float64(numCPU())*1000/(msf(total)/n))
