@@ -27,14 +27,14 @@ import (
 // machine's PostgreSQL server itself is never stopped.
 func TestPostgresOutage(t *testing.T) { postgresOutage(t, false) }
 
-// TestPostgresLongOutage (set SHAOBAO_FAULTS_LONG=1; about two minutes)
+// TestPostgresLongOutage (set SHAOBAO_FAULTS_LONG=1; 35 s to two minutes)
 // keeps PostgreSQL cut longer than the projection activity's 30 s budget:
 // the feedback is applied by the workflow and answered without its
 // projection, and once PostgreSQL is back the workflow's re-projection
 // (at most a minute later) writes every missing entry, once.
 func TestPostgresLongOutage(t *testing.T) {
 	if os.Getenv("SHAOBAO_FAULTS_LONG") == "" {
-		t.Skip("set SHAOBAO_FAULTS_LONG=1 to cut PostgreSQL for longer than the projection's retry budget (about two minutes)")
+		t.Skip("set SHAOBAO_FAULTS_LONG=1 to cut PostgreSQL for longer than the projection's 30 s retry budget (35 s to two minutes)")
 	}
 	postgresOutage(t, true)
 }
