@@ -54,7 +54,8 @@ same Temporal server. Without --target it starts its own server as a child
 process: "shaobao dev" on --data (a temporary folder by default), or, with
 --temporal-postgres and a PostgreSQL --database-url, the production shape:
 a Temporal server persisted on PostgreSQL in this process and "shaobao
-serve" as the child. Its last line is key=value figures, starting with lifecycles_per_s=.
+serve" as the child. Its last line is key=value figures, starting with
+lifecycles_per_s=.
 
 With --open N it measures scale instead: it files N cases and leaves them
 open (each a running workflow with armed clocks), reports the server's
@@ -74,18 +75,18 @@ func runBench(ctx context.Context, args []string) error {
 	bc.bind(fs, "data", "db", "temporal", "namespace")
 	fs.IntVar(&bc.Cases, "cases", 100, "lifecycles to measure")
 	fs.IntVar(&bc.Concurrency, "concurrency", 8, "lifecycles in flight at once")
-	fs.IntVar(&bc.Warmup, "warmup", -1, "lifecycles run before measuring, not counted (default: --concurrency)")
+	fs.IntVar(&bc.Warmup, "warmup", -1, "lifecycles run before measuring, not counted (-1: as many as --concurrency)")
 	fs.IntVar(&bc.Noop, "noop", 300, "no-op workflows of the engine baseline (0: skip)")
 	fs.IntVar(&bc.NoopConc, "noop-concurrency", 0, "no-op workflows in flight at once (default: --concurrency)")
 	fs.IntVar(&bc.HistorySample, "history-sample", 20, "closed cases whose Temporal history is counted")
 	fs.StringVar(&bc.Target, "target", "", "base URL of a running server (empty: start one)")
 	fs.IntVar(&bc.ServerPID, "server-pid", 0, "pid of the server whose peak memory is reported (default: the process listening on --target's port)")
 	fs.BoolVar(&bc.Keep, "keep", false, "keep the temporary data folder of a started server")
-	fs.StringVar(&bc.TemporalPostgres, "temporal-postgres", "", "start a Temporal server persisted on this PostgreSQL database URL (in this process) and `serve` against it; needs a postgres --database-url")
+	fs.StringVar(&bc.TemporalPostgres, "temporal-postgres", "", "start a Temporal server persisted on this PostgreSQL database `URL` (in this process) and \"shaobao serve\" against it; needs a postgres --database-url")
 	fs.IntVar(&bc.Open, "open", 0, "instead of lifecycles: file this many cases and leave them open, then report memory and probe the clocks")
 	fs.DurationVar(&bc.OpenTimeout, "open-timeout", 2*time.Hour, "with --open: stop filing after this long and report what was filed")
 	fs.IntVar(&bc.Probe, "probe", 10, "with --open: emergency cases on seconds-long clocks filed last, whose breaches must fire (0: none)")
-	fs.BoolVar(&bc.Split, "split", false, "with --temporal-postgres: start `serve --role api` and `serve --role worker` as two processes instead of one `serve`")
+	fs.BoolVar(&bc.Split, "split", false, "with --temporal-postgres: start \"serve --role api\" and \"serve --role worker\" as two processes instead of one \"serve\"")
 	fs.StringVar(&bc.Profile, "profile", "", "write CPU profiles of the measured lifecycles here: each started server process's (NAME.pprof) and this process's (bench.pprof)")
 	fs.IntVar(&bc.ProfileSeconds, "profile-seconds", 20, "with --profile: seconds of the server's CPU profile, from the start of the measured lifecycles")
 	if _, err := parse(fs, args); err != nil {
