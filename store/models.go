@@ -149,13 +149,13 @@ func (CaseRow) TableName() string { return "cases" }
 
 // TaskRow is the read model of a task: the department inboxes query it.
 type TaskRow struct {
-	ID             string `gorm:"primaryKey;size:48"`
-	CaseID         string `gorm:"size:40;not null;index"`
-	DepartmentID   string `gorm:"size:40;not null;index:idx_task_dept_status"`
-	DepartmentName string `gorm:"size:128"`
-	Status         string `gorm:"size:16;not null;index:idx_task_dept_status"`
-	OrgPath        string `gorm:"size:255;not null;index"` // the case's
-	Class          string `gorm:"size:16;not null"`
+	ID             string    `gorm:"primaryKey;size:48"`
+	CaseID         string    `gorm:"size:40;not null;index"`
+	DepartmentID   string    `gorm:"size:40;not null;index:idx_task_dept_status"`
+	DepartmentName string    `gorm:"size:128"`
+	Status         string    `gorm:"size:16;not null;index:idx_task_dept_status"`
+	OrgPath        string    `gorm:"size:255;not null;index"` // the case's
+	Class          string    `gorm:"size:16;not null"`
 	SummonedAt     time.Time `gorm:"not null"`
 	SummonedBy     string    `gorm:"size:64"`
 	SummonedLevel  string    `gorm:"size:16"`
