@@ -52,7 +52,12 @@ func sqliteConfig(dbFile string) *config.SQL {
 }
 
 func newTemporalServer(opts Options, ports servicePorts, hostPort, httpHostPort string, logger serverLogger, sqlCfg *config.SQL) (temporal.Server, error) {
-	cfg := serverConfig(opts, ports, hostPort, httpHostPort, sqlCfg)
+	return newServer(serverConfig(opts, ports, hostPort, httpHostPort, sqlCfg), ports, hostPort, logger)
+}
+
+// newServer builds the one-process server of every devserver flavour from
+// its config: static membership and the dev server's dynamic config.
+func newServer(cfg *config.Config, ports servicePorts, hostPort string, logger serverLogger) (temporal.Server, error) {
 	internal := func(port int) static.Hosts {
 		return static.SingleLocalHost(net.JoinHostPort(internalHost, strconv.Itoa(port)))
 	}

@@ -19,11 +19,8 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/server/common/config"
-	"go.temporal.io/server/common/dynamicconfig"
 	"go.temporal.io/server/common/log"
-	"go.temporal.io/server/common/membership/static"
 	pgplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/postgresql"
-	"go.temporal.io/server/common/primitives"
 	"go.temporal.io/server/temporal"
 	"go.temporal.io/server/tools/common/schema"
 	sqltool "go.temporal.io/server/tools/sql"
@@ -237,25 +234,7 @@ func newPostgresServer(opts PostgresOptions, ports servicePorts, hostPort, httpH
 			"postgres-visibility": {SQL: visibility},
 		},
 	}
-	internal := func(port int) static.Hosts {
-		return static.SingleLocalHost(net.JoinHostPort(internalHost, strconv.Itoa(port)))
-	}
-	return temporal.NewServer(
-		temporal.WithConfig(cfg),
-		temporal.ForServices(temporal.DefaultServices),
-		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
-			primitives.FrontendService: static.SingleLocalHost(hostPort),
-			primitives.HistoryService:  internal(ports.history),
-			primitives.MatchingService: internal(ports.matching),
-			primitives.WorkerService:   internal(ports.worker),
-		}),
-		temporal.WithLogger(logger),
-		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
-			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key():      true,
-			dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
-			dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
-		}),
-	)
+	return newServer(cfg, ports, hostPort, logger)
 }
 
 // registerNamespace registers namespace (7 days' retention) if missing and
