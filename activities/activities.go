@@ -32,6 +32,8 @@ type Activities struct {
 	Store    *store.Store
 	Notifier Notifier
 	Logger   *slog.Logger
+	// Metrics counts projection failures; nil counts nothing.
+	Metrics *Metrics
 
 	calMu     sync.Mutex
 	cal       *worktime.Calendar
@@ -91,7 +93,8 @@ func span(what, s string) (worktime.Span, error) {
 
 // Deadlines returns a task's report and handling deadlines under the SLA
 // policy in force for in.Class at in.Level, counted from in.From: on the
-// wall clock for emergency whistles, on working time for the others.
+// wall clock for emergency whistles, on working time for the others. The
+// deadlines are in UTC, the form every answer and the read model use.
 func (a *Activities) Deadlines(ctx context.Context, in workflows.DeadlinesInput) (whistle.Deadlines, error) {
 	p, err := a.Store.SLAPolicyFor(ctx, in.Class, in.Level)
 	if err != nil {
@@ -110,11 +113,11 @@ func (a *Activities) Deadlines(ctx context.Context, in workflows.DeadlinesInput)
 		return whistle.Deadlines{}, err
 	}
 	wall := in.Class.WallClock()
-	return whistle.Deadlines{Report: cal.Add(in.From, report, wall), Handle: cal.Add(in.From, handle, wall)}, nil
+	return whistle.Deadlines{Report: cal.Add(in.From, report, wall).UTC(), Handle: cal.Add(in.From, handle, wall).UTC()}, nil
 }
 
 // AddSpan returns in.From plus in.Span ("2d", "4h") on the wall clock or
-// on working time. A span that does not parse fails without retry.
+// on working time, in UTC. A span that does not parse fails without retry.
 func (a *Activities) AddSpan(ctx context.Context, in workflows.AddSpanInput) (time.Time, error) {
 	sp, err := span("span", in.Span)
 	if err != nil {
@@ -124,13 +127,14 @@ func (a *Activities) AddSpan(ctx context.Context, in workflows.AddSpanInput) (ti
 	if err != nil {
 		return time.Time{}, err
 	}
-	return cal.Add(in.From, sp, in.WallClock), nil
+	return cal.Add(in.From, sp, in.WallClock).UTC(), nil
 }
 
 // EvaluationWindow returns when the evaluation window opened at in.From
 // closes — the policy's EvaluateWithin on working time, whatever the
 // class ("3 working days" even for an emergency) — and the policy's default
-// satisfaction (satisfied if the policy names none that is valid).
+// satisfaction (satisfied if the policy names none that is valid). Due is
+// in UTC.
 func (a *Activities) EvaluationWindow(ctx context.Context, in workflows.DeadlinesInput) (workflows.EvaluationWindow, error) {
 	p, err := a.Store.SLAPolicyFor(ctx, in.Class, in.Level)
 	if err != nil {
@@ -152,7 +156,7 @@ func (a *Activities) EvaluationWindow(ctx context.Context, in workflows.Deadline
 	if !sat.Valid() {
 		sat = whistle.Satisfied
 	}
-	return workflows.EvaluationWindow{Due: cal.Add(in.From, sp, false), DefaultSatisfaction: sat}, nil
+	return workflows.EvaluationWindow{Due: cal.Add(in.From, sp, false).UTC(), DefaultSatisfaction: sat}, nil
 }
 
 // Project writes the case and the given timeline entries into the read
@@ -160,6 +164,9 @@ func (a *Activities) EvaluationWindow(ctx context.Context, in workflows.Deadline
 // one timeline row per seq and the newest case row.
 func (a *Activities) Project(ctx context.Context, in workflows.ProjectInput) error {
 	if err := a.Store.ApplyCase(ctx, in.Case, in.Entries); err != nil {
+		if a.Metrics != nil {
+			a.Metrics.ProjectionFailures.Inc()
+		}
 		a.logger().ErrorContext(ctx, "projection failed", "case_id", in.Case.ID, "seq", in.Case.Seq, "error", err)
 		return fmt.Errorf("project case %s at seq %d: %w", in.Case.ID, in.Case.Seq, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shaobao/shaobao/redact"
 	"github.com/shaobao/shaobao/workflows"
 )
 
@@ -36,8 +37,10 @@ func (l LogNotifier) Notify(ctx context.Context, n workflows.Notification) error
 	if lg == nil {
 		lg = slog.Default()
 	}
+	// org_level, not level: a second "level" key would overwrite the log
+	// line's own in JSON readers (jq, Loki).
 	lg.InfoContext(ctx, "notification", "case_id", n.CaseID, "task_id", n.TaskID, "seq", n.Seq, "event", n.Event,
-		"level", n.Level, "org_unit_id", n.OrgUnitID, "department_id", n.DepartmentID, "message", n.Message)
+		"org_level", n.Level, "org_unit_id", n.OrgUnitID, "department_id", n.DepartmentID, "message", n.Message)
 	return nil
 }
 
@@ -83,9 +86,12 @@ func (w *WebhookNotifier) Notify(ctx context.Context, n workflows.Notification) 
 	if err != nil {
 		return fmt.Errorf("encode notification: %w", err)
 	}
+	// Errors about the URL repeat it, token and password included, and
+	// reach the log and the activity's failure in Temporal's history:
+	// redact.Error masks them.
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("webhook request: %w", err)
+		return fmt.Errorf("webhook request: %w", redact.Error(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(SignatureHeader, Sign(w.Secret, body))
@@ -97,7 +103,7 @@ func (w *WebhookNotifier) Notify(ctx context.Context, n workflows.Notification) 
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return fmt.Errorf("webhook post: %w", err)
+		return fmt.Errorf("webhook post: %w", redact.Error(err))
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
@@ -71,11 +72,12 @@ func (s *Server) putSLAPolicy(c *gin.Context) {
 		return
 	}
 	var req slaPolicyRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := bindStrict(c, &req); err != nil {
 		fail(c, err)
 		return
 	}
 	spans := map[string]*string{"report_within": &req.ReportWithin, "handle_within": &req.HandleWithin, "evaluate_within": &req.EvaluateWithin}
+	parsed := map[string]worktime.Span{}
 	for name, v := range spans {
 		if *v == "" {
 			continue
@@ -86,6 +88,11 @@ func (s *Server) putSLAPolicy(c *gin.Context) {
 			return
 		}
 		*v = sp.String()
+		parsed[name] = sp
+	}
+	if spanLength(parsed["report_within"], class.WallClock()) > spanLength(parsed["handle_within"], class.WallClock()) {
+		fail(c, whistle.Errorf(whistle.EInvalid, "报到时限 %s 不能长于办结时限 %s", "report_within %s must not be longer than handle_within %s", req.ReportWithin, req.HandleWithin))
+		return
 	}
 	ctx := c.Request.Context()
 	cur, err := s.Store.SLAPolicyFor(ctx, class, whistle.Level(req.Level))
@@ -106,8 +113,23 @@ func (s *Server) putSLAPolicy(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	logger(c).Info("SLA policy changed", "class", class, "level", req.Level, "report_within", saved.ReportWithin, "handle_within", saved.HandleWithin)
+	logger(c).Info("SLA policy changed", "class", class, "org_level", req.Level, "report_within", saved.ReportWithin, "handle_within", saved.HandleWithin)
 	c.JSON(http.StatusOK, slaView(saved))
+}
+
+// spanLength is how far a deadline s after the summons lies, on the
+// class's clock, so that two spans compare whatever their units. Both
+// deadlines count from the summons. On working time a day is one working
+// day, which holds WorkdayEnd-WorkdayStart (9) working hours:
+// worktime.Calendar.Add moves a deadline by Days×9h + Clock of working
+// time, so "1d" outlasts "4h" but not "10h", and the longer length is
+// always the later deadline. On the wall clock (emergency) a day is 24 h.
+func spanLength(s worktime.Span, wallClock bool) time.Duration {
+	day := worktime.WorkdayEnd - worktime.WorkdayStart
+	if wallClock {
+		day = 24 * time.Hour
+	}
+	return time.Duration(s.Days)*day + s.Clock
 }
 
 func firstNonEmpty(vs ...string) string {
@@ -138,7 +160,7 @@ func (s *Server) deleteSLAPolicy(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	logger(c).Info("SLA policy deleted", "class", class, "level", level)
+	logger(c).Info("SLA policy deleted", "class", class, "org_level", level)
 	c.Status(http.StatusNoContent)
 }
 

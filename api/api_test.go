@@ -126,6 +126,9 @@ func TestAuthentication(t *testing.T) {
 		{"EmptyBearer", "Bearer ", 401},
 		{"UnknownToken", "Bearer sb_unknown", 401},
 		{"Good", "Bearer " + good, 200},
+		{"LowercaseScheme", "bearer " + good, 200},
+		{"UppercaseScheme", "BEARER " + good, 200},
+		{"SchemeOnly", "bearer", 401},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,6 +215,7 @@ func TestFileCaseBadInput(t *testing.T) {
 		{"MissingSource", c1, good(`{"source":null}`), 400, "invalid", "source"},
 		{"BadSource", c1, good(`{"source":"twitter"}`), 400, "invalid", "source"},
 		{"BadClass", c1, good(`{"class":"urgent"}`), 400, "invalid", "class"},
+		{"MissingClassNoCatalogueItem", c1, good(`{"class":null}`), 400, "invalid", "请选择哨类 class（或给出带默认哨类的 catalogue_item）"},
 		{"NoDepartments", c1, good(`{"department_ids":[]}`), 400, "invalid", "department_ids"},
 		{"DepartmentsWrongType", c1, good(`{"department_ids":"s1-police"}`), 400, "invalid", "department_ids"},
 		{"DuplicateDepartment", c1, good(`{"department_ids":["s1-police","s1-police"]}`), 400, "invalid", "s1-police"},

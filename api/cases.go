@@ -118,6 +118,9 @@ func (s *Server) file(ctx context.Context, u store.User, req fileCaseRequest, id
 		}
 		item = &it
 	}
+	if class == "" {
+		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "请选择哨类 class（或给出带默认哨类的 catalogue_item）", "class is required (or give a catalogue_item that has a default class)")
+	}
 	if !class.Valid() {
 		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "哨类 class 无效：%q（可选 emergency、key、routine、coordination）", "invalid class %q (one of emergency, key, routine, coordination)", req.Class)
 	}
@@ -201,12 +204,25 @@ func (s *Server) defaultFor(ctx context.Context, sub policy.Subject, chain []sto
 // the workflow to accept the filing and project it, so the case is in the
 // lists when the response arrives. With the same Idempotency-Key (same
 // case id), the running workflow is reused and the same case comes back.
+//
+// A namespace without the cases' search attributes gets no case: the
+// start carries them (Temporal refuses it before any workflow task could
+// project the case), and a cached check refuses it before that; both
+// answer 503 (EUnavailable) with a message for the operator.
 func (s *Server) startCase(ctx context.Context, in workflows.WhistleInput, idemKey string) (whistle.Case, error) {
+	if s.Temporal == nil {
+		return whistle.Case{}, fmt.Errorf("case %s: %w: no Temporal client", in.ID, errUnavailable)
+	}
+	if err := s.checkNamespace(ctx); errors.Is(err, workflows.ErrSearchAttributesMissing) {
+		s.Logger.ErrorContext(ctx, "filing refused: the namespace lacks search attributes", "case_id", in.ID, "err", err)
+		return whistle.Case{}, s.noSearchAttributes()
+	}
 	start := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       workflows.WorkflowID(in.ID),
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes:    workflows.StartSearchAttributes(in),
 	}, workflows.WorkflowName, in)
 	updateID := "filed"
 	handle, err := s.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
@@ -222,13 +238,18 @@ func (s *Server) startCase(ctx context.Context, in workflows.WhistleInput, idemK
 			// The case of this key has finished its workflow: it is closed.
 			return s.Store.Case(ctx, in.ID)
 		}
+		if isSearchAttributeRefusal(err) {
+			s.forgetNamespaceCheck()
+			s.Logger.ErrorContext(ctx, "filing refused: the namespace lacks search attributes", "case_id", in.ID, "err", err)
+			return whistle.Case{}, s.noSearchAttributes()
+		}
 		return whistle.Case{}, temporalError(err, in.ID)
 	}
 	var kase whistle.Case
 	if err := handle.Get(ctx, &kase); err != nil {
 		return whistle.Case{}, temporalError(err, in.ID)
 	}
-	return kase, nil
+	return kase.InUTC(), nil
 }
 
 // summonable loads the departments and checks the subject may summon each
@@ -313,7 +334,10 @@ func (s *Server) caseFor(c *gin.Context, id string, act policy.Action) (whistle.
 }
 
 // authorizedCase loads a case header and the departments with a task on
-// it, and returns a forbidden error unless u may do act on it.
+// it, and returns an error unless u may do act on it: forbidden, naming
+// the rule, when u may see the case; otherwise the very not_found of an
+// unknown id, so a refusal does not tell that a case outside u's
+// jurisdiction exists (as GitHub answers for a private repository).
 func (s *Server) authorizedCase(ctx context.Context, u store.User, id string, act policy.Action) (whistle.Case, error) {
 	kase, err := s.Store.CaseHeader(ctx, id)
 	if err != nil {
@@ -323,8 +347,15 @@ func (s *Server) authorizedCase(ctx context.Context, u store.User, id string, ac
 	if err != nil {
 		return kase, err
 	}
+	sub := s.subject(u)
 	obj := policy.Object{OrgPath: kase.OrgPath, HolderOrgPath: kase.HolderOrgPath, TaskDepartmentIDs: depts}
-	return kase, s.Policy.Authorize(s.subject(u), act, obj)
+	if err := s.Policy.Authorize(sub, act, obj); err != nil {
+		if act == policy.ReadCase || s.Policy.Authorize(sub, policy.ReadCase, obj) != nil {
+			return whistle.Case{}, store.NotFound("case", id)
+		}
+		return kase, err
+	}
+	return kase, nil
 }
 
 func (s *Server) getCase(c *gin.Context) {
@@ -341,18 +372,14 @@ func (s *Server) getCase(c *gin.Context) {
 }
 
 // update sends one human action to the case's workflow and waits for its
-// result. The Idempotency-Key header, when given, is the update id, so a
-// retried request is applied once and answered with the same result.
+// result. With an Idempotency-Key the update id is a digest of the user,
+// the key and the request (updateID), so a retry that outlives its
+// idempotency record is still applied once by Temporal; without one it is
+// random.
 func (s *Server) update(c *gin.Context, caseID, name string, input any) (whistle.Case, error) {
-	updateID := c.GetHeader("Idempotency-Key")
-	if updateID == "" {
-		updateID = name + "-" + requestID(c)
-	} else {
-		updateID = name + "-" + updateID
-	}
 	ctx := c.Request.Context()
 	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.WorkflowID(caseID), UpdateID: updateID, UpdateName: name,
+		WorkflowID: workflows.WorkflowID(caseID), UpdateID: updateID(c, name), UpdateName: name,
 		Args: []any{input}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
@@ -362,7 +389,9 @@ func (s *Server) update(c *gin.Context, caseID, name string, input any) (whistle
 	if err := handle.Get(ctx, &kase); err != nil {
 		return whistle.Case{}, temporalError(err, caseID)
 	}
-	return kase, nil
+	// Cases filed before the deadlines were UTC hold +08:00 times in
+	// their state: answer in UTC, as GET does.
+	return kase.InUTC(), nil
 }
 
 type whistleRequest struct {
@@ -381,9 +410,9 @@ func (s *Server) whistleMore(c *gin.Context) {
 		fail(c, whistle.Errorf(whistle.EInvalid, "部门重复：%s", "department listed twice: %s", seen))
 		return
 	}
-	// Summoning is decided per department (holder level, department's
-	// level and jurisdiction), once the caller may see the case at all.
-	kase, ok := s.caseFor(c, c.Param("id"), policy.ReadCase)
+	// Whistling more is the holding level's; then each department is
+	// decided on its own (its level and jurisdiction).
+	kase, ok := s.caseFor(c, c.Param("id"), policy.Whistle)
 	if !ok {
 		return
 	}
@@ -393,7 +422,8 @@ func (s *Server) whistleMore(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	s.respondUpdate(c, kase.ID, workflows.UpdateSummon, workflows.SummonInput{Actor: actor(u), Departments: depts, RerouteTaskID: req.RerouteTaskID})
+	s.respondUpdate(c, kase.ID, workflows.UpdateSummon, workflows.SummonInput{Actor: actor(u), Departments: depts, RerouteTaskID: req.RerouteTaskID,
+		HolderOrgUnitID: kase.HolderOrgUnitID})
 }
 
 type reasonRequest struct {
@@ -410,7 +440,8 @@ func (s *Server) escalate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.respondUpdate(c, kase.ID, workflows.UpdateEscalate, workflows.EscalateInput{Actor: actor(currentUser(c)), Reason: req.Reason})
+	s.respondUpdate(c, kase.ID, workflows.UpdateEscalate, workflows.EscalateInput{Actor: actor(currentUser(c)), Reason: req.Reason,
+		HolderOrgUnitID: kase.HolderOrgUnitID})
 }
 
 type verifyRequest struct {
@@ -428,7 +459,8 @@ func (s *Server) verify(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.respondUpdate(c, kase.ID, workflows.UpdateVerify, workflows.VerifyInput{Actor: actor(currentUser(c)), Passed: *req.Passed, Comment: req.Comment})
+	s.respondUpdate(c, kase.ID, workflows.UpdateVerify, workflows.VerifyInput{Actor: actor(currentUser(c)), Passed: *req.Passed, Comment: req.Comment,
+		HolderOrgUnitID: kase.HolderOrgUnitID})
 }
 
 type evaluateRequest struct {
@@ -451,7 +483,8 @@ func (s *Server) evaluate(c *gin.Context) {
 		return
 	}
 	s.respondUpdate(c, kase.ID, workflows.UpdateEvaluate, workflows.EvaluateInput{Actor: actor(currentUser(c)), DepartmentID: req.DepartmentID,
-		Timeliness: req.Timeliness, Quality: req.Quality, Attitude: req.Attitude, Satisfaction: whistle.Satisfaction(req.Satisfaction), Comment: req.Comment})
+		Timeliness: req.Timeliness, Quality: req.Quality, Attitude: req.Attitude, Satisfaction: whistle.Satisfaction(req.Satisfaction), Comment: req.Comment,
+		HolderOrgUnitID: kase.HolderOrgUnitID})
 }
 
 type answerExtensionRequest struct {
@@ -470,7 +503,8 @@ func (s *Server) answerExtension(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.respondUpdate(c, kase.ID, workflows.UpdateAnswerExtension, workflows.AnswerExtensionInput{Actor: actor(currentUser(c)), TaskID: req.TaskID, Grant: *req.Grant, Comment: req.Comment})
+	s.respondUpdate(c, kase.ID, workflows.UpdateAnswerExtension, workflows.AnswerExtensionInput{Actor: actor(currentUser(c)), TaskID: req.TaskID, Grant: *req.Grant, Comment: req.Comment,
+		HolderOrgUnitID: kase.HolderOrgUnitID})
 }
 
 func (s *Server) respondUpdate(c *gin.Context, caseID, name string, input any) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/whistle"
 )
 
@@ -19,6 +20,7 @@ var statusOf = map[string]int{
 	whistle.EUnauthorized: http.StatusUnauthorized,
 	whistle.EForbidden:    http.StatusForbidden,
 	whistle.EInternal:     http.StatusInternalServerError,
+	whistle.EUnavailable:  http.StatusServiceUnavailable,
 }
 
 // envelope is the JSON error body of every failed request.
@@ -49,10 +51,14 @@ func lang(c *gin.Context) string {
 }
 
 // fail writes err as the error envelope and aborts. Internal errors are
-// logged with their detail and shown as "internal error". Under /open311/
-// the error takes Open311's form instead (open311.go).
+// logged with their detail and shown as "internal error"; refusals (4xx)
+// are logged with their code, rule and target (logRefusal). Under
+// /open311/ the error takes Open311's form instead (open311.go).
 func fail(c *gin.Context, err error) {
 	status, e := describe(c, err)
+	if status >= 400 && status < 500 {
+		logRefusal(c, status, e.Code, err)
+	}
 	if isOpen311(c) {
 		failOpen311(c, status, e)
 		return
@@ -73,17 +79,57 @@ func describe(c *gin.Context, err error) (int, envelopeError) {
 		logger(c).Error("request failed", "err", err)
 		if c.Request.Context().Err() != nil || errors.Is(err, errUnavailable) {
 			status = http.StatusServiceUnavailable
-			code = "unavailable"
+			code = whistle.EUnavailable
 		}
 	}
 	msg := whistle.ErrorMessage(err, lang(c))
-	if code == "unavailable" {
+	if code == whistle.EUnavailable && whistle.ErrorCode(err) == whistle.EInternal {
 		msg = pick(c, "服务暂时不可用，请稍后重试", "service temporarily unavailable, try again")
 	}
 	return status, envelopeError{Code: code, Message: msg, RequestID: requestID(c)}
 }
 
 var errUnavailable = errors.New("dependency unavailable")
+
+// logRefusal logs a 4xx answer so an operator can tell who was refused
+// what and why: the code, the policy rule that refused (if one did), the
+// target's ids from the route and the English reason. A 403 or 409 is a
+// user meeting a rule or a state, worth a look: WARN; other 4xx (bad input,
+// sign-in, unknown ids) are routine: INFO.
+func logRefusal(c *gin.Context, status int, code string, err error) {
+	level := slog.LevelInfo
+	if status == http.StatusForbidden || status == http.StatusConflict {
+		level = slog.LevelWarn
+	}
+	attrs := []any{"status", status, "code", code}
+	if rule := policy.RefusingRule(err); rule != "" {
+		attrs = append(attrs, "rule", rule)
+	}
+	attrs = append(attrs, routeTargets(c)...)
+	attrs = append(attrs, "reason", whistle.ErrorMessage(err, "en"))
+	logger(c).Log(c.Request.Context(), level, "request refused", attrs...)
+}
+
+// routeTargets names the route's parameters for the log: /cases/:id gives
+// case_id, /users/:id/tokens/:token_id gives user_id and token_id,
+// /sla-policies/:class gives class. Open311's /tokens/:token is left out:
+// a token does not belong in a log.
+func routeTargets(c *gin.Context) []any {
+	var attrs []any
+	segs := strings.Split(c.FullPath(), "/")
+	for i, seg := range segs {
+		param, ok := strings.CutPrefix(seg, ":")
+		if !ok || param == "token" {
+			continue
+		}
+		name := param
+		if param == "id" && i > 0 {
+			name = strings.ReplaceAll(strings.TrimSuffix(segs[i-1], "s"), "-", "_") + "_id"
+		}
+		attrs = append(attrs, name, c.Param(param))
+	}
+	return attrs
+}
 
 // pick returns the message in the caller's language.
 func pick(c *gin.Context, zh, en string) string {

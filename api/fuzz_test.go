@@ -12,13 +12,16 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/grpc"
 
 	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/store/storetest"
 	"github.com/shaobao/shaobao/whistle"
+	"github.com/shaobao/shaobao/workflows"
 )
 
 // absentTemporal stands in for the Temporal client behind the fuzzed
@@ -42,6 +45,20 @@ func (a *absentTemporal) UpdateWithStartWorkflow(context.Context, client.UpdateW
 func (a *absentTemporal) UpdateWorkflow(context.Context, client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
 	a.reached.Add(1)
 	return nil, serviceerror.NewNotFound("workflow not found (fuzz: no Temporal)")
+}
+
+// OperatorService answers that the namespace has the cases' search
+// attributes, so filings get past the namespace check.
+func (a *absentTemporal) OperatorService() operatorservice.OperatorServiceClient {
+	return preparedNamespace{}
+}
+
+type preparedNamespace struct {
+	operatorservice.OperatorServiceClient
+}
+
+func (preparedNamespace) ListSearchAttributes(context.Context, *operatorservice.ListSearchAttributesRequest, ...grpc.CallOption) (*operatorservice.ListSearchAttributesResponse, error) {
+	return &operatorservice.ListSearchAttributesResponse{CustomAttributes: workflows.SearchAttributes}, nil
 }
 
 // fuzzServer is the API on a real SQLite store with the demo city, the real

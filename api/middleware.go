@@ -88,14 +88,13 @@ func (s *Server) limits() gin.HandlerFunc {
 // authenticate resolves the bearer token to a user or answers 401.
 func (s *Server) authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		h := c.GetHeader("Authorization")
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || strings.TrimSpace(token) == "" {
+		token, ok := bearerToken(c.GetHeader("Authorization"))
+		if !ok {
 			c.Header("WWW-Authenticate", `Bearer realm="shaobao"`)
 			fail(c, whistle.Errorf(whistle.EUnauthorized, "需要登录：请在 Authorization 头中提供 Bearer 令牌", "sign-in required: send a Bearer token in the Authorization header"))
 			return
 		}
-		u, err := s.Store.UserByToken(c.Request.Context(), strings.TrimSpace(token))
+		u, err := s.Store.UserByToken(c.Request.Context(), token)
 		if err != nil {
 			c.Header("WWW-Authenticate", `Bearer realm="shaobao", error="invalid_token"`)
 			fail(c, err)
@@ -103,6 +102,32 @@ func (s *Server) authenticate() gin.HandlerFunc {
 		}
 		c.Set(ctxUser, u)
 		c.Set(ctxLogger, logger(c).With("user", u.Username))
+		c.Next()
+	}
+}
+
+// bearerToken takes the token out of an Authorization header. The scheme
+// is case-insensitive (RFC 7235 §2.1, RFC 6750 §2.1): "bearer x" works.
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
+// secureHeaders forbids MIME sniffing everywhere, and caching of answers
+// that depend on who asks (the API, Open311, the probes). The pages'
+// assets keep the caching web.Handler gives them.
+func secureHeaders() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		p := c.Request.URL.Path
+		if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/open311/") || p == "/healthz" || p == "/readyz" || p == "/metrics" {
+			h.Set("Cache-Control", "no-store")
+		}
 		c.Next()
 	}
 }

@@ -408,7 +408,7 @@ type open311PostRequest struct {
 	Long          *float64          `form:"long" json:"long" binding:"required,min=-180,max=180"`
 	AddressString string            `form:"address_string" json:"address_string" binding:"max=255"`
 	Description   string            `form:"description" json:"description" binding:"max=5000"`
-	MediaURL      string            `form:"media_url" json:"media_url" binding:"omitempty,url,max=1000"`
+	MediaURL      string            `form:"media_url" json:"media_url" binding:"omitempty,max=1000,httpurl"`
 	Attribute     map[string]string `form:"-" json:"attribute" binding:"max=5"`
 }
 
@@ -427,6 +427,11 @@ func (s *Server) open311File(c *gin.Context) {
 	}
 	if req.Attribute == nil {
 		req.Attribute = c.PostFormMap("attribute")
+		// Read after binding, so the binding's text check has not seen them.
+		if err := checkText(&req); err != nil {
+			fail(c, err)
+			return
+		}
 	}
 	fr, err := s.open311Filing(c.Request.Context(), req)
 	if err != nil {

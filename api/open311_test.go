@@ -173,12 +173,12 @@ func TestOpen311Requests(t *testing.T) {
 		name, tok, path string
 		status          int
 	}{
-		{"OutsideJurisdiction", c3, "/open311/v2/requests/SB-O311-1.json", 403},
+		{"OutsideJurisdiction", c3, "/open311/v2/requests/SB-O311-1.json", 404}, // as unknown: existence is not revealed
 		{"Unknown", c1, "/open311/v2/requests/NOPE.json", 404},
 		{"XML", c1, "/open311/v2/requests/SB-O311-1.xml", 400},
 		{"NoToken", "", "/open311/v2/requests/SB-O311-1.json", 401},
 		{"Token", c1, "/open311/v2/tokens/SB-O311-1.json", 200},
-		{"TokenOutsideJurisdiction", c3, "/open311/v2/tokens/SB-O311-1.json", 403},
+		{"TokenOutsideJurisdiction", c3, "/open311/v2/tokens/SB-O311-1.json", 404},
 		{"TokenUnknown", c1, "/open311/v2/tokens/NOPE.json", 404},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -230,6 +230,14 @@ func TestOpen311FileBadInput(t *testing.T) {
 		{"LatNotANumber", c1, formType, form("lat", "north"), 400, "north"},
 		{"LatOutOfRange", c1, formType, form("lat", "91"), 400, "lat"},
 		{"BadMediaURL", c1, formType, form("media_url", "not a url"), 400, "media_url"},
+		// Only absolute http(s) links: a case's readers click them.
+		{"MediaURLJavascript", c1, formType, form("media_url", "javascript:alert(document.cookie)"), 400, "media_url"},
+		{"MediaURLJavascriptSlashes", c1, formType, form("media_url", "javascript://example.org/%0Aalert(1)"), 400, "media_url"},
+		{"MediaURLData", c1, formType, form("media_url", "data:text/html,<script>alert(1)</script>"), 400, "media_url"},
+		{"MediaURLFile", c1, formType, form("media_url", "file:///etc/passwd"), 400, "media_url"},
+		{"MediaURLNoHost", c1, formType, form("media_url", "https:///p.jpg"), 400, "media_url"},
+		{"MediaURLRelative", c1, formType, form("media_url", "/p/1.jpg"), 400, "media_url"},
+		{"JSONMediaURLJavascript", c1, jsonType, `{"service_code":"noise","lat":39.9,"long":116.4,"media_url":"javascript:alert(1)"}`, 400, "media_url"},
 		{"UnknownAttribute", c1, formType, form("attribute[colour]", "red"), 400, "colour"},
 		{"BadSource", c1, formType, form("attribute[source]", "twitter"), 400, "source"},
 		{"BadClass", c1, formType, form("attribute[class]", "urgent"), 400, "class"},

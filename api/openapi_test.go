@@ -16,11 +16,9 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/shaobao/shaobao/api"
+	"github.com/shaobao/shaobao/api/openapitest"
 	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/store/storetest"
@@ -33,18 +31,7 @@ import (
 var pendingRoutes = map[string]string{}
 
 // loadOpenAPI parses and validates the embedded document.
-func loadOpenAPI(t *testing.T) *openapi3.T {
-	t.Helper()
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(api.OpenAPI())
-	if err != nil {
-		t.Fatalf("openapi.json does not load: %v", err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		t.Fatalf("openapi.json is not a valid OpenAPI 3 document: %v", err)
-	}
-	return doc
-}
+func loadOpenAPI(t *testing.T) *openapi3.T { return openapitest.Load(t) }
 
 var (
 	ginParam      = regexp.MustCompile(`[:*]([A-Za-z0-9_]+)`)
@@ -140,66 +127,26 @@ func TestOpenAPIServedWithoutToken(t *testing.T) {
 	}
 }
 
-// contract checks real requests and answers against the document: the
-// request of every 2xx exchange must fit its documented parameters and
-// body, and every answer its documented status and schema.
+// contract checks real requests and answers against the strict copy of
+// the document (openapitest.Strict): the request of every 2xx exchange
+// must fit its documented parameters and body, and every answer its
+// documented status and schema, with no undocumented field and every time
+// in UTC.
 type contract struct {
-	t      *testing.T
-	srv    *httptest.Server
-	router routers.Router
+	t *testing.T
+	k *openapitest.Contract
 }
 
 func newContract(t *testing.T, srv *httptest.Server) *contract {
-	doc := loadOpenAPI(t)
-	doc.Servers = openapi3.Servers{{URL: srv.URL}}
-	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
-	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.PlainBodyDecoder)
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &contract{t: t, srv: srv, router: router}
+	return &contract{t: t, k: openapitest.New(t, srv.URL)}
 }
 
-// do sends the request and checks the exchange; it returns the status and body.
+// do sends the request and checks the exchange; it returns the body.
 func (k *contract) do(tok, method, path, contentType, body string, want int) []byte {
-	t := k.t
-	t.Helper()
-	req, _ := http.NewRequest(method, k.srv.URL+path, strings.NewReader(body))
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	got, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		t.Fatalf("%s %s = %d, want %d: %s", method, path, res.StatusCode, want, got)
-	}
-	// Validate against a fresh copy of the request (the body was sent).
-	vreq, _ := http.NewRequest(method, k.srv.URL+path, strings.NewReader(body))
-	vreq.Header = req.Header.Clone()
-	route, params, err := k.router.FindRoute(vreq)
-	if err != nil {
-		t.Fatalf("%s %s: not in the document: %v", method, path, err)
-	}
-	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}
-	in := &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route, Options: opts}
-	ctx := context.Background()
-	if res.StatusCode < 300 {
-		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
-			t.Errorf("%s %s: the request the server accepted does not fit the document: %v", method, path, err)
-		}
-	}
-	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: res.StatusCode, Header: res.Header,
-		Body: io.NopCloser(bytes.NewReader(got)), Options: opts}
-	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
-		t.Errorf("%s %s → %d: the answer does not fit the document: %v\n%s", method, path, res.StatusCode, err, got)
+	k.t.Helper()
+	status, got := k.k.Do(tok, method, path, contentType, body)
+	if status != want {
+		k.t.Fatalf("%s %s = %d, want %d: %s", method, path, status, want, got)
 	}
 	return got
 }
@@ -230,6 +177,20 @@ func TestOpenAPIResponses(t *testing.T) {
 	srv, st := newServer(t)
 	k := newContract(t, srv)
 	projectCase(t, st, "SB-OPENAPI-1", "noise", whistle.CaseOpen)
+	// A closed case with every part (breach, escalation, evaluations,
+	// feedback, an extension asked in Beijing time), so the lists of
+	// supervision and the case itself answer every field they have.
+	rich := closedDemoCase("SB-OPENAPI-2", thisMonth())
+	rich.Tasks[0].Feedback = &whistle.Feedback{Result: "已劝导", Evidence: []string{"https://example.org/e/1.jpg"}, At: thisMonth().Add(5 * time.Hour), By: "s1-police"}
+	rich.Tasks[0].Extension = &whistle.ExtensionRequest{Until: thisMonth().Add(96 * time.Hour), Reason: "等待配件", Status: whistle.ExtensionGranted,
+		RequestedAt: thisMonth().Add(4 * time.Hour), RequestedBy: "s1-police", AnsweredAt: ptrTime(thisMonth().Add(4 * time.Hour)), AnsweredBy: "c1-secretary"}
+	rich.Tasks[0].Extensions = 1
+	for i := range rich.Tasks {
+		rich.Tasks[i].SummonedLevel = whistle.LevelCommunity
+	}
+	if err := st.ApplyCase(context.Background(), rich, nil); err != nil {
+		t.Fatal(err)
+	}
 	admin, c1, clerk, sup := token(t, st, "admin"), token(t, st, "c1-secretary"), token(t, st, "s1-police"), token(t, st, "d1-supervisor")
 	const js = "application/json"
 
@@ -243,7 +204,10 @@ func TestOpenAPIResponses(t *testing.T) {
 	k.do(c1, "GET", "/api/v1/catalogue", "", "", 200)
 	k.do(c1, "GET", "/api/v1/cases?status=open&page_size=5", "", "", 200)
 	k.do(sup, "GET", "/api/v1/cases/SB-OPENAPI-1", "", "", 200)
+	k.do(sup, "GET", "/api/v1/cases/SB-OPENAPI-2", "", "", 200)
+	k.do(c1, "GET", "/api/v1/cases?status=closed", "", "", 200)
 	k.do(clerk, "GET", "/api/v1/tasks", "", "", 200)
+	k.do(clerk, "GET", "/api/v1/tasks?status=all", "", "", 200)
 
 	// Errors: the envelope with each status.
 	k.do("", "GET", "/api/v1/me", "", "", 401)
@@ -301,9 +265,12 @@ func TestOpenAPIResponses(t *testing.T) {
 	k.do(c1, "GET", "/open311/v2/requests/SB-OPENAPI-1.json", "", "", 200)
 	k.do(c1, "GET", "/open311/v2/tokens/SB-OPENAPI-1.json", "", "", 200)
 	k.do("", "GET", "/open311/v2/requests.json", "", "", 401)
-	k.do(token(t, st, "c3-secretary"), "GET", "/open311/v2/requests/SB-OPENAPI-1.json", "", "", 403)
+	// Outside the caller's jurisdiction a case is not found, as an unknown one.
+	k.do(token(t, st, "c3-secretary"), "GET", "/open311/v2/requests/SB-OPENAPI-1.json", "", "", 404)
 	k.do(c1, "POST", "/open311/v2/requests.json", "application/x-www-form-urlencoded", "service_code=noise&lat=abc", 400)
 }
+
+func ptrTime(t time.Time) *time.Time { return &t }
 
 func jsonField(t *testing.T, body []byte, field string) string {
 	t.Helper()

@@ -9,11 +9,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
 	"github.com/shaobao/shaobao/policy"
@@ -26,17 +26,30 @@ import (
 type Server struct {
 	Store    *store.Store
 	Temporal client.Client
-	Policy   *policy.Policy
-	Logger   *slog.Logger
+	// Namespace is the Temporal namespace the cases run in, whose search
+	// attributes /readyz and filing check (default "default").
+	Namespace string
+	Policy    *policy.Policy
+	Logger    *slog.Logger
 	// MaxBodyBytes caps a request body (default 1 MiB).
 	MaxBodyBytes int64
 	// RequestTimeout caps a request's handling (default 30 s).
 	RequestTimeout time.Duration
 	// Registry receives the HTTP metrics (default: a new registry).
 	Registry *prometheus.Registry
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// MetricsOff leaves /metrics out of Handler (404): MetricsHandler
+	// serves them on their own address, or nobody does.
+	MetricsOff bool
+	// IdempotencyTTL is how long an Idempotency-Key is remembered
+	// (default 24 h); older keys are forgotten and swept.
+	IdempotencyTTL time.Duration
 
-	metrics *httpMetrics
-	engine  *gin.Engine // the last Handler built, for Routes
+	metrics   *httpMetrics
+	idemSwept atomic.Int64 // unix nanoseconds of the last sweep of expired keys
+	engine    *gin.Engine  // the last Handler built, for Routes
+	nsCheck   namespaceCheck
 }
 
 type httpMetrics struct {
@@ -55,6 +68,9 @@ func (s *Server) Handler() http.Handler {
 	if s.RequestTimeout == 0 {
 		s.RequestTimeout = 30 * time.Second
 	}
+	if s.IdempotencyTTL == 0 {
+		s.IdempotencyTTL = DefaultIdempotencyTTL
+	}
 	if s.Registry == nil {
 		s.Registry = prometheus.NewRegistry()
 		s.Registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
@@ -71,7 +87,7 @@ func (s *Server) Handler() http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(s.requestIDs(), recovery(), s.observe(), s.limits())
+	r.Use(s.requestIDs(), recovery(), secureHeaders(), s.observe(), s.limits(), textGuard())
 	r.NoRoute(func(c *gin.Context) {
 		fail(c, whistle.Errorf(whistle.ENotFound, "没有这个地址：%s", "no such route: %s", c.Request.URL.Path))
 	})
@@ -89,10 +105,12 @@ func (s *Server) Handler() http.Handler {
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
+	if !s.MetricsOff {
+		r.GET("/metrics", s.metricsRoute())
+	}
 	r.GET("/api/v1/openapi.json", s.openAPIDocument)
 
-	v1 := r.Group("/api/v1", s.authenticate())
+	v1 := r.Group("/api/v1", s.authenticate(), s.idempotency())
 	v1.GET("/me", s.me)
 	v1.GET("/departments", s.listDepartments)
 	v1.GET("/catalogue", s.listCatalogue)
@@ -164,7 +182,9 @@ func (s *Server) observe() gin.HandlerFunc {
 	}
 }
 
-// ready answers 200 only when the database and Temporal both answer.
+// ready answers 200 only when the database and Temporal both answer and
+// the namespace has the cases' search attributes (checked at most every
+// namespaceCheckTTL), so no case is filed where it could never run.
 func (s *Server) ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 	defer cancel()
@@ -184,6 +204,12 @@ func (s *Server) ready(c *gin.Context) {
 		ok = false
 	} else {
 		checks["temporal"] = "ok"
+		if err := s.checkNamespace(ctx); err != nil {
+			checks["search_attributes"] = err.Error()
+			ok = false
+		} else {
+			checks["search_attributes"] = "ok"
+		}
 	}
 	if !ok {
 		c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "checks": checks,

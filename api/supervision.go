@@ -270,6 +270,12 @@ func (s *Server) rates(c *gin.Context) {
 		s.export(c, format, ratesTable(rep))
 		return
 	}
+	// The period was built in Beijing time; answers write every time in UTC.
+	rep.From, rep.To = rep.From.UTC(), rep.To.UTC()
+	if rep.PublishedAt != nil {
+		at := rep.PublishedAt.UTC()
+		rep.PublishedAt = &at
+	}
 	c.JSON(http.StatusOK, rep)
 }
 

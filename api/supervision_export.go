@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -51,6 +52,9 @@ func (s *Server) export(c *gin.Context, format string, t table) {
 			rec := make([]string, len(r))
 			for i, v := range r {
 				rec[i] = cellText(v)
+				if _, text := v.(string); text {
+					rec[i] = csvSafe(rec[i])
+				}
 			}
 			_ = w.Write(rec)
 		}
@@ -111,6 +115,35 @@ func writeXLSX(buf *bytes.Buffer, t table) error {
 	return nil
 }
 
+// figure is a cell holding a computed figure as text ("-1.25", "50.00%",
+// a rank): written as it is, while a string cell is text that may come
+// from a user (a title, a reason, a name) and so is neutralised in CSV.
+type figure string
+
+// csvSafe neutralises a text cell that a spreadsheet would take for a
+// formula (OWASP "CSV Injection"): one that starts with = + - @, a tab, a
+// carriage return or a line feed (or a full-width = + - @, which some
+// Chinese spreadsheets read too) gets a leading single quote, which
+// spreadsheets hide and which makes the cell text. Only text cells go
+// through it, column by column as the table builders type them: numeric
+// columns (int64, figure) are no user text, and a negative number or a
+// rate must stay a number. XLSX needs none of this: its cells are typed.
+func csvSafe(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r', '\n':
+		return "'" + s
+	}
+	for _, p := range []string{"＝", "＋", "－", "＠"} {
+		if strings.HasPrefix(s, p) {
+			return "'" + s
+		}
+	}
+	return s
+}
+
 // cellText renders a cell: times in China Standard Time, booleans 是/否.
 func cellText(v any) string {
 	switch x := v.(type) {
@@ -118,6 +151,8 @@ func cellText(v any) string {
 		return ""
 	case string:
 		return x
+	case figure:
+		return string(x)
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case int:
@@ -191,12 +226,12 @@ func ratesTable(rep store.RatesReport) table {
 			"延期率", "获准延期", "任务数（不含退回）"}}
 	row := func(r store.RatesRow) []any {
 		return []any{r.ID, r.Name, zhOf(levelZH, r.Kind), r.Counts.Cases, r.Counts.Tasks,
-			pct(r.Response), r.Response.Numerator, r.Response.Denominator,
-			pct(r.Resolution), r.Resolution.Numerator, r.Resolution.Denominator,
-			pct(r.Satisfaction), r.Satisfied, r.BasicallySatisfied, r.Dissatisfied, r.Satisfaction.Denominator,
-			pct(r.OnTimeClosure), r.OnTimeClosure.Numerator, r.OnTimeClosure.Denominator,
-			pct(r.Rework), r.Rework.Numerator, r.Rework.Denominator,
-			pct(r.Extension), r.Extension.Numerator, r.Extension.Denominator}
+			figure(pct(r.Response)), r.Response.Numerator, r.Response.Denominator,
+			figure(pct(r.Resolution)), r.Resolution.Numerator, r.Resolution.Denominator,
+			figure(pct(r.Satisfaction)), r.Satisfied, r.BasicallySatisfied, r.Dissatisfied, r.Satisfaction.Denominator,
+			figure(pct(r.OnTimeClosure)), r.OnTimeClosure.Numerator, r.OnTimeClosure.Denominator,
+			figure(pct(r.Rework)), r.Rework.Numerator, r.Rework.Denominator,
+			figure(pct(r.Extension)), r.Extension.Numerator, r.Extension.Denominator}
 	}
 	for _, r := range rep.Items {
 		t.rows = append(t.rows, row(r))
@@ -210,14 +245,14 @@ func assessmentTable(rep store.AssessmentReport) table {
 		headers: []string{"排名", "部门编号", "部门名称", "层级", "案件数", "街乡评价数", "街乡评价得分", "其他评价数", "其他评价得分",
 			"响应率", "解决率", "按期结案率", "返工率", "履职得分", "街乡评价权重", "总分", "未排名原因"}}
 	for _, sc := range rep.Items {
-		rank := ""
+		rank := figure("")
 		if sc.Rank != nil {
-			rank = strconv.Itoa(*sc.Rank)
+			rank = figure(strconv.Itoa(*sc.Rank))
 		}
 		t.rows = append(t.rows, []any{rank, sc.DepartmentID, sc.Name, zhOf(levelZH, sc.Level), sc.Counts.Cases,
-			sc.Counts.GEvals, score(sc.StreetScore), sc.Counts.OEvals, score(sc.OtherScore),
-			pct(sc.Response), pct(sc.Resolution), pct(sc.OnTimeClosure), pct(sc.Rework),
-			score(sc.PerformanceScore), strconv.FormatFloat(sc.StreetWeight, 'f', 4, 64), score(sc.Total), sc.Unranked})
+			sc.Counts.GEvals, figure(score(sc.StreetScore)), sc.Counts.OEvals, figure(score(sc.OtherScore)),
+			figure(pct(sc.Response)), figure(pct(sc.Resolution)), figure(pct(sc.OnTimeClosure)), figure(pct(sc.Rework)),
+			figure(score(sc.PerformanceScore)), figure(strconv.FormatFloat(sc.StreetWeight, 'f', 4, 64)), figure(score(sc.Total)), sc.Unranked})
 	}
 	return t
 }

@@ -7,14 +7,19 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/shaobao/shaobao/policy"
+	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/whistle"
 	"github.com/shaobao/shaobao/workflows"
 )
 
-// taskFor loads a task and its case and checks the caller may do act on it.
+// taskFor loads a task and its case and checks the caller may do act on
+// it: refused, a caller who may see the task's case is told the rule
+// (403), anyone else gets the not_found of an unknown task id, so a
+// refusal does not tell that a task outside their reach exists.
 func (s *Server) taskFor(c *gin.Context, act policy.Action) (whistle.Task, whistle.Case, bool) {
 	ctx := c.Request.Context()
-	task, err := s.Store.TaskByID(ctx, c.Param("id"))
+	id := c.Param("id")
+	task, err := s.Store.TaskByID(ctx, id)
 	if err != nil {
 		fail(c, err)
 		return task, whistle.Case{}, false
@@ -24,8 +29,16 @@ func (s *Server) taskFor(c *gin.Context, act policy.Action) (whistle.Task, whist
 		fail(c, err)
 		return task, kase, false
 	}
+	u := currentUser(c)
 	obj := policy.Object{OrgPath: kase.OrgPath, HolderOrgPath: kase.HolderOrgPath, DepartmentID: task.DepartmentID}
-	if err := s.Policy.Authorize(s.subject(currentUser(c)), act, obj); err != nil {
+	if err := s.Policy.Authorize(s.subject(u), act, obj); err != nil {
+		if _, rerr := s.authorizedCase(ctx, u, kase.ID, policy.ReadCase); rerr != nil {
+			if whistle.ErrorCode(rerr) == whistle.ENotFound {
+				rerr = store.NotFound("task", id)
+			}
+			fail(c, rerr)
+			return whistle.Task{}, whistle.Case{}, false
+		}
 		fail(c, err)
 		return task, kase, false
 	}
@@ -60,7 +73,7 @@ func (s *Server) reportTask(c *gin.Context) {
 type feedbackRequest struct {
 	Result   string   `json:"result" binding:"required,max=2000"`
 	Notes    string   `json:"notes" binding:"max=5000"`
-	Evidence []string `json:"evidence" binding:"max=20,dive,required,url,max=1000"`
+	Evidence []string `json:"evidence" binding:"max=20,dive,required,max=1000,httpurl"`
 }
 
 func (s *Server) feedback(c *gin.Context) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"sync"
@@ -51,6 +52,14 @@ func setupValidator() {
 		et, _ := translators.GetTranslator("en")
 		_ = zhTrans.RegisterDefaultTranslations(v, zt)
 		_ = enTrans.RegisterDefaultTranslations(v, et)
+		_ = v.RegisterValidation("httpurl", func(fl validator.FieldLevel) bool { return isHTTPURL(fl.Field().String()) })
+		for t, msg := range map[ut.Translator]string{zt: "{0}必须是以 http:// 或 https:// 开头的完整网址", et: "{0} must be an absolute http:// or https:// URL"} {
+			_ = v.RegisterTranslation("httpurl", t, func(t ut.Translator) error { return t.Add("httpurl", msg, true) },
+				func(t ut.Translator, fe validator.FieldError) string { s, _ := t.T("httpurl", fe.Field()); return s })
+		}
+		// Every bound request (JSON, strict JSON, Open311 forms) has its
+		// text checked after its tags, whatever its type.
+		binding.Validator = textValidator{binding.Validator}
 	})
 }
 
@@ -74,6 +83,7 @@ func bindError(c *gin.Context, err error) error {
 		tooLarge  *http.MaxBytesError
 		invalid   validator.ValidationErrors
 		unmarshal *json.InvalidUnmarshalError
+		coded     *whistle.Error
 	)
 	switch {
 	case errors.As(err, &tooLarge):
@@ -97,6 +107,8 @@ func bindError(c *gin.Context, err error) error {
 		return &whistle.Error{Code: whistle.EInvalid, Message: strings.Join(zhMsgs, "；"), MessageEN: strings.Join(enMsgs, "; ")}
 	case errors.As(err, &unmarshal):
 		return fmt.Errorf("bind request: %w", err)
+	case errors.As(err, &coded):
+		return coded
 	}
 	return whistle.Errorf(whistle.EInvalid, "请求无法解析：%v", "cannot read the request: %v", err)
 }
@@ -120,4 +132,16 @@ func jsonKind(t reflect.Type) string {
 		return "object"
 	}
 	return t.String()
+}
+
+// isHTTPURL reports whether s is an absolute http or https URL with a
+// host: the only links a case may carry (evidence, Open311 media_url), so
+// no javascript:, data: or file: link reaches a reader's browser.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	return scheme == "http" || scheme == "https"
 }

@@ -34,7 +34,7 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	storetest.MustSeedDemo(t, e.st)
 	pol, err := policy.New(context.Background(), e.st.DB)
 	require.NoError(t, err)
-	srv := httptest.NewServer((&api.Server{Store: e.st, Temporal: e.c, Policy: pol, Logger: discard, MaxBodyBytes: 64 << 10}).Handler())
+	srv := httptest.NewServer((&api.Server{Store: e.st, Temporal: e.c, Namespace: e.ns, Policy: pol, Logger: discard, MaxBodyBytes: 64 << 10}).Handler())
 	t.Cleanup(srv.Close)
 	return &apiEnv{env: e, srv: srv, tokens: map[string]string{}}
 }
@@ -55,6 +55,7 @@ type resp struct {
 	Status int
 	Body   map[string]any
 	Raw    string
+	Header http.Header
 }
 
 func (r resp) code() string {
@@ -69,7 +70,8 @@ func (r resp) message() string {
 	return s
 }
 
-func (a *apiEnv) call(user, method, path, body string) resp {
+// call sends a request as user, with headers given as name, value pairs.
+func (a *apiEnv) call(user, method, path, body string, headers ...string) resp {
 	a.t.Helper()
 	req, err := http.NewRequest(method, a.srv.URL+path, strings.NewReader(body))
 	require.NoError(a.t, err)
@@ -79,11 +81,14 @@ func (a *apiEnv) call(user, method, path, body string) resp {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	res, err := http.DefaultClient.Do(req)
 	require.NoError(a.t, err)
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	r := resp{Status: res.StatusCode, Raw: string(raw)}
+	r := resp{Status: res.StatusCode, Raw: string(raw), Header: res.Header}
 	if len(raw) > 0 {
 		require.NoError(a.t, json.Unmarshal(raw, &r.Body), "%s %s: not JSON: %s", method, path, raw)
 	}
@@ -213,8 +218,11 @@ func TestAPIEmergencyBreachEscalates(t *testing.T) {
 
 // TestAPIAuthorizationMatrix: role × route × inside/outside jurisdiction.
 // Each row states allow (the status an allowed request gets in that state)
-// or deny (403). A row marked fresh runs on a new case because, allowed, it
-// changes the case. Denied rows leave the case exactly as it was.
+// or deny: 403 naming the rule when the caller may see the case, else 404
+// worded as for an unknown id, so a refusal does not reveal that a case
+// outside the caller's jurisdiction exists. A row marked fresh runs on a
+// new case because, allowed, it changes the case. Denied rows leave the
+// case exactly as it was.
 func TestAPIAuthorizationMatrix(t *testing.T) {
 	a := newAPIEnv(t)
 	shared := a.fileJoint()
@@ -232,13 +240,13 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 		{"d1-supervisor", "GET", "/api/v1/cases/{id}", "", 200, false},
 		{"admin", "GET", "/api/v1/cases/{id}", "", 200, false},
 		{"s1-police", "GET", "/api/v1/cases/{id}", "", 200, false},
-		{"c2-secretary", "GET", "/api/v1/cases/{id}", "", 403, false},  // sibling community
-		{"c3-secretary", "GET", "/api/v1/cases/{id}", "", 403, false},  // other street
-		{"s2-secretary", "GET", "/api/v1/cases/{id}", "", 403, false},  // other street
-		{"d2-supervisor", "GET", "/api/v1/cases/{id}", "", 403, false}, // other district
-		{"d2-commander", "GET", "/api/v1/cases/{id}", "", 403, false},
-		{"s2-police", "GET", "/api/v1/cases/{id}", "", 403, false}, // not summoned
-		{"d1-police", "GET", "/api/v1/cases/{id}", "", 403, false},
+		{"c2-secretary", "GET", "/api/v1/cases/{id}", "", 404, false},  // sibling community
+		{"c3-secretary", "GET", "/api/v1/cases/{id}", "", 404, false},  // other street
+		{"s2-secretary", "GET", "/api/v1/cases/{id}", "", 404, false},  // other street
+		{"d2-supervisor", "GET", "/api/v1/cases/{id}", "", 404, false}, // other district
+		{"d2-commander", "GET", "/api/v1/cases/{id}", "", 404, false},
+		{"s2-police", "GET", "/api/v1/cases/{id}", "", 404, false}, // not summoned
+		{"d1-police", "GET", "/api/v1/cases/{id}", "", 404, false},
 
 		// Filing: at one's own level, summoning one's own or the level above's departments.
 		{"c1-secretary", "POST", "/api/v1/cases", jointBody, 201, false},
@@ -253,46 +261,50 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 		{"d1-supervisor", "POST", "/api/v1/cases", jointBody, 403, false},
 		{"admin", "POST", "/api/v1/cases", jointBody, 403, false},
 
-		// Whistling more, escalating, answering extensions: the holding level only.
+		// Whistling more, escalating, answering extensions: the holding level
+		// only, and not its grid workers: they report, the secretary decides.
 		{"c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 200, true},
-		{"g1-worker", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 200, true},
+		{"g1-worker", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 403, false},
+		{"g1-worker", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"本级无法协调"}`, 403, false},
+		{"g1-worker", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true}`, 403, false},
 		{"c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s2-police"]}`, 403, false},
 		{"s1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 403, false},
-		{"c3-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 403, false},
+		{"c3-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 404, false},
 		{"s1-police", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 403, false},
 		{"d1-supervisor", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"]}`, 403, false},
 		{"c1-secretary", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"本级无法协调"}`, 200, true},
 		{"s1-secretary", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"x"}`, 403, false},
-		{"c3-secretary", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"x"}`, 403, false},
+		{"c3-secretary", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"x"}`, 404, false},
 		{"s1-police", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"x"}`, 403, false},
-		{"d2-commander", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"x"}`, 403, false},
+		{"d2-commander", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"x"}`, 404, false},
 		{"c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true}`, 409, false}, // allowed, but nothing pending
-		{"c3-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true}`, 403, false},
+		{"c3-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true}`, 404, false},
 		{"s1-police", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true}`, 403, false},
 
 		// Verifying and evaluating: the filer's side (allowed → 409 while the case is open).
 		{"c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 409, false},
 		{"s1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 403, false}, // the street does not hold it
-		{"c3-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 403, false},
+		{"c3-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 404, false},
 		{"s1-police", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 403, false},
 		{"d1-supervisor", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 403, false},
 		{"c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 409, false},
-		{"c3-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 403, false},
+		{"c3-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 404, false},
 		{"s1-police", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 403, false},
 
 		// Task actions: the task's own department only.
 		{"s1-police", "POST", "/api/v1/tasks/{t1}/report", `{}`, 200, true},
 		{"s1-citymgmt", "POST", "/api/v1/tasks/{t1}/report", `{}`, 403, false},
-		{"s2-police", "POST", "/api/v1/tasks/{t1}/report", `{}`, 403, false},
-		{"d1-police", "POST", "/api/v1/tasks/{t1}/report", `{}`, 403, false},
+		{"s2-police", "POST", "/api/v1/tasks/{t1}/report", `{}`, 404, false},
+		{"d1-police", "POST", "/api/v1/tasks/{t1}/report", `{}`, 404, false},
+		{"g1-worker", "POST", "/api/v1/tasks/{t1}/report", `{}`, 403, false},
 		{"c1-secretary", "POST", "/api/v1/tasks/{t1}/report", `{}`, 403, false},
 		{"d1-supervisor", "POST", "/api/v1/tasks/{t1}/report", `{}`, 403, false},
 		{"s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok"}`, 409, false}, // allowed; not reported yet
-		{"s2-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok"}`, 403, false},
+		{"s2-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok"}`, 404, false},
 		{"s1-police", "POST", "/api/v1/tasks/{t1}/return", `{"reason":"不属于本部门"}`, 200, true},
 		{"s1-citymgmt", "POST", "/api/v1/tasks/{t1}/return", `{"reason":"x"}`, 403, false},
 		{"s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"2d","reason":"等待鉴定"}`, 200, true},
-		{"s2-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"2d","reason":"x"}`, 403, false},
+		{"s2-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"2d","reason":"x"}`, 404, false},
 
 		// Inboxes belong to clerks; the admin routes to the admin.
 		{"s1-police", "GET", "/api/v1/tasks", "", 200, false},
@@ -303,6 +315,8 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 		{"c1-secretary", "GET", "/api/v1/admin/sla-policies", "", 403, false},
 		{"d1-supervisor", "GET", "/api/v1/admin/sla-policies", "", 403, false},
 	}
+	unknownCase := a.call("c1-secretary", "GET", "/api/v1/cases/NOPE", "")
+	unknownTask := a.call("s1-police", "POST", "/api/v1/tasks/NOPE/report", "{}")
 	for _, row := range rows {
 		name := fmt.Sprintf("%s %s %s → %d", row.user, row.method, row.path, row.status)
 		t.Run(name, func(t *testing.T) {
@@ -318,6 +332,14 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 			if r.Status == 403 {
 				require.Equal(t, "forbidden", r.code())
 				require.Contains(t, r.message(), "规则", "a denial names the rule that said no")
+			}
+			if r.Status == 404 {
+				unknown, self := unknownCase, id
+				if strings.HasPrefix(row.path, "/api/v1/tasks/") {
+					unknown, self = unknownTask, id+"-T1"
+				}
+				require.Equal(t, unknown.code(), r.code())
+				require.Equal(t, unknown.message(), strings.ReplaceAll(r.message(), self, "NOPE"), "answered as for an unknown id")
 			}
 			if r.Status >= 400 {
 				require.Equal(t, before, seqOf(a.getCase(id)), "a refused action changed the case")
@@ -377,6 +399,24 @@ func TestAPIBadInputChangesNothing(t *testing.T) {
 		{"ExtensionBadSpan", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"soon","reason":"x"}`, 400},
 		{"ExtensionUntilInThePast", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"until":"2020-01-01T00:00:00Z","reason":"x"}`, 400},
 		{"ExtensionUntilNotATime", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"until":"tomorrow","reason":"x"}`, 400},
+		// A NUL or another control character in any text is refused before
+		// anything is written (it used to wedge the projection on PostgreSQL).
+		{"FileTitleNUL", "c1-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, "酒吧街夜间噪音扰民", `\u0000`, 1), 400},
+		{"FileAddressNUL", "c1-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, "12 号", `12\u0000号`, 1), 400},
+		{"WhistleRerouteNUL", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"],"reroute_task_id":"{t1}\u0000"}`, 400},
+		{"EscalateReasonNUL", "c1-secretary", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"\u0000"}`, 400},
+		{"VerifyCommentEscape", "c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":true,"comment":"\u001b[2J"}`, 400},
+		{"EvaluateCommentNUL", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied","comment":"\u0000"}`, 400},
+		{"AnswerExtensionCommentNUL", "c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true,"comment":"\u0000"}`, 400},
+		{"FeedbackResultNUL", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"已处理\u0000"}`, 400},
+		{"FeedbackNotesBell", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok","notes":"\u0007"}`, 400},
+		{"FeedbackEvidenceJavascript", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok","evidence":["javascript:alert(1)"]}`, 400},
+		{"ReturnReasonNUL", "s1-police", "POST", "/api/v1/tasks/{t1}/return", `{"reason":"\u0000"}`, 400},
+		{"ExtensionReasonNUL", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"1d","reason":"\u0000"}`, 400},
+		{"ListQueryNUL", "c1-secretary", "GET", "/api/v1/cases?q=%00", "", 400},
+		{"ListQueryInvalidUTF8", "c1-secretary", "GET", "/api/v1/cases?q=%FF", "", 400},
+		{"ExtensionUntilBeyondCap", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"until":"9999-12-31T00:00:00Z","reason":"x"}`, 400},
+		{"ExtensionExtraBeyondCap", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"366d","reason":"x"}`, 400},
 		{"Oversized", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"` + strings.Repeat("x", 70<<10) + `"}`, 400},
 		{"SLAPolicyBadSpan", "admin", "PUT", "/api/v1/admin/sla-policies/routine", `{"report_within":"1 day","handle_within":"7d"}`, 400},
 		{"SLAPolicyUnknownClass", "admin", "PUT", "/api/v1/admin/sla-policies/urgent", `{"report_within":"1d","handle_within":"7d"}`, 400},

@@ -106,7 +106,7 @@ func TestOpen311FileAndTrack(t *testing.T) {
 	require.Equal(t, 200, status, rs)
 	require.Len(t, rs, 1)
 	status, _ = a.get311(a.token("c3-secretary"), "/open311/v2/requests/"+id+".json")
-	require.Equal(t, 403, status)
+	require.Equal(t, 404, status, "outside the jurisdiction reads like an unknown id")
 	status, rs = a.get311(a.token("c3-secretary"), "/open311/v2/requests.json")
 	require.Equal(t, 200, status)
 	require.Empty(t, rs)

@@ -82,6 +82,7 @@ type env struct {
 	t  *testing.T
 	c  client.Client
 	st *store.Store
+	ns string // the namespace c works in
 }
 
 func newEnv(t *testing.T, dc dynamicconfig.StaticClient) *env {
@@ -104,7 +105,7 @@ func newEnv(t *testing.T, dc dynamicconfig.StaticClient) *env {
 	ts.NewWorker(workflows.TaskQueue, func(r worker.Registry) {
 		activities.Register(r, &activities.Activities{Store: st, Logger: discard})
 	})
-	return &env{t: t, c: c, st: st}
+	return &env{t: t, c: c, st: st, ns: ts.GetDefaultNamespace()}
 }
 
 func (e *env) start(in workflows.WhistleInput) client.WorkflowRun {

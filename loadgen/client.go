@@ -57,12 +57,14 @@ func (e *StatusError) Error() string {
 }
 
 // Retryable reports whether err is worth the same request again (with the
-// same Idempotency-Key): the server or a dependency was unavailable, or the
-// connection failed. A 4xx is the request's own fault and is not.
+// same Idempotency-Key): the server or a dependency was unavailable, the
+// connection failed, or the key's first request is still in flight (409
+// idempotency_key_in_flight, also left for a while by a server that died
+// mid-request). Any other 4xx is the request's own fault and is not.
 func Retryable(err error) bool {
 	var se *StatusError
 	if errors.As(err, &se) {
-		return se.Status >= 500
+		return se.Status >= 500 || se.Code == "idempotency_key_in_flight"
 	}
 	return err != nil && !errors.Is(err, context.Canceled)
 }

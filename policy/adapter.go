@@ -15,7 +15,8 @@ import (
 // Adapter is casbin's persist.Adapter over the policy_rules table
 // (store.PolicyRule): one row per rule, PType then V0..V5, unused values "".
 type Adapter struct {
-	db *gorm.DB
+	db  *gorm.DB
+	log *slog.Logger // nil: slog.Default
 }
 
 var _ persist.Adapter = (*Adapter)(nil)
@@ -23,6 +24,13 @@ var _ persist.Adapter = (*Adapter)(nil)
 // NewAdapter returns an adapter over db's policy_rules table. The table must
 // exist (the store's migrations create it).
 func NewAdapter(db *gorm.DB) *Adapter { return &Adapter{db: db} }
+
+func (a *Adapter) logger() *slog.Logger {
+	if a.log != nil {
+		return a.log
+	}
+	return slog.Default()
+}
 
 // LoadPolicy loads every row into m, in id order. Rows of a type the model
 // does not define, or of the wrong length for it, are skipped with a
@@ -38,7 +46,7 @@ func (a *Adapter) LoadPolicy(m model.Model) error {
 		sec := row.PType[:min(1, len(row.PType))]
 		ast, ok := m[sec][row.PType]
 		if !ok || len(ast.Tokens) != len(line) {
-			slog.Warn("policy: skipping malformed rule", "id", row.ID, "ptype", row.PType, "values", line)
+			a.logger().Warn("policy: skipping malformed rule", "id", row.ID, "ptype", row.PType, "values", line)
 			continue
 		}
 		if err := persist.LoadPolicyArray(append([]string{row.PType}, line...), m); err != nil {

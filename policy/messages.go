@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/shaobao/shaobao/whistle"
@@ -53,6 +54,7 @@ var actionTexts = map[Action]text{
 	FileCase:         {"立案吹哨", "file a case"},
 	ReadCase:         {"查看案件", "see a case"},
 	Summon:           {"吹哨呼叫部门", "summon departments"},
+	Whistle:          {"对已立案件追加吹哨或改派", "whistle more departments on a case or re-route it"},
 	Escalate:         {"上报上级", "escalate a case"},
 	Verify:           {"核查验证", "verify a result"},
 	Evaluate:         {"评价部门", "evaluate departments"},
@@ -77,12 +79,35 @@ func ruleText(name, rel string) text {
 	return text{"不满足规则条件", "the rule's condition does not hold"}
 }
 
-// refusal is the prepared message of a denied (role, action).
-type refusal text
+// refusal is the prepared message of a denied (role, action) and the
+// names of the rules that refused, for the log.
+type refusal struct{ zh, en, rule string }
 
-// err is the refusal as a fresh forbidden error (callers may keep or change it).
+// err is the refusal as a fresh forbidden error (callers may keep or change
+// it): a *whistle.Error in the chain, and RefusingRule names the rule.
 func (r refusal) err() error {
-	return &whistle.Error{Code: whistle.EForbidden, Message: r.zh, MessageEN: r.en}
+	return &denial{we: whistle.Error{Code: whistle.EForbidden, Message: r.zh, MessageEN: r.en}, rule: r.rule}
+}
+
+// denial is a refusal's error: the coded error and the rule, in one
+// allocation (Authorize is hot).
+type denial struct {
+	we   whistle.Error
+	rule string
+}
+
+func (d *denial) Error() string { return d.we.Error() }
+func (d *denial) Unwrap() error { return &d.we }
+
+// RefusingRule returns the name of the rule (or rules, comma-separated)
+// that refused in err's chain: DefaultDeny when no rule gives the role the
+// action; "" when err is no refusal of Authorize.
+func RefusingRule(err error) string {
+	var d *denial
+	if errors.As(err, &d) {
+		return d.rule
+	}
+	return ""
 }
 
 // ruleRefusal is the refusal when the role has rules for the action but
@@ -102,8 +127,9 @@ func ruleRefusal(rules []Rule) refusal {
 		names = append(names, r.Name)
 	}
 	return refusal{
-		zh: "无权操作：" + strings.Join(zh, "；") + "（规则 " + strings.Join(names, "、") + "）",
-		en: "forbidden: " + strings.Join(en, "; ") + " (rule " + strings.Join(names, ", ") + ")",
+		zh:   "无权操作：" + strings.Join(zh, "；") + "（规则 " + strings.Join(names, "、") + "）",
+		en:   "forbidden: " + strings.Join(en, "; ") + " (rule " + strings.Join(names, ", ") + ")",
+		rule: strings.Join(names, ","),
 	}
 }
 
@@ -137,7 +163,8 @@ func buildDefaultRefusal(role whistle.Role, act Action) refusal {
 		at = text{"执行未知操作", "perform an unknown action"}
 	}
 	return refusal{
-		zh: "无权操作：" + rt.zh + "无权" + at.zh + "（规则 " + DefaultDeny + "）",
-		en: "forbidden: " + rt.en + " may not " + at.en + " (rule " + DefaultDeny + ")",
+		zh:   "无权操作：" + rt.zh + "无权" + at.zh + "（规则 " + DefaultDeny + "）",
+		en:   "forbidden: " + rt.en + " may not " + at.en + " (rule " + DefaultDeny + ")",
+		rule: DefaultDeny,
 	}
 }

@@ -48,12 +48,16 @@ type Subject struct {
 // Action is something a subject may be allowed to do.
 type Action string
 
-// Actions. Summon covers whistling more departments, including re-routing a
-// returned task.
+// Actions. Summon is the scope of summoning one department, whether at
+// filing or on a filed case; Whistle is whistling more departments on a
+// filed case, including re-routing a returned task (each department is
+// then checked with Summon). They are apart so a grid worker may name the
+// departments of the problem it files without deciding for the case after.
 const (
 	FileCase         Action = "case:file"
 	ReadCase         Action = "case:read"
 	Summon           Action = "case:summon"
+	Whistle          Action = "case:whistle"
 	Escalate         Action = "case:escalate"
 	Verify           Action = "case:verify"
 	Evaluate         Action = "case:evaluate"
@@ -69,7 +73,7 @@ const (
 
 // Actions lists every action.
 var Actions = []Action{
-	FileCase, ReadCase, Summon, Escalate, Verify, Evaluate, AnswerExtension,
+	FileCase, ReadCase, Summon, Whistle, Escalate, Verify, Evaluate, AnswerExtension,
 	ReportTask, Feedback, ReturnTask, RequestExtension, ReadInbox, Supervise, Admin,
 }
 
@@ -118,8 +122,23 @@ func (r Rule) values() []string {
 // whole rule set at once, so a decision sees the old rules or the new.
 type Policy struct {
 	db   *gorm.DB
+	log  *slog.Logger
 	mu   sync.Mutex // serializes reloads and edits
 	snap atomic.Pointer[snapshot]
+}
+
+// Option configures New.
+type Option func(*Policy)
+
+// WithLogger makes the policy log through l (the process's configured
+// logger, so its lines follow --log-format and --log-level) instead of
+// slog.Default.
+func WithLogger(l *slog.Logger) Option {
+	return func(p *Policy) {
+		if l != nil {
+			p.log = l
+		}
+	}
 }
 
 // snapshot is one loaded rule set; never modified once published.
@@ -151,8 +170,11 @@ type ruleKey struct {
 // New loads the rules from db's policy_rules table (which the store's
 // migrations create), seeding it with the embedded defaults when it holds
 // no rule at all.
-func New(ctx context.Context, db *gorm.DB) (*Policy, error) {
-	p := &Policy{db: db}
+func New(ctx context.Context, db *gorm.DB, opts ...Option) (*Policy, error) {
+	p := &Policy{db: db, log: slog.Default()}
+	for _, o := range opts {
+		o(p)
+	}
 	if err := p.seed(ctx); err != nil {
 		return nil, err
 	}
@@ -198,7 +220,7 @@ func (p *Policy) seed(ctx context.Context) error {
 		if err := tx.Create(&rows).Error; err != nil {
 			return fmt.Errorf("policy: seed rules: %w", err)
 		}
-		slog.InfoContext(ctx, "policy: seeded default rules", "rules", len(rows))
+		p.log.InfoContext(ctx, "policy: seeded default rules", "rules", len(rows))
 		return nil
 	})
 }
@@ -215,7 +237,7 @@ func (p *Policy) Authorize(sub Subject, act Action, obj Object) error {
 	}
 	ok, err := sh.enf.Enforce(sh.role, sh.act, &sub, &obj)
 	if err != nil {
-		slog.Error("policy: decision failed", "err", err, "user", sub.Username, "action", act)
+		p.log.Error("policy: decision failed", "err", err, "user", sub.Username, "action", act)
 		return whistle.Errorf(whistle.EInternal, "权限判定失败", "policy decision failed")
 	}
 	if !ok {
@@ -245,7 +267,7 @@ func (p *Policy) reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("policy: model: %w", err)
 	}
-	if err := NewAdapter(p.db.WithContext(ctx)).LoadPolicy(m); err != nil {
+	if err := (&Adapter{db: p.db.WithContext(ctx), log: p.log}).LoadPolicy(m); err != nil {
 		return err
 	}
 	rows, err := m.GetPolicy("p", "p")
@@ -313,7 +335,7 @@ func (p *Policy) Watch(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 		if err := p.refresh(ctx); err != nil && ctx.Err() == nil {
-			slog.WarnContext(ctx, "policy: watch", "err", err)
+			p.log.WarnContext(ctx, "policy: watch", "err", err)
 		}
 	}
 }
@@ -330,7 +352,7 @@ func (p *Policy) refresh(ctx context.Context) error {
 	if err := p.Reload(ctx); err != nil {
 		return err
 	}
-	slog.InfoContext(ctx, "policy: rules reloaded")
+	p.log.InfoContext(ctx, "policy: rules reloaded")
 	return nil
 }
 

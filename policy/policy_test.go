@@ -143,6 +143,7 @@ func TestDecisionMatrix(t *testing.T) {
 		{"city-commander", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child other | " + juris,
 			Summon:   "own | " + summon, // the city summons only its own
+			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Verify: "own | " + filer, Evaluate: "own | " + filer,
 			Supervise: "own child other | " + superv,
@@ -150,6 +151,7 @@ func TestDecisionMatrix(t *testing.T) {
 		{"d1-commander", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child | " + juris,
 			Summon:   "own parent | " + summon,
+			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Verify: "own | " + filer, Evaluate: "own | " + filer,
 			Supervise: "own child | " + superv,
@@ -157,6 +159,7 @@ func TestDecisionMatrix(t *testing.T) {
 		{"s1-commander", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child | " + juris,
 			Summon:   "own parent | " + summon,
+			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Verify: "own | " + filer, Evaluate: "own | " + filer,
 			Supervise: "own child | " + superv,
@@ -164,22 +167,24 @@ func TestDecisionMatrix(t *testing.T) {
 		{"s1-secretary", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child | " + juris,
 			Summon:   "own parent | " + summon,
+			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Verify: "own | " + filer, Evaluate: "own | " + filer,
 		}},
 		{"c1-secretary", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child | " + juris,
 			Summon:   "own parent | " + summon,
+			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Verify: "own | " + filer, Evaluate: "own | " + filer,
 		}},
 		// A grid worker acts for its community (its parent): files there,
-		// sees the community's cases (its sibling grid's too), summons what
-		// the community may.
+		// naming what the community may summon, and sees the community's
+		// cases (its sibling grid's too). It reports; the secretary decides:
+		// no whistling more, escalating or answering extensions (default deny).
 		{"g1-worker", map[Action]string{
 			FileCase: "parent | " + file, ReadCase: "own parent sibling | " + juris,
-			Summon:   "parent | " + summon,
-			Escalate: "parent | " + holder, AnswerExtension: "parent | " + holder,
+			Summon: "parent | " + summon,
 		}},
 		{"s1-police", map[Action]string{
 			ReadCase:   "own | " + taskDept,
@@ -322,6 +327,13 @@ func TestCaseAcrossLevels(t *testing.T) {
 		{"OtherCommunityCannotEvaluate", "c3-secretary", Evaluate, heldAt(c1, s1), false, "case:filer_side"},
 		{"HolderAboveChainCannotVerifyStreetHeld", "d1-commander", Verify, heldAt(c1, s1), false, "case:filer_side"},
 		{"GridWorkerCannotVerify", "g1-worker", Verify, heldAt(g1, c1), false, DefaultDeny},
+		// A grid worker reports; its community's secretary decides.
+		{"GridWorkerCannotWhistleMore", "g1-worker", Whistle, heldAt(g1, c1), false, DefaultDeny},
+		{"GridWorkerCannotEscalate", "g1-worker", Escalate, heldAt(g1, c1), false, DefaultDeny},
+		{"GridWorkerCannotAnswerExtension", "g1-worker", AnswerExtension, heldAt(g1, c1), false, DefaultDeny},
+		{"SecretaryWhistlesMoreOnGridCase", "c1-secretary", Whistle, heldAt(g1, c1), true, ""},
+		{"StreetCannotWhistleOnCommunityHeld", "s1-secretary", Whistle, heldAt(c1, c1), false, "case:holder_level"},
+		{"FilerCannotWhistleWhenEscalated", "c1-secretary", Whistle, heldAt(c1, s1), false, "case:holder_level"},
 		{"FilerCannotEscalateAgain", "c1-secretary", Escalate, heldAt(c1, s1), false, "case:holder_level"},
 		{"HolderEscalates", "s1-secretary", Escalate, heldAt(c1, s1), true, ""},
 		{"HolderAnswersExtension", "d1-commander", AnswerExtension, heldAt(c1, d1), true, ""},

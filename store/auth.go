@@ -25,10 +25,18 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// TokenUseResolution is how stale api_tokens.last_used_at may get: a token
+// used again within it is not written again, so reads do not each write.
+const TokenUseResolution = time.Minute
+
 // IssueToken creates a random bearer token for the user and stores only its
-// hash. The token itself is returned once and never again.
+// hash. The token itself is returned once and never again. A zero ttl
+// means DefaultTokenTTL; a negative one is refused.
 func (s *Store) IssueToken(ctx context.Context, userID, name string, ttl time.Duration) (string, error) {
-	if ttl <= 0 {
+	if ttl < 0 {
+		return "", whistle.Errorf(whistle.EInvalid, "令牌有效期必须为正：%s", "token lifetime must be positive: %s", ttl)
+	}
+	if ttl == 0 {
 		ttl = DefaultTokenTTL
 	}
 	raw := make([]byte, 32)
@@ -67,6 +75,15 @@ func (s *Store) UserByToken(ctx context.Context, token string) (User, error) {
 	}
 	if !u.Active {
 		return User{}, whistle.Errorf(whistle.EUnauthorized, "用户已停用", "user disabled")
+	}
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= TokenUseResolution {
+		// The condition repeats in SQL so concurrent requests write once.
+		err := s.DB.WithContext(ctx).Model(&APIToken{}).
+			Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", t.ID, now.Add(-TokenUseResolution)).
+			Update("last_used_at", now).Error
+		if err != nil {
+			return User{}, fmt.Errorf("record use of token %s: %w", t.ID, err)
+		}
 	}
 	return u, nil
 }
@@ -109,7 +126,7 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (User, erro
 func take(q *gorm.DB, dest any, what, key string) error {
 	err := q.Take(dest).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return &whistle.Error{Code: whistle.ENotFound, Message: whatZH(what) + "不存在：" + key, MessageEN: what + " not found: " + key}
+		return NotFound(what, key)
 	}
 	if err != nil {
 		return fmt.Errorf("load %s %s: %w", what, key, err)

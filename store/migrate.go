@@ -38,6 +38,21 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateSupervision,
 		Rollback: rollbackSupervision,
 	},
+	{
+		// Grid workers report, secretaries decide: drop the grid worker's
+		// escalate and answer-extension rows, split case:whistle from
+		// case:summon (migrate_grid_worker.go).
+		ID:       "202612020001_grid_worker_rules",
+		Migrate:  migrateGridWorkerRules,
+		Rollback: rollbackGridWorkerRules,
+	},
+	{
+		// Idempotency-Key records: bound to user, route, target and body,
+		// with the first answer to replay (store/idempotency.go).
+		ID:       "202612020002_idempotency_keys",
+		Migrate:  migrateIdempotencyKeys,
+		Rollback: rollbackIdempotencyKeys,
+	},
 }
 
 // Migrate brings the schema up to date. It is safe to run on every start

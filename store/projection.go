@@ -161,7 +161,7 @@ func (s *Store) Case(ctx context.Context, id string) (whistle.Case, error) {
 		return c, err
 	}
 	c.Timeline = timeline
-	return c, nil
+	return c.InUTC(), nil
 }
 
 // Timeline returns a case's timeline in order.
@@ -177,6 +177,8 @@ func (s *Store) Timeline(ctx context.Context, caseID string) ([]whistle.Timeline
 	return out, nil
 }
 
+// caseFromRow and taskFromRow answer in UTC whatever zone the driver
+// reads in (pgx: the server's) and the JSON columns were written in.
 func caseFromRow(r CaseRow) whistle.Case {
 	return whistle.Case{
 		ID: r.ID, Title: r.Title, Description: r.Description, Category: r.Category, CatalogueItem: r.CatalogueItem,
@@ -186,7 +188,7 @@ func caseFromRow(r CaseRow) whistle.Case {
 		FiledBy: r.FiledBy, FiledByUserID: r.FiledByUserID, VerifyFailures: r.VerifyFailures,
 		Tasks: []whistle.Task{}, Escalations: []whistle.Escalation{}, Evaluations: []whistle.Evaluation{}, Breaches: []whistle.Breach{}, Timeline: []whistle.TimelineEntry{},
 		EvaluationDue: r.EvaluationDue, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, VerifiedAt: r.VerifiedAt, ClosedAt: r.ClosedAt, Seq: r.Seq,
-	}
+	}.InUTC()
 }
 
 func taskFromRow(r TaskRow) whistle.Task {
@@ -205,7 +207,7 @@ func taskFromRow(r TaskRow) whistle.Task {
 		t.Extension = &whistle.ExtensionRequest{}
 		_ = json.Unmarshal([]byte(r.ExtensionJSON), t.Extension)
 	}
-	return t
+	return t.InUTC()
 }
 
 func escalationFromRow(e EscalationRow) whistle.Escalation {

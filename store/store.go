@@ -19,6 +19,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/shaobao/shaobao/redact"
+
 	// The one SQLite engine of the binary: the embedded Temporal server
 	// registers the same modernc driver, so we must not bring another.
 	_ "modernc.org/sqlite"
@@ -64,6 +66,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
+	if err := guardText(db); err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
@@ -102,21 +107,7 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
-// redactDSN hides a password in a DSN for logs and errors.
-func redactDSN(dsn string) string {
-	at := strings.LastIndex(dsn, "@")
-	scheme := strings.Index(dsn, "://")
-	if at < 0 || scheme < 0 || at < scheme {
-		return dsn
-	}
-	creds := dsn[scheme+3 : at]
-	if i := strings.Index(creds, ":"); i >= 0 {
-		return dsn[:scheme+3] + creds[:i] + ":xxxxx" + dsn[at:]
-	}
-	return dsn
-}
-
-// RedactDSN is redactDSN for the config printout.
-func RedactDSN(dsn string) string { return redactDSN(dsn) }
+// redactDSN hides the secrets of a DSN for logs and errors.
+func redactDSN(dsn string) string { return redact.URL(dsn) }
 
 func (s *Store) log() *slog.Logger { return slog.Default().With("component", "store") }

@@ -13,6 +13,9 @@ const (
 	EUnauthorized = "unauthorized"
 	EForbidden    = "forbidden"
 	EInternal     = "internal"
+	// EUnavailable: the service cannot do it now (a dependency is missing
+	// or down); the message says what, and a retry later may succeed.
+	EUnavailable = "unavailable"
 )
 
 // Error is a coded error whose messages are safe to show to a user:

@@ -207,6 +207,18 @@ func statusConflict(c whistle.CaseStatus, zhDoing, enDoing string) error {
 		MessageEN: fmt.Sprintf("the case is %s: cannot %s", c, enDoing)}
 }
 
+// checkHolder refuses an action the API authorized against another holder
+// than the case's current one: two escalations sent at once must not both
+// land (the second would skip a level). An empty holder, from histories
+// recorded before the API sent it, skips the check.
+func (m *machine) checkHolder(authorizedAt string) error {
+	if authorizedAt == "" || authorizedAt == m.c.HolderOrgUnitID {
+		return nil
+	}
+	return whistle.Errorf(whistle.EConflict, "案件在您打开后已转到其他层级，请刷新后重试",
+		"the case has moved to another level since you loaded it; reload")
+}
+
 func taskConflict(t *whistle.Task, zhDoing, enDoing string) error {
 	return &whistle.Error{Code: whistle.EConflict,
 		Message:   fmt.Sprintf("任务当前状态为「%s」，不能%s", t.Status, zhDoing),
@@ -216,6 +228,9 @@ func taskConflict(t *whistle.Task, zhDoing, enDoing string) error {
 // --- summon -----------------------------------------------------------------
 
 func (m *machine) checkSummon(in SummonInput) error {
+	if err := m.checkHolder(in.HolderOrgUnitID); err != nil {
+		return err
+	}
 	if m.c.Status != whistle.CaseOpen {
 		return statusConflict(m.c.Status, "吹哨", "summon")
 	}
@@ -273,7 +288,7 @@ func (m *machine) applySummon(now time.Time, a whistle.Actor, in SummonInput, dl
 		t := &m.c.Tasks[len(m.c.Tasks)-1]
 		det := strings.TrimSpace(d.Name + " " + detail)
 		seq := m.record(now, whistle.EventSummoned, a, id, d.ID, det)
-		m.notifyDept(seq, t, fmt.Sprintf("%s「%s」吹哨，请于 %s 前报到", m.c.Class.NameZH(), m.c.Title, dl.Report.Format(time.RFC3339)))
+		m.notifyDept(seq, t, fmt.Sprintf("%s「%s」吹哨，请于 %s 前报到", m.c.Class.NameZH(), m.c.Title, chinaTime(dl.Report)))
 		ids = append(ids, id)
 	}
 	return ids
@@ -350,7 +365,8 @@ func (m *machine) applyReturn(now time.Time, in ReturnInput) {
 }
 
 // checkRequestExtension checks an extension request. Extra must be a
-// worktime span; the new end must be after the current handling deadline.
+// worktime span; the new end must be after the current handling deadline
+// and, like extra, at most worktime.MaxSpanDays beyond it.
 func (m *machine) checkRequestExtension(in ExtensionInput) error {
 	t, err := m.ownTask(in.Actor, in.TaskID)
 	if err != nil {
@@ -365,7 +381,11 @@ func (m *machine) checkRequestExtension(in ExtensionInput) error {
 	case in.Until == nil && in.Extra == "":
 		return whistle.Errorf(whistle.EInvalid, "请填写延期到的时间或延长时长", "give until or extra")
 	case in.Until != nil && !in.Until.After(t.HandleDeadline):
-		return whistle.Errorf(whistle.EInvalid, "延期时间须晚于当前办结期限 %s", "the new end must be after the current deadline %s", t.HandleDeadline.Format(time.RFC3339))
+		return whistle.Errorf(whistle.EInvalid, "延期时间须晚于当前办结期限 %s", "the new end must be after the current deadline %s", chinaTime(t.HandleDeadline))
+	case in.Until != nil && (worktime.Span{Clock: in.Until.Sub(t.HandleDeadline)}).TooLong():
+		// The cap ParseSpan puts on extra, measured from the same deadline.
+		return whistle.Errorf(whistle.EInvalid, "延期时间距当前办结期限 %s 不能超过 %d 天", "the new end may be at most %[2]d days after the current deadline %[1]s",
+			chinaTime(t.HandleDeadline), worktime.MaxSpanDays)
 	case in.Extra != "":
 		s, err := worktime.ParseSpan(in.Extra)
 		if err != nil || s.Days < 0 || s.Clock < 0 || (s.Days == 0 && s.Clock == 0) {
@@ -386,12 +406,15 @@ func (m *machine) applyRequestExtension(now time.Time, in ExtensionInput, until 
 	t.Extension = &whistle.ExtensionRequest{Until: until, Reason: in.Reason, Status: whistle.ExtensionPending,
 		RequestedAt: now, RequestedBy: in.Actor.Username}
 	seq := m.record(now, whistle.EventExtensionRequested, in.Actor, t.ID, t.DepartmentID,
-		fmt.Sprintf("%s: %s", until.Format(time.RFC3339), in.Reason))
+		fmt.Sprintf("%s: %s", chinaTime(until), in.Reason))
 	h, _ := m.holder()
-	m.notifyOrg(seq, h, t.ID, fmt.Sprintf("%s申请将「%s」延期至 %s：%s", t.DepartmentName, m.c.Title, until.Format(time.RFC3339), in.Reason))
+	m.notifyOrg(seq, h, t.ID, fmt.Sprintf("%s申请将「%s」延期至 %s：%s", t.DepartmentName, m.c.Title, chinaTime(until), in.Reason))
 }
 
 func (m *machine) checkAnswerExtension(in AnswerExtensionInput) error {
+	if err := m.checkHolder(in.HolderOrgUnitID); err != nil {
+		return err
+	}
 	t, err := m.task(in.TaskID)
 	if err != nil {
 		return err
@@ -416,7 +439,7 @@ func (m *machine) applyAnswerExtension(now time.Time, in AnswerExtensionInput) {
 		e.Status = whistle.ExtensionGranted
 		t.HandleDeadline, t.HandleBreached = e.Until, false
 		t.Extensions++
-		typ, msg = whistle.EventExtensionGranted, "延期申请已批准，新的办结期限 "+e.Until.Format(time.RFC3339)
+		typ, msg = whistle.EventExtensionGranted, "延期申请已批准，新的办结期限 "+chinaTime(e.Until)
 	} else {
 		e.Status = whistle.ExtensionRefused
 	}
@@ -428,6 +451,9 @@ func (m *machine) applyAnswerExtension(now time.Time, in AnswerExtensionInput) {
 // --- verify and evaluate ----------------------------------------------------
 
 func (m *machine) checkVerify(in VerifyInput) error {
+	if err := m.checkHolder(in.HolderOrgUnitID); err != nil {
+		return err
+	}
 	if m.c.Status != whistle.CaseVerifying {
 		return statusConflict(m.c.Status, "核查", "verify")
 	}
@@ -470,7 +496,7 @@ func (m *machine) applyVerifyFailed(now time.Time, in VerifyInput, handle map[wh
 		t.HandleDeadline, t.HandleBreached = handle[t.SummonedLevel], false
 		t.Reopened++
 		seq := m.record(now, whistle.EventReopened, in.Actor, t.ID, t.DepartmentID, in.Comment)
-		m.notifyDept(seq, t, fmt.Sprintf("「%s」核查未通过，请于 %s 前重新办结：%s", m.c.Title, t.HandleDeadline.Format(time.RFC3339), in.Comment))
+		m.notifyDept(seq, t, fmt.Sprintf("「%s」核查未通过，请于 %s 前重新办结：%s", m.c.Title, chinaTime(t.HandleDeadline), in.Comment))
 	}
 	if m.c.VerifyFailures%verifyEscalateEvery == 0 {
 		m.escalate(now, in.Actor, whistle.EscalationVerification,
@@ -494,6 +520,9 @@ func (m *machine) evaluated(dept string) bool {
 }
 
 func (m *machine) checkEvaluate(in EvaluateInput) error {
+	if err := m.checkHolder(in.HolderOrgUnitID); err != nil {
+		return err
+	}
 	if m.c.Status != whistle.CaseEvaluating {
 		return statusConflict(m.c.Status, "评价", "evaluate")
 	}
@@ -534,6 +563,9 @@ func (m *machine) applyEvaluate(now time.Time, in EvaluateInput) {
 // --- escalation ---------------------------------------------------------------
 
 func (m *machine) checkEscalate(in EscalateInput) error {
+	if err := m.checkHolder(in.HolderOrgUnitID); err != nil {
+		return err
+	}
 	if m.c.Status != whistle.CaseOpen {
 		return statusConflict(m.c.Status, "上报", "escalate")
 	}
@@ -617,12 +649,12 @@ func (m *machine) onClock(now time.Time) bool {
 			if !ok {
 				to, _ = m.holder()
 			}
-			m.notifyOrg(seq, to, t.ID, fmt.Sprintf("%s未在 %s 前报到「%s」", t.DepartmentName, t.ReportDeadline.Format(time.RFC3339), m.c.Title))
+			m.notifyOrg(seq, to, t.ID, fmt.Sprintf("%s未在 %s 前报到「%s」", t.DepartmentName, chinaTime(t.ReportDeadline), m.c.Title))
 		}
 		if t.Active() && !t.HandleBreached && !now.Before(t.HandleDeadline) {
 			t.HandleBreached, t.Overdue, m.c.Overdue = true, true, true
 			seq := m.breach(now, t, whistle.BreachHandle, t.HandleDeadline)
-			reason := fmt.Sprintf("%s未在 %s 前办结", t.DepartmentName, t.HandleDeadline.Format(time.RFC3339))
+			reason := fmt.Sprintf("%s未在 %s 前办结", t.DepartmentName, chinaTime(t.HandleDeadline))
 			if !escalated {
 				escalated = m.escalate(now, whistle.SystemActor, whistle.EscalationHandleBreach, reason)
 			}
@@ -644,7 +676,7 @@ func (m *machine) breach(now time.Time, t *whistle.Task, kind string, deadline t
 	if kind == whistle.BreachHandle {
 		typ = whistle.EventHandleBreach
 	}
-	seq := m.record(now, typ, whistle.SystemActor, t.ID, t.DepartmentID, deadline.Format(time.RFC3339))
+	seq := m.record(now, typ, whistle.SystemActor, t.ID, t.DepartmentID, chinaTime(deadline))
 	m.c.Breaches = append(m.c.Breaches, whistle.Breach{
 		ID: fmt.Sprintf("%s-B%d", m.c.ID, seq), CaseID: m.c.ID, TaskID: t.ID, DepartmentID: t.DepartmentID,
 		Kind: kind, Deadline: deadline, At: now, Level: m.c.Level,
@@ -734,3 +766,7 @@ func (m *machine) snapshot() whistle.Case {
 	c.Timeline = slices.Clone(c.Timeline)
 	return c
 }
+
+// chinaTime writes an instant for the people who read messages and the
+// timeline: China time with its offset. The wire's time fields are UTC.
+func chinaTime(t time.Time) string { return t.In(worktime.Location).Format(time.RFC3339) }

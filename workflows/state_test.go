@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/shaobao/shaobao/whistle"
+	"github.com/shaobao/shaobao/worktime"
 )
 
 var (
@@ -120,6 +121,24 @@ func TestState_DepartmentActions(t *testing.T) {
 		{name: "ErrExtensionZeroSpan", act: func(t *testing.T, m *machine) error {
 			return m.checkRequestExtension(ExtensionInput{Actor: clerkOf("a"), TaskID: "K-T1", Extra: "0h", Reason: "r"})
 		}, code: whistle.EInvalid},
+		{name: "ErrExtensionUntilBeyondCap", act: func(t *testing.T, m *machine) error {
+			u := dl.Handle.Add((worktime.MaxSpanDays*24 + 1) * time.Hour)
+			return m.checkRequestExtension(ExtensionInput{Actor: clerkOf("a"), TaskID: "K-T1", Until: &u, Reason: "r"})
+		}, code: whistle.EInvalid},
+		{name: "ErrExtensionUntilYear9999", act: func(t *testing.T, m *machine) error {
+			u := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+			return m.checkRequestExtension(ExtensionInput{Actor: clerkOf("a"), TaskID: "K-T1", Until: &u, Reason: "r"})
+		}, code: whistle.EInvalid},
+		{name: "ErrExtensionExtraBeyondCap", act: func(t *testing.T, m *machine) error {
+			return m.checkRequestExtension(ExtensionInput{Actor: clerkOf("a"), TaskID: "K-T1", Extra: "366d", Reason: "r"})
+		}, code: whistle.EInvalid},
+		{name: "extension until at the cap", act: func(t *testing.T, m *machine) error {
+			u := dl.Handle.Add(worktime.MaxSpanDays * 24 * time.Hour)
+			return m.checkRequestExtension(ExtensionInput{Actor: clerkOf("a"), TaskID: "K-T1", Until: &u, Reason: "r"})
+		}},
+		{name: "extension extra at the cap", act: func(t *testing.T, m *machine) error {
+			return m.checkRequestExtension(ExtensionInput{Actor: clerkOf("a"), TaskID: "K-T1", Extra: "365d", Reason: "r"})
+		}},
 		{name: "ErrExtensionOnDoneTask", prep: func(t *testing.T, m *machine) {
 			require.NoError(t, report(t, m, "a", "K-T1", at))
 			require.NoError(t, feedback(t, m, "a", "K-T1", at))
@@ -266,6 +285,86 @@ func TestState_Clocks(t *testing.T) {
 		next, ok := m.nextDeadline()
 		require.True(t, ok)
 		require.Equal(t, until, next)
+	})
+}
+
+// TestState_HolderMoved: an action the API authorized while another level
+// held the case is refused as a conflict by the check its validator and
+// handler share; two escalations sent at once move the case one level.
+func TestState_HolderMoved(t *testing.T) {
+	at := st0.Add(time.Hour)
+	const stale, holds = "c", "s" // authorized at the community; the street holds it now
+	escalated := func(t *testing.T, m *machine) {
+		in := EscalateInput{Actor: filer, Reason: "r", HolderOrgUnitID: "c"}
+		require.NoError(t, step(t, m, func() error { return m.checkEscalate(in) }, func() { m.applyEscalate(at, in) }))
+	}
+	done := func(t *testing.T, m *machine) {
+		for _, d := range []struct{ dept, task string }{{"a", "K-T1"}, {"b", "K-T2"}} {
+			require.NoError(t, report(t, m, d.dept, d.task, at))
+			require.NoError(t, feedback(t, m, d.dept, d.task, at))
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		prep  func(*testing.T, *machine)
+		check func(m *machine, holder string) error
+	}{
+		{name: "escalate", prep: escalated, check: func(m *machine, h string) error {
+			return m.checkEscalate(EscalateInput{Actor: filer, Reason: "r", HolderOrgUnitID: h})
+		}},
+		{name: "summon", prep: escalated, check: func(m *machine, h string) error {
+			return m.checkSummon(SummonInput{Actor: filer, Departments: []DepartmentRef{{ID: "z"}}, HolderOrgUnitID: h})
+		}},
+		{name: "answer extension", prep: func(t *testing.T, m *machine) {
+			until := dl.Handle.Add(24 * time.Hour)
+			req := ExtensionInput{Actor: clerkOf("a"), TaskID: "K-T1", Until: &until, Reason: "r"}
+			require.NoError(t, step(t, m, func() error { return m.checkRequestExtension(req) }, func() { m.applyRequestExtension(at, req, until) }))
+			escalated(t, m)
+		}, check: func(m *machine, h string) error {
+			return m.checkAnswerExtension(AnswerExtensionInput{Actor: filer, TaskID: "K-T1", Grant: true, HolderOrgUnitID: h})
+		}},
+		{name: "verify", prep: func(t *testing.T, m *machine) {
+			escalated(t, m)
+			done(t, m)
+		}, check: func(m *machine, h string) error {
+			return m.checkVerify(VerifyInput{Actor: filer, Passed: true, HolderOrgUnitID: h})
+		}},
+		{name: "evaluate", prep: func(t *testing.T, m *machine) {
+			escalated(t, m)
+			done(t, m)
+			m.applyVerifyPassed(at, VerifyInput{Actor: filer, Passed: true}, EvaluationWindow{Due: at.Add(72 * time.Hour)})
+		}, check: func(m *machine, h string) error {
+			return m.checkEvaluate(EvaluateInput{Actor: filer, DepartmentID: "a", Timeliness: 5, Quality: 5, Attitude: 5,
+				Satisfaction: whistle.Satisfied, HolderOrgUnitID: h})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newTestMachine(t)
+			tc.prep(t, m)
+			require.Equal(t, holds, m.c.HolderOrgUnitID)
+			before := m.snapshot()
+			err := tc.check(m, stale)
+			require.Equal(t, whistle.EConflict, code(err), "%v", err)
+			var we *whistle.Error
+			require.ErrorAs(t, err, &we)
+			require.Contains(t, we.MessageEN, "reload")
+			require.Contains(t, we.Message, "刷新")
+			require.Equal(t, before, m.snapshot(), "a refused check changed the case")
+			require.NoError(t, tc.check(m, holds), "authorized at the current holder")
+			require.NoError(t, tc.check(m, ""), "recorded before the holder was sent: no check")
+		})
+	}
+	t.Run("two escalations at once move one level", func(t *testing.T) {
+		m := newTestMachine(t)
+		in := EscalateInput{Actor: filer, Reason: "r", HolderOrgUnitID: "c"}
+		// Both validators ran before either handler: both passed.
+		require.NoError(t, m.checkEscalate(in))
+		require.NoError(t, m.checkEscalate(in))
+		// The handlers re-check in turn.
+		require.NoError(t, step(t, m, func() error { return m.checkEscalate(in) }, func() { m.applyEscalate(at, in) }))
+		require.Equal(t, whistle.EConflict, code(step(t, m, func() error { return m.checkEscalate(in) }, func() { m.applyEscalate(at, in) })))
+		require.Equal(t, whistle.LevelStreet, m.c.Level)
+		require.Len(t, m.c.Escalations, 1)
 	})
 }
 

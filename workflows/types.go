@@ -85,6 +85,10 @@ type SummonInput struct {
 	Actor         whistle.Actor   `json:"actor"`
 	Departments   []DepartmentRef `json:"departments"`
 	RerouteTaskID string          `json:"reroute_task_id,omitempty"`
+	// HolderOrgUnitID is the org unit the API saw holding the case when it
+	// authorized the action; the workflow refuses with a conflict when the
+	// case has moved since. Empty (histories recorded before it) skips the check.
+	HolderOrgUnitID string `json:"holder_org_unit_id,omitempty"`
 }
 
 // ReportInput is a department reporting for duty on its task.
@@ -126,6 +130,10 @@ type AnswerExtensionInput struct {
 	TaskID  string        `json:"task_id"`
 	Grant   bool          `json:"grant"`
 	Comment string        `json:"comment"`
+	// HolderOrgUnitID is the org unit the API saw holding the case when it
+	// authorized the action; the workflow refuses with a conflict when the
+	// case has moved since. Empty (histories recorded before it) skips the check.
+	HolderOrgUnitID string `json:"holder_org_unit_id,omitempty"`
 }
 
 // VerifyInput is the filer's check of the result.
@@ -133,6 +141,10 @@ type VerifyInput struct {
 	Actor   whistle.Actor `json:"actor"`
 	Passed  bool          `json:"passed"`
 	Comment string        `json:"comment"`
+	// HolderOrgUnitID is the org unit the API saw holding the case when it
+	// authorized the action; the workflow refuses with a conflict when the
+	// case has moved since. Empty (histories recorded before it) skips the check.
+	HolderOrgUnitID string `json:"holder_org_unit_id,omitempty"`
 }
 
 // EvaluateInput is 一哨一评 for one department.
@@ -144,12 +156,20 @@ type EvaluateInput struct {
 	Attitude     int                  `json:"attitude"`
 	Satisfaction whistle.Satisfaction `json:"satisfaction"`
 	Comment      string               `json:"comment"`
+	// HolderOrgUnitID is the org unit the API saw holding the case when it
+	// authorized the action; the workflow refuses with a conflict when the
+	// case has moved since. Empty (histories recorded before it) skips the check.
+	HolderOrgUnitID string `json:"holder_org_unit_id,omitempty"`
 }
 
 // EscalateInput asks the level above to take the case.
 type EscalateInput struct {
 	Actor  whistle.Actor `json:"actor"`
 	Reason string        `json:"reason"`
+	// HolderOrgUnitID is the org unit the API saw holding the case when it
+	// authorized the action; the workflow refuses with a conflict when the
+	// case has moved since. Empty (histories recorded before it) skips the check.
+	HolderOrgUnitID string `json:"holder_org_unit_id,omitempty"`
 }
 
 // Activity names, as registered by activities.Register. The workflow calls

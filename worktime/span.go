@@ -60,10 +60,17 @@ func ParseSpan(s string) (Span, error) {
 	if sp.IsZero() {
 		return Span{}, fmt.Errorf("span %q is zero", s)
 	}
-	if sp.Days > MaxSpanDays || sp.Clock > time.Duration(MaxSpanDays-sp.Days)*24*time.Hour {
+	if sp.TooLong() {
 		return Span{}, fmt.Errorf("span %q is longer than %d days", s, MaxSpanDays)
 	}
 	return sp, nil
+}
+
+// TooLong reports whether s is longer than MaxSpanDays, counting the clock
+// part at 24 hours a day: the one cap on a span, whether written as a span
+// or as the distance between two instants (Span{Clock: until.Sub(from)}).
+func (s Span) TooLong() bool {
+	return s.Days > MaxSpanDays || s.Clock > time.Duration(MaxSpanDays-s.Days)*24*time.Hour
 }
 
 // String writes the span in the form ParseSpan reads, so ParseSpan(s.String()) == s

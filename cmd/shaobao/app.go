@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
@@ -32,6 +34,7 @@ type App struct {
 	temporal client.Client
 	http     *http.Server
 	closers  []func()
+	reg      *prometheus.Registry // see registry
 }
 
 func runDev(ctx context.Context, args []string) error {
@@ -49,9 +52,9 @@ func runDev(ctx context.Context, args []string) error {
 		cfg.Role = "api"
 	}
 	cfg.DataDir = absDir(cfg.DataDir)
-	app := &App{cfg: &cfg, log: cfg.logger()}
+	cfg.dev = true
+	app := newApp(&cfg, os.Stderr)
 	defer app.Close()
-	cfg.print(os.Stderr)
 
 	start := time.Now()
 	dev, err := devserver.Start(ctx, devserver.Options{
@@ -102,9 +105,8 @@ func runServe(ctx context.Context, args []string) error {
 	default:
 		return fmt.Errorf("serve: --role must be api, worker or all, not %q", cfg.Role)
 	}
-	app := &App{cfg: &cfg, log: cfg.logger()}
+	app := newApp(&cfg, os.Stderr)
 	defer app.Close()
-	cfg.print(os.Stderr)
 	if err := app.openStore(ctx); err != nil {
 		return err
 	}
@@ -114,16 +116,33 @@ func runServe(ctx context.Context, args []string) error {
 	if err := app.connectTemporal(ctx); err != nil {
 		return err
 	}
+	if err := app.ensureSearchAttributes(ctx); err != nil {
+		return err
+	}
 	if cfg.Role == "worker" || cfg.Role == "all" {
 		if err := app.startWorker(ctx); err != nil {
 			return err
 		}
 	}
 	if cfg.Role == "worker" {
+		// No API here: the worker's metrics only on --metrics-addr.
+		if err := app.serveMetrics(); err != nil {
+			return err
+		}
 		<-ctx.Done()
 		return nil
 	}
 	return app.serveHTTP(ctx)
+}
+
+// newApp returns an app logging to w through the configured logger, made
+// the process's default too (the store logs through slog.Default), and
+// logs the configuration.
+func newApp(cfg *Config, w io.Writer) *App {
+	app := &App{cfg: cfg, log: cfg.newLogger(w)}
+	slog.SetDefault(app.log)
+	cfg.logConfig(app.log)
+	return app
 }
 
 func (a *App) openStore(ctx context.Context) error {
@@ -152,17 +171,23 @@ func (a *App) connectTemporal(ctx context.Context) error {
 
 // serveHTTP serves the API until ctx ends, then shuts down gracefully.
 func (a *App) serveHTTP(ctx context.Context) error {
-	pol, err := policy.New(ctx, a.store.DB)
+	pol, err := policy.New(ctx, a.store.DB, policy.WithLogger(a.log.With("component", "policy")))
 	if err != nil {
 		return fmt.Errorf("load policy: %w", err)
 	}
 	go pol.Watch(ctx, a.cfg.PolicyReload)
-	srv := &api.Server{Store: a.store, Temporal: a.temporal, Policy: pol, Logger: a.log, RequestTimeout: a.cfg.RequestTimeout}
+	srv := &api.Server{Store: a.store, Temporal: a.temporal, Policy: pol, Logger: a.log, RequestTimeout: a.cfg.RequestTimeout,
+		MetricsToken: a.cfg.MetricsToken, MetricsOff: a.cfg.metricsOffMain(), Registry: a.registry(),
+		Namespace: a.cfg.TemporalNamespace}
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
 	a.http = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	if err := a.serveMetrics(); err != nil {
+		ln.Close()
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.http.Serve(ln) }()
 	a.log.Info("Shaobao is up", "url", "http://"+ln.Addr().String(), "data", a.cfg.DataDir)
@@ -177,6 +202,31 @@ func (a *App) serveHTTP(ctx context.Context) error {
 	if err := a.http.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shut down HTTP: %w", err)
 	}
+	return nil
+}
+
+// serveMetrics serves the process's registry on --metrics-addr when set;
+// without it, under serve with no --metrics-token (or a worker), nobody
+// serves them.
+func (a *App) serveMetrics() error {
+	if a.cfg.MetricsAddr == "" {
+		if a.cfg.metricsOffMain() || a.cfg.Role == "worker" {
+			a.log.Info("metrics off: set --metrics-addr or --metrics-token to serve /metrics")
+		}
+		return nil
+	}
+	ln, err := net.Listen("tcp", a.cfg.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("listen for metrics on %s: %w", a.cfg.MetricsAddr, err)
+	}
+	ms := &http.Server{Handler: api.MetricsHandler(a.registry(), a.cfg.MetricsToken), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := ms.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	a.closers = append(a.closers, func() { _ = ms.Close() })
+	a.log.Info("metrics served", "url", "http://"+ln.Addr().String()+"/metrics", "token", a.cfg.MetricsToken != "")
 	return nil
 }
 

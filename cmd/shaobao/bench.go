@@ -24,6 +24,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/shaobao/shaobao/loadgen"
+	"github.com/shaobao/shaobao/redact"
 	"github.com/shaobao/shaobao/store"
 )
 
@@ -436,14 +437,14 @@ func seedDemo(ctx context.Context, dsn string) error {
 func benchTokens(ctx context.Context, dsn string, users []string) (map[string]string, error) {
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("bench: open %s for tokens: %w", store.RedactDSN(dsn), err)
+		return nil, fmt.Errorf("bench: open %s for tokens: %w", redact.URL(dsn), err)
 	}
 	defer st.Close()
 	tokens := map[string]string{}
 	for _, name := range users {
 		u, err := st.UserByUsername(ctx, name)
 		if err != nil {
-			return nil, fmt.Errorf("bench: user %q not in %s (the demo city is needed; give the server's --data or --database-url): %w", name, store.RedactDSN(dsn), err)
+			return nil, fmt.Errorf("bench: user %q not in %s (the demo city is needed; give the server's --data or --database-url): %w", name, redact.URL(dsn), err)
 		}
 		if tokens[name], err = st.IssueToken(ctx, u.ID, "bench", time.Hour); err != nil {
 			return nil, err

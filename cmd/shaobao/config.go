@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -11,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/redact"
 )
 
 // Config is every setting of every subcommand: flags with environment
@@ -30,6 +31,10 @@ type Config struct {
 	WebhookSecret     string
 	RequestTimeout    time.Duration
 	PolicyReload      time.Duration
+	MetricsAddr       string // /metrics on this address alone, off the main one
+	MetricsToken      string // bearer token /metrics requires
+
+	dev bool // `shaobao dev`: the main address is loopback, /metrics stays open there
 }
 
 func env(key, def string) string {
@@ -88,6 +93,8 @@ func (c *Config) bind(fs *flag.FlagSet, which ...string) {
 		fs.StringVar(&c.WebhookSecret, "webhook-secret", env("SHAOBAO_WEBHOOK_SECRET", ""), "HMAC secret of the webhook signature (SHAOBAO_WEBHOOK_SECRET)")
 		fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("SHAOBAO_REQUEST_TIMEOUT", 30*time.Second), "longest time a request may take (SHAOBAO_REQUEST_TIMEOUT)")
 		fs.DurationVar(&c.PolicyReload, "policy-reload", envDuration("SHAOBAO_POLICY_RELOAD", 10*time.Second), "how often policy rules are checked for changes (SHAOBAO_POLICY_RELOAD)")
+		fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SHAOBAO_METRICS_ADDR", ""), "serve /metrics on this address instead of --addr (SHAOBAO_METRICS_ADDR)")
+		fs.StringVar(&c.MetricsToken, "metrics-token", env("SHAOBAO_METRICS_TOKEN", ""), "bearer token /metrics requires; serve without it or --metrics-addr answers 404 on /metrics (SHAOBAO_METRICS_TOKEN)")
 	}
 }
 
@@ -99,26 +106,55 @@ func (c *Config) databaseURL() string {
 	return "sqlite:" + filepath.Join(c.DataDir, "shaobao.db")
 }
 
-// print writes the configuration with secrets masked.
-func (c *Config) print(w io.Writer) {
-	secret := ""
-	if c.WebhookSecret != "" {
-		secret = "xxxxx"
-	}
-	fmt.Fprintf(w, "config: addr=%s data=%s database=%s temporal=%s namespace=%s role=%s log=%s/%s webhook=%s webhook_secret=%s request_timeout=%s policy_reload=%s\n",
-		c.Addr, c.DataDir, store.RedactDSN(c.databaseURL()), c.TemporalAddress, c.TemporalNamespace, c.Role,
-		c.LogLevel, c.LogFormat, c.WebhookURL, secret, c.RequestTimeout, c.PolicyReload)
+// metricsOffMain reports whether the main address answers 404 on /metrics:
+// when they have their own address, and under serve when no token guards
+// them (dev listens on loopback and keeps them open).
+func (c *Config) metricsOffMain() bool {
+	return c.MetricsAddr != "" || (!c.dev && c.MetricsToken == "")
 }
 
-func (c *Config) logger() *slog.Logger {
+// checkTokenTTL refuses a token lifetime that is not positive.
+func checkTokenTTL(ttl time.Duration) error {
+	if ttl <= 0 {
+		return fmt.Errorf("token: --ttl must be positive, not %s (e.g. --ttl 720h)", ttl)
+	}
+	return nil
+}
+
+// logConfig logs the configuration through l, secrets masked (redact.URL
+// for the URLs): one structured line, JSON when JSON is asked for. It is
+// written whatever --log-level says, as the start-up printout always was.
+func (c *Config) logConfig(l *slog.Logger) {
+	secret := ""
+	if c.WebhookSecret != "" {
+		secret = redact.Mask
+	}
+	metricsToken := ""
+	if c.MetricsToken != "" {
+		metricsToken = redact.Mask
+	}
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, "config", 0)
+	r.Add("addr", c.Addr, "data", c.DataDir, "database", redact.URL(c.databaseURL()),
+		"temporal", c.TemporalAddress, "namespace", c.TemporalNamespace, "role", c.Role,
+		"log_level", c.LogLevel, "log_format", c.LogFormat, "webhook", redact.URL(c.WebhookURL), "webhook_secret", secret,
+		"request_timeout", c.RequestTimeout, "policy_reload", c.PolicyReload,
+		"metrics_addr", c.MetricsAddr, "metrics_token", metricsToken)
+	_ = l.Handler().Handle(context.Background(), r)
+}
+
+// logger is the process's logger on stderr, at --log-level in --log-format.
+func (c *Config) logger() *slog.Logger { return c.newLogger(os.Stderr) }
+
+// newLogger is logger writing to w.
+func (c *Config) newLogger(w io.Writer) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if strings.EqualFold(c.LogFormat, "json") {
-		h = slog.NewJSONHandler(os.Stderr, opts)
+		h = slog.NewJSONHandler(w, opts)
 	}
 	return slog.New(h)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shaobao/shaobao/citygen"
+	"github.com/shaobao/shaobao/redact"
 	"github.com/shaobao/shaobao/store"
 )
 
@@ -126,7 +127,7 @@ func onStore(ctx context.Context, name string, args []string, done string, fn fu
 	if err := fn(st, ctx); err != nil {
 		return err
 	}
-	fmt.Println(done, store.RedactDSN(cfg.databaseURL()))
+	fmt.Println(done, redact.URL(cfg.databaseURL()))
 	return nil
 }
 
@@ -142,6 +143,9 @@ func runToken(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return errors.New("token: give exactly one USERNAME, e.g. shaobao token c1-secretary")
 	}
+	if err := checkTokenTTL(*ttl); err != nil {
+		return err
+	}
 	st, err := openStore(ctx, &cfg)
 	if err != nil {
 		return err
@@ -149,7 +153,7 @@ func runToken(ctx context.Context, args []string) error {
 	defer st.Close()
 	u, err := st.UserByUsername(ctx, pos[0])
 	if err != nil {
-		return fmt.Errorf("user %q not found in %s (run `shaobao dev` or `shaobao seed demo` first): %w", pos[0], store.RedactDSN(cfg.databaseURL()), err)
+		return fmt.Errorf("user %q not found in %s (run `shaobao dev` or `shaobao seed demo` first): %w", pos[0], redact.URL(cfg.databaseURL()), err)
 	}
 	token, err := st.IssueToken(ctx, u.ID, "cli "+time.Now().UTC().Format(time.RFC3339), *ttl)
 	if err != nil {

@@ -14,12 +14,10 @@ import (
 // startWorker starts the whistle workflow's worker on the task queue: the
 // workflow, its activities and the projection into this process's store.
 func (a *App) startWorker(ctx context.Context) error {
-	var notifier activities.Notifier = activities.LogNotifier{Logger: a.log.With("component", "notify")}
-	if a.cfg.WebhookURL != "" {
-		notifier = &activities.WebhookNotifier{URL: a.cfg.WebhookURL, Secret: []byte(a.cfg.WebhookSecret)}
-	}
+	notifier := a.notifier()
 	w := worker.New(a.temporal, workflows.TaskQueue, worker.Options{})
-	activities.Register(w, &activities.Activities{Store: a.store, Notifier: notifier, Logger: a.log.With("component", "activities")})
+	activities.Register(w, &activities.Activities{Store: a.store, Notifier: notifier, Logger: a.log.With("component", "activities"),
+		Metrics: activities.NewMetrics(a.registry())})
 	activities.RegisterSupervision(w, &activities.Supervision{Store: a.store, Logger: a.log.With("component", "supervision")})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", workflows.TaskQueue, err)
@@ -35,4 +33,13 @@ func (a *App) startWorker(ctx context.Context) error {
 	a.closers = append(a.closers, w.Stop)
 	a.log.Info("worker started", "task_queue", workflows.TaskQueue)
 	return nil
+}
+
+// notifier is where notifications go: the webhook when one is configured,
+// else the log.
+func (a *App) notifier() activities.Notifier {
+	if a.cfg.WebhookURL != "" {
+		return &activities.WebhookNotifier{URL: a.cfg.WebhookURL, Secret: []byte(a.cfg.WebhookSecret)}
+	}
+	return activities.LogNotifier{Logger: a.log.With("component", "notify")}
 }

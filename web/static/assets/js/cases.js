@@ -240,7 +240,8 @@ function taskItem(task, dn) {
 
 // holds tells whether the user is at the level now holding the case (a
 // grid worker counts as their community): only it whistles, re-routes,
-// answers extensions and escalates. The API decides; this only hides
+// answers extensions and escalates, and of it not the grid worker, who
+// reports while the secretary decides. The API decides; this only hides
 // forms that would be refused.
 function holds(me, c) {
   return me.level === c.level && (me.org_unit?.path || '').startsWith(c.holder_org_path || '/');
@@ -254,13 +255,14 @@ function actions(ctx, c, dn, redraw, holder) {
   const out = [];
   const tasks = c.tasks || [];
   if (!holder) out.push(h('p', { class: 'notice' }, t('held_above', label('level', c.level))));
+  const decides = holder && ctx.me.role !== 'grid_worker';
   if (c.status === 'verifying') out.push(verifyForm(path, redraw));
   if (c.status === 'evaluating') {
     const evaluated = new Set((c.evaluations || []).map((e) => e.department_id));
     const done = [...new Set(tasks.filter((x) => x.status === 'done').map((x) => x.department_id))];
     for (const dept of done.filter((d) => !evaluated.has(d))) out.push(evaluationForm(path, dept, dn(dept), redraw));
   }
-  if (c.status === 'open' && holder) {
+  if (c.status === 'open' && decides) {
     for (const task of tasks.filter((x) => x.extension?.status === 'pending')) out.push(extensionAnswer(path, task, dn, redraw));
     let whistleable = null;
     const loadDepts = () => (whistleable ??= get('/departments' + query({ whistleable: true, case_id: c.id })).then((r) => r.items || []));
@@ -269,7 +271,7 @@ function actions(ctx, c, dn, redraw, holder) {
     }
     out.push(h('details', { class: 'more' }, h('summary', {}, t('summon_title')), summonForm(path, null, t('summon'), loadDepts, redraw)));
   }
-  if (c.status !== 'closed' && holder) {
+  if (c.status !== 'closed' && decides) {
     out.push(h('details', { class: 'more' }, h('summary', {}, t('escalate_title')),
       form({ class: 'escalate-form' }, [field(t('reason'), h('textarea', { name: 'reason', rows: 2, required: true, maxlength: 2000 }))], t('escalate'),
         async (d) => redraw(await post(path + '/escalate', { reason: String(d.get('reason')).trim() })))));
