@@ -7,6 +7,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,6 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -48,7 +52,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		dialect = "postgres"
-		db, err = gorm.Open(postgres.Open(dsn), cfg)
+		var pool *sql.DB
+		if pool, err = openPostgres(dsn); err == nil {
+			db, err = gorm.Open(postgres.New(postgres.Config{Conn: pool}), cfg)
+		}
 	case strings.HasPrefix(dsn, "sqlite:"):
 		dialect = "sqlite"
 		path := strings.TrimPrefix(dsn, "sqlite:")
@@ -84,6 +91,21 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("connect %s database: %w", dialect, err)
 	}
 	return &Store{DB: db, dialect: dialect}, nil
+}
+
+// openPostgres opens a pgx pool whose timestamptz values scan in UTC. By
+// default pgx scans them in the process's local zone, so a server run with
+// TZ=Asia/Shanghai would answer +08:00 where every other read answers Z.
+func openPostgres(dsn string) (*sql.DB, error) {
+	conf, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", redactDSN(dsn), err)
+	}
+	return stdlib.OpenDB(*conf, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
+		c.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
+			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+		return nil
+	})), nil
 }
 
 // Dialect is "postgres" or "sqlite".
