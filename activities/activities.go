@@ -119,7 +119,13 @@ func (a *Activities) Deadlines(ctx context.Context, in workflows.DeadlinesInput)
 // AddSpan returns in.From plus in.Span ("2d", "4h") on the wall clock or
 // on working time, in UTC. A span that does not parse fails without retry.
 func (a *Activities) AddSpan(ctx context.Context, in workflows.AddSpanInput) (time.Time, error) {
-	sp, err := span("span", in.Span)
+	return a.after(ctx, in.From, "span", in.Span, in.WallClock)
+}
+
+// after returns from plus the span s (what names it in errors) on the
+// wall clock or on working time, in UTC.
+func (a *Activities) after(ctx context.Context, from time.Time, what, s string, wallClock bool) (time.Time, error) {
+	sp, err := span(what, s)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -127,36 +133,25 @@ func (a *Activities) AddSpan(ctx context.Context, in workflows.AddSpanInput) (ti
 	if err != nil {
 		return time.Time{}, err
 	}
-	return cal.Add(in.From, sp, in.WallClock).UTC(), nil
+	return cal.Add(from, sp, wallClock).UTC(), nil
 }
 
 // EvaluationWindow returns when the evaluation window opened at in.From
 // closes — the policy's EvaluateWithin on working time, whatever the
-// class ("3 working days" even for an emergency) — and the policy's default
-// satisfaction (satisfied if the policy names none that is valid). Due is
-// in UTC.
+// class ("3 working days" even for an emergency; whistle.DefaultEvaluateWithin
+// if it names none) — and the policy's default satisfaction
+// (whistle.DefaultSatisfaction if it names none that is valid). Due is in
+// UTC.
 func (a *Activities) EvaluationWindow(ctx context.Context, in workflows.DeadlinesInput) (workflows.EvaluationWindow, error) {
 	p, err := a.Store.SLAPolicyFor(ctx, in.Class, in.Level)
 	if err != nil {
 		return workflows.EvaluationWindow{}, fmt.Errorf("evaluation window for %s at %s: %w", in.Class, in.Level, err)
 	}
-	within := p.EvaluateWithin
-	if within == "" {
-		within = "3d"
-	}
-	sp, err := span("evaluate_within", within)
+	due, err := a.after(ctx, in.From, "evaluate_within", whistle.EvaluateWithinOrDefault(p.EvaluateWithin), false)
 	if err != nil {
 		return workflows.EvaluationWindow{}, err
 	}
-	cal, err := a.calendar(ctx)
-	if err != nil {
-		return workflows.EvaluationWindow{}, err
-	}
-	sat := whistle.Satisfaction(p.DefaultSatisfaction)
-	if !sat.Valid() {
-		sat = whistle.Satisfied
-	}
-	return workflows.EvaluationWindow{Due: cal.Add(in.From, sp, false).UTC(), DefaultSatisfaction: sat}, nil
+	return workflows.EvaluationWindow{Due: due, DefaultSatisfaction: whistle.Satisfaction(p.DefaultSatisfaction).OrDefault()}, nil
 }
 
 // Project writes the case and the given timeline entries into the read

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -33,20 +34,11 @@ func toCalendarDayView(d store.CalendarDay) calendarDayView {
 func (s *Server) listCalendar(c *gin.Context) {
 	q := &queryReader{c: c}
 	year := q.int("year", time.Now().In(worktime.Location).Year(), 2000, 2100)
-	if q.err != nil {
-		fail(c, q.err)
+	if q.failed() {
 		return
 	}
 	rows, err := s.Store.CalendarYear(c.Request.Context(), year)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]calendarDayView, len(rows))
-	for i, d := range rows {
-		items[i] = toCalendarDayView(d)
-	}
-	c.JSON(http.StatusOK, newList(items, int64(len(items)), store.Page{Page: 1, PageSize: len(items)}))
+	answerAll(c, rows, err, toCalendarDayView)
 }
 
 type calendarDayRequest struct {
@@ -64,16 +56,13 @@ type putCalendarRequest struct {
 // a Saturday or Sunday, no date twice). Workers use the change for clocks
 // started after their next calendar reload.
 func (s *Server) putCalendar(c *gin.Context) {
-	var req putCalendarRequest
-	if err := bindStrict(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	days := make([]worktime.Day, len(req.Days))
-	for i, d := range req.Days {
-		days[i] = worktime.Day{Date: d.Date, Kind: worktime.DayKind(d.Kind), Name: strings.TrimSpace(d.Name)}
-	}
-	s.saveCalendarDays(c, days)
+	applyBody(c, http.StatusOK, func(ctx context.Context, req *putCalendarRequest) (listResponse[calendarDayView], error) {
+		days := make([]worktime.Day, len(req.Days))
+		for i, d := range req.Days {
+			days[i] = worktime.Day{Date: d.Date, Kind: worktime.DayKind(d.Kind), Name: d.Name}
+		}
+		return s.saveCalendarDays(ctx, c, days)
+	})
 }
 
 type putCalendarDayRequest struct {
@@ -82,31 +71,27 @@ type putCalendarDayRequest struct {
 }
 
 func (s *Server) putCalendarDay(c *gin.Context) {
-	var req putCalendarDayRequest
-	if err := bindStrict(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	s.saveCalendarDays(c, []worktime.Day{{Date: c.Param("date"), Kind: worktime.DayKind(req.Kind), Name: strings.TrimSpace(req.Name)}})
+	applyBody(c, http.StatusOK, func(ctx context.Context, req *putCalendarDayRequest) (listResponse[calendarDayView], error) {
+		return s.saveCalendarDays(ctx, c, []worktime.Day{{Date: c.Param("date"), Kind: worktime.DayKind(req.Kind), Name: req.Name}})
+	})
 }
 
-func (s *Server) saveCalendarDays(c *gin.Context, days []worktime.Day) {
-	for _, d := range days {
-		if d.Name == "" {
-			fail(c, whistle.Errorf(whistle.EInvalid, "%s 的名称 name 不能为空", "the name of %s must not be blank", d.Date))
-			return
+// saveCalendarDays trims the days' names, refuses a blank one, and stores
+// the days; the answer lists them.
+func (s *Server) saveCalendarDays(ctx context.Context, c *gin.Context, days []worktime.Day) (listResponse[calendarDayView], error) {
+	for i := range days {
+		days[i].Name = strings.TrimSpace(days[i].Name)
+		if days[i].Name == "" {
+			return listResponse[calendarDayView]{}, whistle.Errorf(whistle.EInvalid, "%s 的名称 name 不能为空", "the name of %s must not be blank", days[i].Date)
 		}
 	}
-	if err := s.Store.PutCalendarDays(c.Request.Context(), days); err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]calendarDayView, len(days))
-	for i, d := range days {
-		items[i] = toCalendarDayView(store.CalendarDay{Date: d.Date, Kind: string(d.Kind), Name: d.Name})
+	if err := s.Store.PutCalendarDays(ctx, days); err != nil {
+		return listResponse[calendarDayView]{}, err
 	}
 	logger(c).Info("calendar changed", "days", len(days), "first", days[0].Date)
-	c.JSON(http.StatusOK, newList(items, int64(len(items)), store.Page{Page: 1, PageSize: len(items)}))
+	return listAll(days, func(d worktime.Day) calendarDayView {
+		return toCalendarDayView(store.CalendarDay{Date: d.Date, Kind: string(d.Kind), Name: d.Name})
+	}), nil
 }
 
 // deleteCalendarDay makes a listed date an ordinary day again (a weekday
@@ -117,10 +102,6 @@ func (s *Server) deleteCalendarDay(c *gin.Context) {
 		fail(c, whistle.Errorf(whistle.EInvalid, "日期无效：%q（应为 YYYY-MM-DD）", "invalid date %q (want YYYY-MM-DD)", date))
 		return
 	}
-	if err := s.Store.DeleteCalendarDay(c.Request.Context(), date); err != nil {
-		fail(c, err)
-		return
-	}
-	logger(c).Info("calendar day deleted", "date", date)
-	c.Status(http.StatusNoContent)
+	err := s.Store.DeleteCalendarDay(c.Request.Context(), date)
+	noContent(c, err, "calendar day deleted", "date", date)
 }

@@ -13,23 +13,33 @@ import (
 	"github.com/shaobao/shaobao/whistle"
 )
 
+// catalogueEntryView is a catalogue item as a filer picks it; the admin
+// routes show its state as well (catalogueItemView).
+type catalogueEntryView struct {
+	ID              string   `json:"id"`
+	Name            string   `json:"name"`
+	NameEN          string   `json:"name_en"`
+	Category        string   `json:"category"`
+	DefaultClass    string   `json:"default_class"`
+	DepartmentKinds []string `json:"department_kinds"`
+	Levels          []string `json:"levels"`
+}
+
+func toCatalogueEntryView(it store.CatalogueItem) catalogueEntryView {
+	return catalogueEntryView{ID: it.ID, Name: it.Name, NameEN: it.NameEN, Category: it.Category, DefaultClass: it.DefaultClass,
+		DepartmentKinds: splitList(it.DepartmentKinds), Levels: splitList(it.Levels)}
+}
+
 // catalogueItemView is a whistle catalogue item as the admin routes show it.
 type catalogueItemView struct {
-	ID              string    `json:"id"`
-	Name            string    `json:"name"`
-	NameEN          string    `json:"name_en"`
-	Category        string    `json:"category"`
-	DefaultClass    string    `json:"default_class"`
-	DepartmentKinds []string  `json:"department_kinds"`
-	Levels          []string  `json:"levels"`
-	Active          bool      `json:"active"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	catalogueEntryView
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func toCatalogueItemView(it store.CatalogueItem) catalogueItemView {
-	return catalogueItemView{ID: it.ID, Name: it.Name, NameEN: it.NameEN, Category: it.Category, DefaultClass: it.DefaultClass,
-		DepartmentKinds: splitList(it.DepartmentKinds), Levels: splitList(it.Levels), Active: it.Active, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt}
+	return catalogueItemView{catalogueEntryView: toCatalogueEntryView(it), Active: it.Active, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt}
 }
 
 func splitList(s string) []string {
@@ -42,20 +52,11 @@ func splitList(s string) []string {
 func (s *Server) adminListCatalogue(c *gin.Context) {
 	q := &queryReader{c: c}
 	active := q.bool("active")
-	if q.err != nil {
-		fail(c, q.err)
+	if q.failed() {
 		return
 	}
 	rows, err := s.Store.CatalogueItems(c.Request.Context(), active)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]catalogueItemView, len(rows))
-	for i, it := range rows {
-		items[i] = toCatalogueItemView(it)
-	}
-	c.JSON(http.StatusOK, newList(items, int64(len(items)), store.Page{Page: 1, PageSize: len(items)}))
+	answerAll(c, rows, err, toCatalogueItemView)
 }
 
 type createCatalogueItemRequest struct {
@@ -69,34 +70,22 @@ type createCatalogueItemRequest struct {
 }
 
 func (s *Server) createCatalogueItem(c *gin.Context) {
-	var req createCatalogueItemRequest
-	if err := bindStrict(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	name, err := requiredText("name", req.Name)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	category, err := requiredText("category", req.Category)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if err := s.checkCatalogueLists(ctx, req.DepartmentKinds, req.Levels); err != nil {
-		fail(c, err)
-		return
-	}
-	it, err := s.Store.CreateCatalogueItem(ctx, store.CatalogueItem{ID: req.ID, Name: name, NameEN: strings.TrimSpace(req.NameEN), Category: category,
-		DefaultClass: req.DefaultClass, DepartmentKinds: strings.Join(req.DepartmentKinds, ","), Levels: strings.Join(req.Levels, ",")})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	logger(c).Info("catalogue item created", "item", it.ID)
-	c.JSON(http.StatusCreated, toCatalogueItemView(it))
+	applyBody(c, http.StatusCreated, func(ctx context.Context, req *createCatalogueItemRequest) (catalogueItemView, error) {
+		name, err := requiredText("name", req.Name)
+		if err != nil {
+			return catalogueItemView{}, err
+		}
+		category, err := requiredText("category", req.Category)
+		if err != nil {
+			return catalogueItemView{}, err
+		}
+		if err := s.checkCatalogueLists(ctx, req.DepartmentKinds, req.Levels); err != nil {
+			return catalogueItemView{}, err
+		}
+		it, err := s.Store.CreateCatalogueItem(ctx, store.CatalogueItem{ID: req.ID, Name: name, NameEN: strings.TrimSpace(req.NameEN), Category: category,
+			DefaultClass: req.DefaultClass, DepartmentKinds: strings.Join(req.DepartmentKinds, ","), Levels: strings.Join(req.Levels, ",")})
+		return saved(c, it, err, toCatalogueItemView, "catalogue item created", "item", it.ID)
+	})
 }
 
 type updateCatalogueItemRequest struct {
@@ -113,44 +102,26 @@ type updateCatalogueItemRequest struct {
 // it is neither offered nor accepted for new cases (cases filed under it
 // keep it).
 func (s *Server) updateCatalogueItem(c *gin.Context) {
-	var req updateCatalogueItemRequest
-	if err := bindStrict(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	ch := store.CatalogueChange{DefaultClass: req.DefaultClass, DepartmentKinds: req.DepartmentKinds, Levels: req.Levels, Active: req.Active}
-	for _, f := range []struct {
-		name     string
-		in       *string
-		out      **string
-		required bool
-	}{{"name", req.Name, &ch.Name, true}, {"name_en", req.NameEN, &ch.NameEN, false}, {"category", req.Category, &ch.Category, true}} {
-		if f.in == nil {
-			continue
+	applyBody(c, http.StatusOK, func(ctx context.Context, req *updateCatalogueItemRequest) (catalogueItemView, error) {
+		name, err := editedText("name", req.Name)
+		if err != nil {
+			return catalogueItemView{}, err
 		}
-		v := strings.TrimSpace(*f.in)
-		if f.required && v == "" {
-			fail(c, whistle.Errorf(whistle.EInvalid, "%s 不能为空", "%s must not be blank", f.name))
-			return
+		category, err := editedText("category", req.Category)
+		if err != nil {
+			return catalogueItemView{}, err
 		}
-		*f.out = &v
-	}
-	if ch.Name == nil && ch.NameEN == nil && ch.Category == nil && ch.DefaultClass == nil && ch.DepartmentKinds == nil && ch.Levels == nil && ch.Active == nil {
-		fail(c, nothingToChange("name, name_en, category, default_class, department_kinds, levels, active"))
-		return
-	}
-	if err := s.checkCatalogueLists(ctx, req.DepartmentKinds, req.Levels); err != nil {
-		fail(c, err)
-		return
-	}
-	it, err := s.Store.UpdateCatalogueItem(ctx, c.Param("id"), ch)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	logger(c).Info("catalogue item updated", "item", it.ID, "active", it.Active)
-	c.JSON(http.StatusOK, toCatalogueItemView(it))
+		ch := store.CatalogueChange{Name: name, NameEN: trimmed(req.NameEN), Category: category, DefaultClass: req.DefaultClass,
+			DepartmentKinds: req.DepartmentKinds, Levels: req.Levels, Active: req.Active}
+		if ch.Name == nil && ch.NameEN == nil && ch.Category == nil && ch.DefaultClass == nil && ch.DepartmentKinds == nil && ch.Levels == nil && ch.Active == nil {
+			return catalogueItemView{}, nothingToChange("name, name_en, category, default_class, department_kinds, levels, active")
+		}
+		if err := s.checkCatalogueLists(ctx, req.DepartmentKinds, req.Levels); err != nil {
+			return catalogueItemView{}, err
+		}
+		it, err := s.Store.UpdateCatalogueItem(ctx, c.Param("id"), ch)
+		return saved(c, it, err, toCatalogueItemView, "catalogue item updated", "item", it.ID, "active", it.Active)
+	})
 }
 
 // checkCatalogueLists refuses duplicates, and department kinds no

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -56,8 +57,7 @@ func (s *Server) listOrgUnits(c *gin.Context) {
 	page := q.page()
 	top := q.orgUnit(s.Store, "under")
 	f.Under = top.Path
-	if q.err != nil {
-		fail(c, q.err)
+	if q.failed() {
 		return
 	}
 	if depth > 0 { // levels below the top: under's unit, or the cities (depth 1)
@@ -66,15 +66,7 @@ func (s *Server) listOrgUnits(c *gin.Context) {
 	if format != "tree" {
 		f.Page = page
 		rows, total, err := s.Store.OrgUnits(ctx, f)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		items := make([]*orgUnitNode, len(rows))
-		for i, o := range rows {
-			items[i] = toOrgUnitNode(o)
-		}
-		c.JSON(http.StatusOK, newList(items, total, page.Normalize()))
+		answerPage(c, rows, total, page, err, toOrgUnitNode)
 		return
 	}
 	f.Limit = maxTreeNodes
@@ -121,24 +113,15 @@ type createOrgUnitRequest struct {
 }
 
 func (s *Server) createOrgUnit(c *gin.Context) {
-	var req createOrgUnitRequest
-	if err := bindStrict(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	name, err := requiredText("name", req.Name)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	unit, err := s.Store.CreateOrgUnit(c.Request.Context(), store.NewOrgUnit{ID: req.ID, ParentID: req.ParentID, Kind: whistle.OrgKind(req.Kind),
-		Name: name, NameEN: strings.TrimSpace(req.NameEN)})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	logger(c).Info("org unit created", "org_unit_id", unit.ID, "path", unit.Path)
-	c.JSON(http.StatusCreated, toOrgUnitNode(unit))
+	applyBody(c, http.StatusCreated, func(ctx context.Context, req *createOrgUnitRequest) (*orgUnitNode, error) {
+		name, err := requiredText("name", req.Name)
+		if err != nil {
+			return nil, err
+		}
+		unit, err := s.Store.CreateOrgUnit(ctx, store.NewOrgUnit{ID: req.ID, ParentID: req.ParentID, Kind: whistle.OrgKind(req.Kind),
+			Name: name, NameEN: strings.TrimSpace(req.NameEN)})
+		return saved(c, unit, err, toOrgUnitNode, "org unit created", "org_unit_id", unit.ID, "path", unit.Path)
+	})
 }
 
 type renameOrgUnitRequest struct {
@@ -147,47 +130,31 @@ type renameOrgUnitRequest struct {
 }
 
 func (s *Server) renameOrgUnit(c *gin.Context) {
-	var req renameOrgUnitRequest
-	if err := bindStrict(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	if req.Name == nil && req.NameEN == nil {
-		fail(c, nothingToChange("name, name_en"))
-		return
-	}
-	ctx := c.Request.Context()
-	unit, err := s.Store.OrgUnit(ctx, c.Param("id"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	name, nameEN := unit.Name, unit.NameEN
-	if req.Name != nil {
-		if name, err = requiredText("name", *req.Name); err != nil {
-			fail(c, err)
-			return
+	applyBody(c, http.StatusOK, func(ctx context.Context, req *renameOrgUnitRequest) (*orgUnitNode, error) {
+		if req.Name == nil && req.NameEN == nil {
+			return nil, nothingToChange("name, name_en")
 		}
-	}
-	if req.NameEN != nil {
-		nameEN = strings.TrimSpace(*req.NameEN)
-	}
-	unit, err = s.Store.RenameOrgUnit(ctx, unit.ID, name, nameEN)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	logger(c).Info("org unit renamed", "org_unit_id", unit.ID, "name", unit.Name)
-	c.JSON(http.StatusOK, toOrgUnitNode(unit))
+		unit, err := s.Store.OrgUnit(ctx, c.Param("id"))
+		if err != nil {
+			return nil, err
+		}
+		name, nameEN := unit.Name, unit.NameEN
+		if req.Name != nil {
+			if name, err = requiredText("name", *req.Name); err != nil {
+				return nil, err
+			}
+		}
+		if req.NameEN != nil {
+			nameEN = strings.TrimSpace(*req.NameEN)
+		}
+		unit, err = s.Store.RenameOrgUnit(ctx, unit.ID, name, nameEN)
+		return saved(c, unit, err, toOrgUnitNode, "org unit renamed", "org_unit_id", unit.ID, "name", unit.Name)
+	})
 }
 
 func (s *Server) deleteOrgUnit(c *gin.Context) {
-	if err := s.Store.DeleteOrgUnit(c.Request.Context(), c.Param("id")); err != nil {
-		fail(c, err)
-		return
-	}
-	logger(c).Info("org unit deleted", "org_unit_id", c.Param("id"))
-	c.Status(http.StatusNoContent)
+	err := s.Store.DeleteOrgUnit(c.Request.Context(), c.Param("id"))
+	noContent(c, err, "org unit deleted", "org_unit_id", c.Param("id"))
 }
 
 // adminDeptView is a department as the admin routes show it.
@@ -208,20 +175,11 @@ func (s *Server) adminListDepartments(c *gin.Context) {
 	q := &queryReader{c: c}
 	f := store.DepartmentQuery{OrgUnitID: q.text("org_unit", 32), Kind: q.text("kind", 32), Active: q.bool("active"), Query: q.text("q", 100), Page: q.page()}
 	f.Under = q.orgUnit(s.Store, "under").Path
-	if q.err != nil {
-		fail(c, q.err)
+	if q.failed() {
 		return
 	}
 	rows, total, err := s.Store.FindDepartments(ctx, f)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]adminDeptView, len(rows))
-	for i, d := range rows {
-		items[i] = toAdminDeptView(d)
-	}
-	c.JSON(http.StatusOK, newList(items, total, f.Page.Normalize()))
+	answerPage(c, rows, total, f.Page, err, toAdminDeptView)
 }
 
 type createDepartmentRequest struct {
@@ -234,24 +192,15 @@ type createDepartmentRequest struct {
 }
 
 func (s *Server) createDepartment(c *gin.Context) {
-	var req createDepartmentRequest
-	if err := bindStrict(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	name, err := requiredText("name", req.Name)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	d, err := s.Store.CreateDepartment(c.Request.Context(), store.NewDepartment{ID: req.ID, Name: name, NameEN: strings.TrimSpace(req.NameEN),
-		Kind: req.Kind, OrgUnitID: req.OrgUnitID, ParentID: req.ParentID})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	logger(c).Info("department created", "department_id", d.ID, "org_unit_id", d.OrgUnitID)
-	c.JSON(http.StatusCreated, toAdminDeptView(d))
+	applyBody(c, http.StatusCreated, func(ctx context.Context, req *createDepartmentRequest) (adminDeptView, error) {
+		name, err := requiredText("name", req.Name)
+		if err != nil {
+			return adminDeptView{}, err
+		}
+		d, err := s.Store.CreateDepartment(ctx, store.NewDepartment{ID: req.ID, Name: name, NameEN: strings.TrimSpace(req.NameEN),
+			Kind: req.Kind, OrgUnitID: req.OrgUnitID, ParentID: req.ParentID})
+		return saved(c, d, err, toAdminDeptView, "department created", "department_id", d.ID, "org_unit_id", d.OrgUnitID)
+	})
 }
 
 type updateDepartmentRequest struct {
@@ -261,33 +210,15 @@ type updateDepartmentRequest struct {
 }
 
 func (s *Server) updateDepartment(c *gin.Context) {
-	var req updateDepartmentRequest
-	if err := bindStrict(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	if req.Name == nil && req.NameEN == nil && req.Active == nil {
-		fail(c, nothingToChange("name, name_en, active"))
-		return
-	}
-	ch := store.DepartmentChange{Active: req.Active}
-	if req.Name != nil {
-		name, err := requiredText("name", *req.Name)
-		if err != nil {
-			fail(c, err)
-			return
+	applyBody(c, http.StatusOK, func(ctx context.Context, req *updateDepartmentRequest) (adminDeptView, error) {
+		if req.Name == nil && req.NameEN == nil && req.Active == nil {
+			return adminDeptView{}, nothingToChange("name, name_en, active")
 		}
-		ch.Name = &name
-	}
-	if req.NameEN != nil {
-		en := strings.TrimSpace(*req.NameEN)
-		ch.NameEN = &en
-	}
-	d, err := s.Store.UpdateDepartment(c.Request.Context(), c.Param("id"), ch)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	logger(c).Info("department updated", "department_id", d.ID, "active", d.Active)
-	c.JSON(http.StatusOK, toAdminDeptView(d))
+		name, err := editedText("name", req.Name)
+		if err != nil {
+			return adminDeptView{}, err
+		}
+		d, err := s.Store.UpdateDepartment(ctx, c.Param("id"), store.DepartmentChange{Name: name, NameEN: trimmed(req.NameEN), Active: req.Active})
+		return saved(c, d, err, toAdminDeptView, "department updated", "department_id", d.ID, "active", d.Active)
+	})
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -48,29 +49,27 @@ type policyRuleRequest struct {
 // addPolicyRule stores a rule and brings it into force on this instance
 // at once, on the others within their policy watch interval.
 func (s *Server) addPolicyRule(c *gin.Context) {
-	var req policyRuleRequest
-	if err := bindStrict(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	r := policy.Rule{Role: whistle.Role(req.Role), Action: policy.Action(req.Action), Relation: req.Relation, Name: req.Name}
-	if err := s.Policy.AddRule(ctx, r); err != nil {
-		fail(c, err)
-		return
-	}
-	rules, err := s.Policy.Rules(ctx)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	for _, stored := range rules {
-		if stored.Role == r.Role && stored.Action == r.Action && stored.Relation == r.Relation && stored.Name == r.Name {
-			r = stored
+	applyBody(c, http.StatusCreated, func(ctx context.Context, req *policyRuleRequest) (policy.Rule, error) {
+		r := policy.Rule{Role: whistle.Role(req.Role), Action: policy.Action(req.Action), Relation: req.Relation, Name: req.Name}
+		if err := s.Policy.AddRule(ctx, r); err != nil {
+			return policy.Rule{}, err
 		}
-	}
-	logger(c).Info("policy rule added", "rule_id", r.ID, "role", r.Role, "action", r.Action, "relation", r.Relation, "rule", r.Name)
-	c.JSON(http.StatusCreated, r)
+		rules, err := s.Policy.Rules(ctx)
+		if err != nil {
+			return policy.Rule{}, err
+		}
+		for _, stored := range rules {
+			if stored.Role == r.Role && stored.Action == r.Action && stored.Relation == r.Relation && stored.Name == r.Name {
+				r = stored
+			}
+		}
+		logRule(c, "policy rule added", r)
+		return r, nil
+	})
+}
+
+func logRule(c *gin.Context, msg string, r policy.Rule) {
+	logger(c).Info(msg, "rule_id", r.ID, "role", r.Role, "action", r.Action, "relation", r.Relation, "rule", r.Name)
 }
 
 // removePolicyRule deletes a rule by id; removing the last rule that lets
@@ -96,7 +95,7 @@ func (s *Server) removePolicyRule(c *gin.Context) {
 			fail(c, err)
 			return
 		}
-		logger(c).Info("policy rule removed", "rule_id", r.ID, "role", r.Role, "action", r.Action, "relation", r.Relation, "rule", r.Name)
+		logRule(c, "policy rule removed", r)
 		c.Status(http.StatusNoContent)
 		return
 	}

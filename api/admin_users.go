@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -47,20 +48,11 @@ func (s *Server) listUsers(c *gin.Context) {
 		Page:         q.page(),
 	}
 	f.Under = q.orgUnit(s.Store, "under").Path
-	if q.err != nil {
-		fail(c, q.err)
+	if q.failed() {
 		return
 	}
 	rows, total, err := s.Store.FindUsers(ctx, f)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]userView, len(rows))
-	for i, u := range rows {
-		items[i] = toUserView(u)
-	}
-	c.JSON(http.StatusOK, newList(items, total, f.Page.Normalize()))
+	answerPage(c, rows, total, f.Page, err, toUserView)
 }
 
 func roleNames() []string {
@@ -80,28 +72,18 @@ type createUserRequest struct {
 }
 
 func (s *Server) createUser(c *gin.Context) {
-	var req createUserRequest
-	if err := bindStrict(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	name, err := requiredText("display_name", req.DisplayName)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if !whistle.Role(req.Role).Valid() {
-		fail(c, whistle.Errorf(whistle.EInvalid, "角色 role 无效：%q（可选 %s）", "invalid role %q (one of %s)", req.Role, strings.Join(roleNames(), ", ")))
-		return
-	}
-	u, err := s.Store.CreateUser(c.Request.Context(), store.NewUser{Username: req.Username, DisplayName: name, Role: whistle.Role(req.Role),
-		OrgUnitID: req.OrgUnitID, DepartmentID: req.DepartmentID})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	logger(c).Info("user created", "new_user", u.Username, "role", u.Role, "org_unit_id", u.OrgUnitID)
-	c.JSON(http.StatusCreated, toUserView(u))
+	applyBody(c, http.StatusCreated, func(ctx context.Context, req *createUserRequest) (userView, error) {
+		name, err := requiredText("display_name", req.DisplayName)
+		if err != nil {
+			return userView{}, err
+		}
+		if !whistle.Role(req.Role).Valid() {
+			return userView{}, whistle.Errorf(whistle.EInvalid, "角色 role 无效：%q（可选 %s）", "invalid role %q (one of %s)", req.Role, strings.Join(roleNames(), ", "))
+		}
+		u, err := s.Store.CreateUser(ctx, store.NewUser{Username: req.Username, DisplayName: name, Role: whistle.Role(req.Role),
+			OrgUnitID: req.OrgUnitID, DepartmentID: req.DepartmentID})
+		return saved(c, u, err, toUserView, "user created", "new_user", u.Username, "role", u.Role, "org_unit_id", u.OrgUnitID)
+	})
 }
 
 type updateUserRequest struct {
@@ -112,36 +94,21 @@ type updateUserRequest struct {
 // updateUser renames, deactivates or reactivates a user. Deactivating
 // revokes the user's tokens; an admin cannot deactivate themself.
 func (s *Server) updateUser(c *gin.Context) {
-	var req updateUserRequest
-	if err := bindStrict(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	if req.DisplayName == nil && req.Active == nil {
-		fail(c, nothingToChange("display_name, active"))
-		return
-	}
-	id := c.Param("id")
-	if req.Active != nil && !*req.Active && id == currentUser(c).ID {
-		fail(c, whistle.Errorf(whistle.EConflict, "不能停用自己", "you cannot deactivate yourself"))
-		return
-	}
-	ch := store.UserChange{Active: req.Active}
-	if req.DisplayName != nil {
-		name, err := requiredText("display_name", *req.DisplayName)
-		if err != nil {
-			fail(c, err)
-			return
+	applyBody(c, http.StatusOK, func(ctx context.Context, req *updateUserRequest) (userView, error) {
+		if req.DisplayName == nil && req.Active == nil {
+			return userView{}, nothingToChange("display_name, active")
 		}
-		ch.DisplayName = &name
-	}
-	u, err := s.Store.UpdateUser(c.Request.Context(), id, ch)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	logger(c).Info("user updated", "target_user", u.Username, "active", u.Active)
-	c.JSON(http.StatusOK, toUserView(u))
+		id := c.Param("id")
+		if req.Active != nil && !*req.Active && id == caller(c).UserID {
+			return userView{}, whistle.Errorf(whistle.EConflict, "不能停用自己", "you cannot deactivate yourself")
+		}
+		name, err := editedText("display_name", req.DisplayName)
+		if err != nil {
+			return userView{}, err
+		}
+		u, err := s.Store.UpdateUser(ctx, id, store.UserChange{DisplayName: name, Active: req.Active})
+		return saved(c, u, err, toUserView, "user updated", "target_user", u.Username, "active", u.Active)
+	})
 }
 
 // tokenView is a token without its secret.
@@ -166,15 +133,7 @@ func toTokenView(t store.APIToken) tokenView {
 
 func (s *Server) listTokens(c *gin.Context) {
 	rows, err := s.Store.UserTokens(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]tokenView, len(rows))
-	for i, t := range rows {
-		items[i] = toTokenView(t)
-	}
-	c.JSON(http.StatusOK, newList(items, int64(len(items)), store.Page{Page: 1, PageSize: len(items)}))
+	answerAll(c, rows, err, toTokenView)
 }
 
 type issueTokenRequest struct {
@@ -187,42 +146,27 @@ type issueTokenRequest struct {
 const maxTokenTTL = 365 * 24 * time.Hour
 
 func (s *Server) issueToken(c *gin.Context) {
-	var req issueTokenRequest
-	if err := bindStrict(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	name, err := requiredText("name", req.Name)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ttl := store.DefaultTokenTTL
-	if req.TTL != "" {
-		sp, err := worktime.ParseSpan(req.TTL)
-		ttl = time.Duration(sp.Days)*24*time.Hour + sp.Clock
-		if err != nil || ttl <= 0 || ttl > maxTokenTTL {
-			fail(c, whistle.Errorf(whistle.EInvalid, "ttl 无效：%q（例如 12h、30d，至多 365d）", "invalid ttl %q (e.g. 12h, 30d; at most 365d)", req.TTL))
-			return
+	applyBody(c, http.StatusCreated, func(ctx context.Context, req *issueTokenRequest) (tokenView, error) {
+		name, err := requiredText("name", req.Name)
+		if err != nil {
+			return tokenView{}, err
 		}
-	}
-	row, token, err := s.Store.IssueUserToken(c.Request.Context(), c.Param("id"), name, ttl)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	logger(c).Info("token issued", "target_user_id", row.UserID, "token_id", row.ID, "expires_at", row.ExpiresAt)
-	v := toTokenView(row)
-	v.Token = token
-	c.JSON(http.StatusCreated, v)
+		ttl := store.DefaultTokenTTL
+		if req.TTL != "" {
+			sp, err := worktime.ParseSpan(req.TTL)
+			ttl = time.Duration(sp.Days)*24*time.Hour + sp.Clock
+			if err != nil || ttl <= 0 || ttl > maxTokenTTL {
+				return tokenView{}, whistle.Errorf(whistle.EInvalid, "ttl 无效：%q（例如 12h、30d，至多 365d）", "invalid ttl %q (e.g. 12h, 30d; at most 365d)", req.TTL)
+			}
+		}
+		row, token, err := s.Store.IssueUserToken(ctx, c.Param("id"), name, ttl)
+		v, err := saved(c, row, err, toTokenView, "token issued", "target_user_id", row.UserID, "token_id", row.ID, "expires_at", row.ExpiresAt)
+		v.Token = token
+		return v, err
+	})
 }
 
 func (s *Server) revokeToken(c *gin.Context) {
 	row, err := s.Store.RevokeUserToken(c.Request.Context(), c.Param("id"), c.Param("token_id"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	logger(c).Info("token revoked", "target_user_id", row.UserID, "token_id", row.ID)
-	c.Status(http.StatusNoContent)
+	noContent(c, err, "token revoked", "target_user_id", row.UserID, "token_id", row.ID)
 }

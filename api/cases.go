@@ -6,20 +6,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/whistle"
 	"github.com/shaobao/shaobao/workflows"
+	"github.com/shaobao/shaobao/worktime"
 )
 
 // fileCaseRequest is the body of POST /api/v1/cases.
@@ -41,22 +38,6 @@ type locationRequest struct {
 	GridID  string   `json:"grid_id" binding:"max=32"`
 }
 
-func (s *Server) subject(u store.User) policy.Subject {
-	sub := policy.Subject{UserID: u.ID, Username: u.Username, Role: whistle.Role(u.Role), OrgUnitID: u.OrgUnitID, OrgPath: u.OrgPath}
-	if u.DepartmentID != nil {
-		sub.DepartmentID = *u.DepartmentID
-	}
-	return sub
-}
-
-func actor(u store.User) whistle.Actor {
-	a := whistle.Actor{UserID: u.ID, Username: u.Username, Role: whistle.Role(u.Role), OrgUnitID: u.OrgUnitID, OrgPath: u.OrgPath}
-	if u.DepartmentID != nil {
-		a.DepartmentID = *u.DepartmentID
-	}
-	return a
-}
-
 // newCaseID names a case: SB + filing date + random, or, with an
 // Idempotency-Key, a digest of the user and the key, so the same key
 // always names the same case (and the same workflow).
@@ -67,7 +48,7 @@ func newCaseID(userID, idemKey string, now time.Time) string {
 	}
 	b := make([]byte, 5)
 	_, _ = rand.Read(b)
-	return "SB" + now.In(time.FixedZone("CST", 8*3600)).Format("060102") + strings.ToUpper(hex.EncodeToString(b))
+	return "SB" + now.In(worktime.Location).Format("060102") + strings.ToUpper(hex.EncodeToString(b))
 }
 
 func (s *Server) fileCase(c *gin.Context) {
@@ -76,7 +57,7 @@ func (s *Server) fileCase(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	kase, err := s.file(c.Request.Context(), currentUser(c), req, c.GetHeader("Idempotency-Key"), false)
+	kase, err := s.file(c.Request.Context(), caller(c), req, c.GetHeader("Idempotency-Key"), false)
 	if err != nil {
 		fail(c, err)
 		return
@@ -87,18 +68,20 @@ func (s *Server) fileCase(c *gin.Context) {
 
 // file files a case for u and whistles its departments: the one filing
 // path behind POST /api/v1/cases and Open311's POST requests.json. req has
-// passed its binding checks; file checks the rest (source, class,
-// catalogue item, duplicates), asks the policy whether u may file here and
-// summon each department, and starts the workflow. With
+// passed its binding checks; file checks the references (source, class,
+// catalogue item), asks the policy whether u may file here and summon each
+// department, asks the workflow's own check (workflows.CheckFiling, which
+// refuses a department named twice) and starts the workflow. With
 // defaultDepartments, an empty department list is filled from the
 // catalogue item's department kinds at the filer's level (defaultFor).
-func (s *Server) file(ctx context.Context, u store.User, req fileCaseRequest, idemKey string, defaultDepartments bool) (whistle.Case, error) {
+func (s *Server) file(ctx context.Context, u whistle.Actor, req fileCaseRequest, idemKey string, defaultDepartments bool) (whistle.Case, error) {
 	if len(idemKey) > 128 {
 		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "Idempotency-Key 过长（上限 128 字符）", "Idempotency-Key too long (limit 128 characters)")
 	}
 	source := whistle.Source(req.Source)
 	if !source.Valid() {
-		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "来源 source 无效：%q（可选 grid、hotline、resident、community、property、escalation）", "invalid source %q (one of grid, hotline, resident, community, property, escalation)", req.Source)
+		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "来源 source 无效：%[1]q（可选 %[2]s）", "invalid source %[1]q (one of %[3]s)",
+			req.Source, strings.Join(names(whistle.Sources), "、"), strings.Join(names(whistle.Sources), ", "))
 	}
 	class := whistle.Class(req.Class)
 	var item *store.CatalogueItem
@@ -122,36 +105,33 @@ func (s *Server) file(ctx context.Context, u store.User, req fileCaseRequest, id
 		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "请选择哨类 class（或给出带默认哨类的 catalogue_item）", "class is required (or give a catalogue_item that has a default class)")
 	}
 	if !class.Valid() {
-		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "哨类 class 无效：%q（可选 emergency、key、routine、coordination）", "invalid class %q (one of emergency, key, routine, coordination)", req.Class)
-	}
-	if seen := duplicate(req.DepartmentIDs); seen != "" {
-		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "部门重复：%s", "department listed twice: %s", seen)
+		return whistle.Case{}, invalidClass("哨类 class ", req.Class)
 	}
 	chain, err := s.Store.Chain(ctx, u.OrgUnitID)
 	if err != nil {
 		return whistle.Case{}, err
 	}
-	sub := s.subject(u)
-	if err := s.Policy.Authorize(sub, policy.FileCase, policy.Object{OrgPath: u.OrgPath, HolderOrgPath: chain[0].Path}); err != nil {
+	if err := s.Policy.Authorize(u, policy.FileCase, policy.Object{OrgPath: string(u.OrgPath), HolderOrgPath: chain[0].Path}); err != nil {
 		return whistle.Case{}, err
 	}
+	holder := whistle.OrgPath(chain[0].Path)
 	if len(req.DepartmentIDs) == 0 && defaultDepartments && item != nil {
-		if req.DepartmentIDs, err = s.defaultFor(ctx, sub, chain, *item); err != nil {
+		if req.DepartmentIDs, err = s.defaultFor(ctx, u, holder, *item); err != nil {
 			return whistle.Case{}, err
 		}
 	}
 	if len(req.DepartmentIDs) == 0 {
 		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "请给出要吹哨的部门 department_ids", "department_ids is required: name the departments to summon")
 	}
-	depts, err := s.summonable(ctx, sub, chain[0].Path, req.DepartmentIDs)
+	depts, err := s.summonable(ctx, u, string(holder), req.DepartmentIDs)
 	if err != nil {
 		return whistle.Case{}, err
 	}
 	now := time.Now().UTC()
-	id := newCaseID(u.ID, idemKey, now)
+	id := newCaseID(u.UserID, idemKey, now)
 	in := workflows.WhistleInput{
 		ID: id, Title: strings.TrimSpace(req.Title), Description: req.Description, Category: req.Category, CatalogueItem: req.CatalogueItem,
-		Source: source, Class: class, Filer: actor(u), OrgUnitID: u.OrgUnitID, OrgPath: u.OrgPath, CreatedAt: now,
+		Source: source, Class: class, Filer: u, OrgUnitID: u.OrgUnitID, OrgPath: string(u.OrgPath), CreatedAt: now,
 		Location:    whistle.Location{Address: req.Location.Address, Lat: *req.Location.Lat, Lon: *req.Location.Lon, GridID: req.Location.GridID},
 		Departments: depts,
 	}
@@ -161,115 +141,17 @@ func (s *Server) file(ctx context.Context, u store.User, req fileCaseRequest, id
 	if in.Title == "" {
 		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "标题 title 不能为空", "title must not be blank")
 	}
+	if err := workflows.CheckFiling(in); err != nil {
+		return whistle.Case{}, err
+	}
 	return s.startCase(ctx, in, idemKey)
 }
 
-// defaultFor picks, for each department kind of a catalogue item, the
-// department of that kind nearest the filer's level that sub may summon:
-// at the holding unit itself, else at the unit directly above (a
-// community's street squads). It returns an invalid error when no kind has
-// such a department.
-func (s *Server) defaultFor(ctx context.Context, sub policy.Subject, chain []store.OrgUnit, item store.CatalogueItem) ([]string, error) {
-	units := []string{chain[0].ID}
-	if len(chain) > 1 {
-		units = append(units, chain[1].ID)
-	}
-	depts, err := s.Store.ListDepartments(ctx, store.DepartmentFilter{OrgUnitIDs: units})
-	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for _, kind := range strings.Split(item.DepartmentKinds, ",") {
-	units:
-		for _, unit := range units {
-			for _, d := range depts {
-				if d.Kind != kind || d.OrgUnitID != unit {
-					continue
-				}
-				if s.Policy.Authorize(sub, policy.Summon, policy.Object{HolderOrgPath: chain[0].Path, DepartmentID: d.ID, DepartmentOrgPath: d.OrgPath}) == nil {
-					ids = append(ids, d.ID)
-					break units
-				}
-			}
-		}
-	}
-	if len(ids) == 0 {
-		return nil, whistle.Errorf(whistle.EInvalid, "本级附近没有可呼叫的“%s”（%s）部门，请给出 department_ids", "no department of the kinds of %q (%s) may be summoned from your level; give department_ids",
-			item.Name, item.DepartmentKinds)
-	}
-	return ids, nil
-}
-
-// startCase starts the case's workflow and waits, in the same call, for
-// the workflow to accept the filing and project it, so the case is in the
-// lists when the response arrives. With the same Idempotency-Key (same
-// case id), the running workflow is reused and the same case comes back.
-//
-// A namespace without the cases' search attributes gets no case: the
-// start carries them (Temporal refuses it before any workflow task could
-// project the case), and a cached check refuses it before that; both
-// answer 503 (EUnavailable) with a message for the operator.
-func (s *Server) startCase(ctx context.Context, in workflows.WhistleInput, idemKey string) (whistle.Case, error) {
-	if s.Temporal == nil {
-		return whistle.Case{}, fmt.Errorf("case %s: %w: no Temporal client", in.ID, errUnavailable)
-	}
-	if err := s.checkNamespace(ctx); errors.Is(err, workflows.ErrSearchAttributesMissing) {
-		s.Logger.ErrorContext(ctx, "filing refused: the namespace lacks search attributes", "case_id", in.ID, "err", err)
-		return whistle.Case{}, s.noSearchAttributes()
-	}
-	start := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       workflows.WorkflowID(in.ID),
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes:    workflows.StartSearchAttributes(in),
-	}, workflows.WorkflowName, in)
-	updateID := "filed"
-	handle, err := s.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateID: updateID, UpdateName: workflows.UpdateFiled, WaitForStage: client.WorkflowUpdateStageCompleted,
-			Args: []any{workflows.FiledInput{Actor: in.Filer}},
-		},
-	})
-	if err != nil {
-		var already *serviceerror.WorkflowExecutionAlreadyStarted
-		if errors.As(err, &already) && idemKey != "" {
-			// The case of this key has finished its workflow: it is closed.
-			return s.Store.Case(ctx, in.ID)
-		}
-		if isSearchAttributeRefusal(err) {
-			s.forgetNamespaceCheck()
-			s.Logger.ErrorContext(ctx, "filing refused: the namespace lacks search attributes", "case_id", in.ID, "err", err)
-			return whistle.Case{}, s.noSearchAttributes()
-		}
-		return whistle.Case{}, temporalError(err, in.ID)
-	}
-	var kase whistle.Case
-	if err := handle.Get(ctx, &kase); err != nil {
-		return whistle.Case{}, temporalError(err, in.ID)
-	}
-	return kase.InUTC(), nil
-}
-
-// summonable loads the departments and checks the subject may summon each
-// for a case held at holderPath.
-func (s *Server) summonable(ctx context.Context, sub policy.Subject, holderPath string, ids []string) ([]workflows.DepartmentRef, error) {
-	depts, err := s.Store.Departments(ctx, ids)
-	if err != nil {
-		return nil, invalidRef(err, "department_ids", "")
-	}
-	refs := make([]workflows.DepartmentRef, len(depts))
-	for i, d := range depts {
-		if !d.Active {
-			return nil, whistle.Errorf(whistle.EInvalid, "部门已停用：%s", "department is inactive: %s", d.ID)
-		}
-		if err := s.Policy.Authorize(sub, policy.Summon, policy.Object{HolderOrgPath: holderPath, DepartmentID: d.ID, DepartmentOrgPath: d.OrgPath}); err != nil {
-			return nil, fmt.Errorf("summon %s (%s): %w", d.ID, d.Name, err)
-		}
-		refs[i] = workflows.DepartmentRef{ID: d.ID, Name: d.Name, OrgUnitID: d.OrgUnitID, OrgPath: d.OrgPath}
-	}
-	return refs, nil
+// invalidClass refuses an unknown class, listing whistle.Classes; zh
+// names the field in Chinese.
+func invalidClass(zh, class string) error {
+	return whistle.Errorf(whistle.EInvalid, "%[1]s无效：%[2]q（可选 %[3]s）", "invalid class %[2]q (one of %[4]s)",
+		zh, class, strings.Join(names(whistle.Classes), "、"), strings.Join(names(whistle.Classes), ", "))
 }
 
 // invalidRef turns "the referenced row does not exist" into a 400 naming
@@ -285,6 +167,7 @@ func invalidRef(err error, field, value string) error {
 	return err
 }
 
+// duplicate returns the first id listed twice, "" if none.
 func duplicate(ids []string) string {
 	seen := map[string]bool{}
 	for _, id := range ids {
@@ -296,36 +179,10 @@ func duplicate(ids []string) string {
 	return ""
 }
 
-// temporalError maps what the Temporal client returned: the workflow's
-// coded refusals keep their code; a missing or finished workflow is a
-// not_found or conflict; anything else is internal.
-func temporalError(err error, caseID string) error {
-	err = workflows.AsError(err)
-	var we *whistle.Error
-	if errors.As(err, &we) {
-		return err
-	}
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		if strings.Contains(strings.ToLower(notFound.Error()), "completed") || strings.Contains(strings.ToLower(notFound.Error()), "closed") {
-			return whistle.Errorf(whistle.EConflict, "案件已结案，不能再操作：%s", "the case is closed: %s", caseID)
-		}
-		return whistle.Errorf(whistle.ENotFound, "案件不存在：%s", "case not found: %s", caseID)
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("case %s: %w: %w", caseID, errUnavailable, err)
-	}
-	var unavailable *serviceerror.Unavailable
-	if errors.As(err, &unavailable) {
-		return fmt.Errorf("case %s: %w: %w", caseID, errUnavailable, err)
-	}
-	return fmt.Errorf("case %s: %w", caseID, err)
-}
-
 // caseFor loads a case header and checks the caller may do act on it,
 // answering the request itself when not.
 func (s *Server) caseFor(c *gin.Context, id string, act policy.Action) (whistle.Case, bool) {
-	kase, err := s.authorizedCase(c.Request.Context(), currentUser(c), id, act)
+	kase, err := s.authorizedCase(c.Request.Context(), caller(c), id, act)
 	if err != nil {
 		fail(c, err)
 		return kase, false
@@ -338,7 +195,7 @@ func (s *Server) caseFor(c *gin.Context, id string, act policy.Action) (whistle.
 // the rule, when u may see the case; otherwise the very not_found of an
 // unknown id, so a refusal does not tell that a case outside u's
 // jurisdiction exists (as GitHub answers for a private repository).
-func (s *Server) authorizedCase(ctx context.Context, u store.User, id string, act policy.Action) (whistle.Case, error) {
+func (s *Server) authorizedCase(ctx context.Context, sub whistle.Actor, id string, act policy.Action) (whistle.Case, error) {
 	kase, err := s.Store.CaseHeader(ctx, id)
 	if err != nil {
 		return kase, err
@@ -347,7 +204,6 @@ func (s *Server) authorizedCase(ctx context.Context, u store.User, id string, ac
 	if err != nil {
 		return kase, err
 	}
-	sub := s.subject(u)
 	obj := policy.Object{OrgPath: kase.OrgPath, HolderOrgPath: kase.HolderOrgPath, TaskDepartmentIDs: depts}
 	if err := s.Policy.Authorize(sub, act, obj); err != nil {
 		if act == policy.ReadCase || s.Policy.Authorize(sub, policy.ReadCase, obj) != nil {
@@ -371,29 +227,6 @@ func (s *Server) getCase(c *gin.Context) {
 	c.JSON(http.StatusOK, kase)
 }
 
-// update sends one human action to the case's workflow and waits for its
-// result. With an Idempotency-Key the update id is a digest of the user,
-// the key and the request (updateID), so a retry that outlives its
-// idempotency record is still applied once by Temporal; without one it is
-// random.
-func (s *Server) update(c *gin.Context, caseID, name string, input any) (whistle.Case, error) {
-	ctx := c.Request.Context()
-	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.WorkflowID(caseID), UpdateID: updateID(c, name), UpdateName: name,
-		Args: []any{input}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return whistle.Case{}, temporalError(err, caseID)
-	}
-	var kase whistle.Case
-	if err := handle.Get(ctx, &kase); err != nil {
-		return whistle.Case{}, temporalError(err, caseID)
-	}
-	// Cases filed before the deadlines were UTC hold +08:00 times in
-	// their state: answer in UTC, as GET does.
-	return kase.InUTC(), nil
-}
-
 type whistleRequest struct {
 	DepartmentIDs []string `json:"department_ids" binding:"required,min=1,max=10,dive,required,max=40"`
 	// RerouteTaskID answers a returned task with these departments.
@@ -406,23 +239,19 @@ func (s *Server) whistleMore(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if seen := duplicate(req.DepartmentIDs); seen != "" {
-		fail(c, whistle.Errorf(whistle.EInvalid, "部门重复：%s", "department listed twice: %s", seen))
-		return
-	}
 	// Whistling more is the holding level's; then each department is
 	// decided on its own (its level and jurisdiction).
 	kase, ok := s.caseFor(c, c.Param("id"), policy.Whistle)
 	if !ok {
 		return
 	}
-	u := currentUser(c)
-	depts, err := s.summonable(c.Request.Context(), s.subject(u), kase.HolderOrgPath, req.DepartmentIDs)
+	u := caller(c)
+	depts, err := s.summonable(c.Request.Context(), u, kase.HolderOrgPath, req.DepartmentIDs)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	s.respondUpdate(c, kase.ID, workflows.UpdateSummon, workflows.SummonInput{Actor: actor(u), Departments: depts, RerouteTaskID: req.RerouteTaskID,
+	s.respondUpdate(c, kase, workflows.UpdateSummon, workflows.SummonInput{Actor: u, Departments: depts, RerouteTaskID: req.RerouteTaskID,
 		HolderOrgUnitID: kase.HolderOrgUnitID})
 }
 
@@ -431,17 +260,9 @@ type reasonRequest struct {
 }
 
 func (s *Server) escalate(c *gin.Context) {
-	var req reasonRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	kase, ok := s.caseFor(c, c.Param("id"), policy.Escalate)
-	if !ok {
-		return
-	}
-	s.respondUpdate(c, kase.ID, workflows.UpdateEscalate, workflows.EscalateInput{Actor: actor(currentUser(c)), Reason: req.Reason,
-		HolderOrgUnitID: kase.HolderOrgUnitID})
+	caseAction(s, c, policy.Escalate, workflows.UpdateEscalate, func(req reasonRequest, kase whistle.Case) any {
+		return workflows.EscalateInput{Actor: caller(c), Reason: req.Reason, HolderOrgUnitID: kase.HolderOrgUnitID}
+	})
 }
 
 type verifyRequest struct {
@@ -450,17 +271,9 @@ type verifyRequest struct {
 }
 
 func (s *Server) verify(c *gin.Context) {
-	var req verifyRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	kase, ok := s.caseFor(c, c.Param("id"), policy.Verify)
-	if !ok {
-		return
-	}
-	s.respondUpdate(c, kase.ID, workflows.UpdateVerify, workflows.VerifyInput{Actor: actor(currentUser(c)), Passed: *req.Passed, Comment: req.Comment,
-		HolderOrgUnitID: kase.HolderOrgUnitID})
+	caseAction(s, c, policy.Verify, workflows.UpdateVerify, func(req verifyRequest, kase whistle.Case) any {
+		return workflows.VerifyInput{Actor: caller(c), Passed: *req.Passed, Comment: req.Comment, HolderOrgUnitID: kase.HolderOrgUnitID}
+	})
 }
 
 type evaluateRequest struct {
@@ -473,18 +286,11 @@ type evaluateRequest struct {
 }
 
 func (s *Server) evaluate(c *gin.Context) {
-	var req evaluateRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	kase, ok := s.caseFor(c, c.Param("id"), policy.Evaluate)
-	if !ok {
-		return
-	}
-	s.respondUpdate(c, kase.ID, workflows.UpdateEvaluate, workflows.EvaluateInput{Actor: actor(currentUser(c)), DepartmentID: req.DepartmentID,
-		Timeliness: req.Timeliness, Quality: req.Quality, Attitude: req.Attitude, Satisfaction: whistle.Satisfaction(req.Satisfaction), Comment: req.Comment,
-		HolderOrgUnitID: kase.HolderOrgUnitID})
+	caseAction(s, c, policy.Evaluate, workflows.UpdateEvaluate, func(req evaluateRequest, kase whistle.Case) any {
+		return workflows.EvaluateInput{Actor: caller(c), DepartmentID: req.DepartmentID,
+			Timeliness: req.Timeliness, Quality: req.Quality, Attitude: req.Attitude, Satisfaction: whistle.Satisfaction(req.Satisfaction), Comment: req.Comment,
+			HolderOrgUnitID: kase.HolderOrgUnitID}
+	})
 }
 
 type answerExtensionRequest struct {
@@ -494,25 +300,7 @@ type answerExtensionRequest struct {
 }
 
 func (s *Server) answerExtension(c *gin.Context) {
-	var req answerExtensionRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	kase, ok := s.caseFor(c, c.Param("id"), policy.AnswerExtension)
-	if !ok {
-		return
-	}
-	s.respondUpdate(c, kase.ID, workflows.UpdateAnswerExtension, workflows.AnswerExtensionInput{Actor: actor(currentUser(c)), TaskID: req.TaskID, Grant: *req.Grant, Comment: req.Comment,
-		HolderOrgUnitID: kase.HolderOrgUnitID})
-}
-
-func (s *Server) respondUpdate(c *gin.Context, caseID, name string, input any) {
-	kase, err := s.update(c, caseID, name, input)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	logger(c).Info("case updated", "case_id", caseID, "action", name, "status", kase.Status)
-	c.JSON(http.StatusOK, kase)
+	caseAction(s, c, policy.AnswerExtension, workflows.UpdateAnswerExtension, func(req answerExtensionRequest, kase whistle.Case) any {
+		return workflows.AnswerExtensionInput{Actor: caller(c), TaskID: req.TaskID, Grant: *req.Grant, Comment: req.Comment, HolderOrgUnitID: kase.HolderOrgUnitID}
+	})
 }

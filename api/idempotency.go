@@ -59,7 +59,7 @@ func (s *Server) idempotency() gin.HandlerFunc {
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256(body)
-		want := store.IdempotencyKey{UserID: currentUser(c).ID, Key: key, Route: c.Request.Method + " " + c.FullPath(),
+		want := store.IdempotencyKey{UserID: caller(c).UserID, Key: key, Route: c.Request.Method + " " + c.FullPath(),
 			Target: targetOf(c), BodyHash: hex.EncodeToString(sum[:])}
 
 		ctx := c.Request.Context()

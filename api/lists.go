@@ -11,6 +11,7 @@ import (
 	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/whistle"
+	"github.com/shaobao/shaobao/worktime"
 )
 
 // listResponse is every paginated list: items, the total and the page.
@@ -76,7 +77,7 @@ func (q *queryReader) time(name string) *time.Time {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return &t
 	}
-	if t, err := time.ParseInLocation("2006-01-02", v, time.FixedZone("CST", 8*3600)); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02", v, worktime.Location); err == nil {
 		return &t
 	}
 	q.fail(name, v, "应为 RFC 3339 时间或 YYYY-MM-DD 日期", "want an RFC 3339 time or a YYYY-MM-DD date")
@@ -95,6 +96,16 @@ func (q *queryReader) oneOf(name string, allowed ...string) string {
 	}
 	q.fail(name, v, "可选 "+strings.Join(allowed, "、"), "one of "+strings.Join(allowed, ", "))
 	return ""
+}
+
+// names lists the values of one of the domain's enumerations
+// (whistle.Classes, whistle.Levels, ...) as strings.
+func names[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
 }
 
 func (q *queryReader) text(name string, max int) string {
@@ -124,23 +135,29 @@ func (q *queryReader) page() store.Page {
 	return store.Page{Page: q.int("page", 1, 1, 1_000_000), PageSize: q.int("page_size", 20, 1, 200)}
 }
 
-// scope is the part of the city the caller may see in lists.
-func (s *Server) scope(u store.User) store.Scope {
-	sub := s.subject(u)
-	if sub.Role == whistle.RoleClerk {
-		return store.Scope{DepartmentID: sub.DepartmentID}
+// scope is the part of the city the caller may see in lists of cases: the
+// reach of the rule that lets them read cases (a subtree, or a clerk's
+// department), nothing when no rule does.
+func (s *Server) scope(sub whistle.Actor) store.Scope {
+	sc, err := s.Policy.Scope(sub, policy.ReadCase, policy.Object{})
+	if err != nil {
+		return store.Scope{}
 	}
-	return store.Scope{PathPrefix: policy.ScopePrefix(sub)}
+	return storeScope(sc)
+}
+
+// storeScope is a policy scope as the store filters by it.
+func storeScope(sc policy.Scope) store.Scope {
+	return store.Scope{PathPrefix: string(sc.Path), DepartmentID: sc.DepartmentID}
 }
 
 func (s *Server) listCases(c *gin.Context) {
-	u := currentUser(c)
 	q := &queryReader{c: c}
 	f := store.CaseFilter{
-		Scope:        s.scope(u),
+		Scope:        s.scope(caller(c)),
 		Status:       q.oneOf("status", "open", "verifying", "evaluating", "closed"),
-		Class:        q.oneOf("class", "emergency", "key", "routine", "coordination"),
-		Level:        q.oneOf("level", "community", "street", "district", "city"),
+		Class:        q.oneOf("class", names(whistle.Classes)...),
+		Level:        q.oneOf("level", names(whistle.Levels)...),
 		DepartmentID: q.text("department", 40),
 		Overdue:      q.bool("overdue"),
 		From:         q.time("from"),
@@ -162,8 +179,7 @@ func (s *Server) listCases(c *gin.Context) {
 }
 
 func (s *Server) listTasks(c *gin.Context) {
-	u := currentUser(c)
-	sub := s.subject(u)
+	sub := caller(c)
 	q := &queryReader{c: c}
 	status := q.oneOf("status", "summoned", "reported", "done", "returned", "active", "all")
 	overdue := q.bool("overdue")
@@ -193,7 +209,7 @@ func (s *Server) listTasks(c *gin.Context) {
 }
 
 func (s *Server) listDepartments(c *gin.Context) {
-	u := currentUser(c)
+	u := caller(c)
 	ctx := c.Request.Context()
 	q := &queryReader{c: c}
 	whistleable := q.bool("whistleable")
@@ -208,52 +224,32 @@ func (s *Server) listDepartments(c *gin.Context) {
 			fail(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"items": deptViews(depts)})
+		c.JSON(http.StatusOK, gin.H{"items": views(depts, toDeptView)})
 		return
 	}
 	// Whistleable: for a case, at its holder; otherwise where the caller
 	// would file.
-	holder := ""
+	var holder whistle.OrgPath
 	if caseID != "" {
 		kase, ok := s.caseFor(c, caseID, policy.ReadCase)
 		if !ok {
 			return
 		}
-		holder = kase.HolderOrgPath
+		holder = whistle.OrgPath(kase.HolderOrgPath)
 	} else {
 		chain, err := s.Store.Chain(ctx, u.OrgUnitID)
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		holder = chain[0].Path
+		holder = whistle.OrgPath(chain[0].Path)
 	}
-	ids := strings.Split(strings.Trim(holder, "/"), "/")
-	near := ids[len(ids)-1:]
-	if len(ids) > 1 {
-		near = ids[len(ids)-2:]
-	}
-	depts, err := s.Store.ListDepartments(ctx, store.DepartmentFilter{OrgUnitIDs: near})
+	allowed, err := s.summonableNear(ctx, u, holder)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	sub := s.subject(u)
-	var allowed []store.Department
-	for _, d := range depts {
-		if s.Policy.Authorize(sub, policy.Summon, policy.Object{HolderOrgPath: holder, DepartmentID: d.ID, DepartmentOrgPath: d.OrgPath}) == nil {
-			allowed = append(allowed, d)
-		}
-	}
-	c.JSON(http.StatusOK, gin.H{"items": deptViews(allowed)})
-}
-
-func deptViews(depts []store.Department) []deptView {
-	out := make([]deptView, len(depts))
-	for i, d := range depts {
-		out[i] = toDeptView(d)
-	}
-	return out
+	c.JSON(http.StatusOK, gin.H{"items": views(allowed, toDeptView)})
 }
 
 func (s *Server) listCatalogue(c *gin.Context) {
@@ -262,19 +258,5 @@ func (s *Server) listCatalogue(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	type view struct {
-		ID              string   `json:"id"`
-		Name            string   `json:"name"`
-		NameEN          string   `json:"name_en"`
-		Category        string   `json:"category"`
-		DefaultClass    string   `json:"default_class"`
-		DepartmentKinds []string `json:"department_kinds"`
-		Levels          []string `json:"levels"`
-	}
-	out := make([]view, len(items))
-	for i, it := range items {
-		out[i] = view{ID: it.ID, Name: it.Name, NameEN: it.NameEN, Category: it.Category, DefaultClass: it.DefaultClass,
-			DepartmentKinds: strings.Split(it.DepartmentKinds, ","), Levels: strings.Split(it.Levels, ",")}
-	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	c.JSON(http.StatusOK, gin.H{"items": views(items, toCatalogueEntryView)})
 }

@@ -13,14 +13,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/whistle"
 )
 
 const (
 	ctxLogger    = "shaobao.logger"
 	ctxRequestID = "shaobao.request_id"
-	ctxUser      = "shaobao.user"
 )
 
 // requestIDs gives every request an id (kept from X-Request-ID when the
@@ -85,7 +83,8 @@ func (s *Server) limits() gin.HandlerFunc {
 	}
 }
 
-// authenticate resolves the bearer token to a user or answers 401.
+// authenticate resolves the bearer token to the caller (see caller) or
+// answers 401.
 func (s *Server) authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, ok := bearerToken(c.GetHeader("Authorization"))
@@ -94,14 +93,11 @@ func (s *Server) authenticate() gin.HandlerFunc {
 			fail(c, whistle.Errorf(whistle.EUnauthorized, "需要登录：请在 Authorization 头中提供 Bearer 令牌", "sign-in required: send a Bearer token in the Authorization header"))
 			return
 		}
-		u, err := s.Store.UserByToken(c.Request.Context(), token)
-		if err != nil {
+		if _, err := s.signIn(c, token); err != nil {
 			c.Header("WWW-Authenticate", `Bearer realm="shaobao", error="invalid_token"`)
 			fail(c, err)
 			return
 		}
-		c.Set(ctxUser, u)
-		c.Set(ctxLogger, logger(c).With("user", u.Username))
 		c.Next()
 	}
 }
@@ -130,11 +126,6 @@ func secureHeaders() gin.HandlerFunc {
 		}
 		c.Next()
 	}
-}
-
-// currentUser is the signed-in user; only call it behind authenticate.
-func currentUser(c *gin.Context) store.User {
-	return c.MustGet(ctxUser).(store.User)
 }
 
 // slogWriter adapts gin's debug output to slog.

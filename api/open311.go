@@ -54,23 +54,21 @@ func failOpen311(c *gin.Context, status int, e envelopeError) {
 
 // open311User resolves the caller from the bearer token or, on a form
 // POST, Open311's api_key field.
-func (s *Server) open311User(c *gin.Context) (store.User, bool) {
+func (s *Server) open311User(c *gin.Context) (whistle.Actor, bool) {
 	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 	if !ok && c.Request.Method == http.MethodPost {
 		token = c.PostForm("api_key")
 	}
 	if strings.TrimSpace(token) == "" {
 		fail(c, whistle.Errorf(whistle.EUnauthorized, "需要登录：请在 Authorization 头中提供 Bearer 令牌", "sign-in required: send a Bearer token in the Authorization header"))
-		return store.User{}, false
+		return whistle.Actor{}, false
 	}
-	u, err := s.Store.UserByToken(c.Request.Context(), strings.TrimSpace(token))
+	a, err := s.signIn(c, strings.TrimSpace(token))
 	if err != nil {
 		fail(c, err)
-		return store.User{}, false
+		return whistle.Actor{}, false
 	}
-	c.Set(ctxUser, u)
-	c.Set(ctxLogger, logger(c).With("user", u.Username))
-	return u, true
+	return a, true
 }
 
 // jsonResource returns the id in a path segment such as "noise.json";
@@ -366,37 +364,36 @@ func (s *Server) answerRequests(c *gin.Context, f store.ServiceRequestFilter) {
 }
 
 func (s *Server) open311Request(c *gin.Context) {
-	id, ok := jsonResource(c, "service_request_id")
-	if !ok {
-		return
+	if id, ok := s.open311ReadableCase(c, "service_request_id"); ok {
+		s.answerRequests(c, store.ServiceRequestFilter{Scope: store.Scope{All: true}, IDs: []string{id}})
 	}
-	u, ok := s.open311User(c)
-	if !ok {
-		return
-	}
-	if _, err := s.authorizedCase(c.Request.Context(), u, id, policy.ReadCase); err != nil {
-		fail(c, err)
-		return
-	}
-	s.answerRequests(c, store.ServiceRequestFilter{Scope: store.Scope{All: true}, IDs: []string{id}})
 }
 
 // open311Token resolves a token to its request. Filing answers with the
 // case id at once, so the token is the service_request_id itself.
 func (s *Server) open311Token(c *gin.Context) {
-	token, ok := jsonResource(c, "token")
+	if token, ok := s.open311ReadableCase(c, "token"); ok {
+		c.JSON(http.StatusOK, []gin.H{{"service_request_id": token, "token": token}})
+	}
+}
+
+// open311ReadableCase returns the case id in the route's param ("….json")
+// once the caller is signed in and may read that case; otherwise it has
+// failed the request.
+func (s *Server) open311ReadableCase(c *gin.Context, param string) (string, bool) {
+	id, ok := jsonResource(c, param)
 	if !ok {
-		return
+		return "", false
 	}
 	u, ok := s.open311User(c)
 	if !ok {
-		return
+		return "", false
 	}
-	if _, err := s.authorizedCase(c.Request.Context(), u, token, policy.ReadCase); err != nil {
+	if _, err := s.authorizedCase(c.Request.Context(), u, id, policy.ReadCase); err != nil {
 		fail(c, err)
-		return
+		return "", false
 	}
-	c.JSON(http.StatusOK, []gin.H{{"service_request_id": token, "token": token}})
+	return id, true
 }
 
 // open311PostRequest is the body of POST requests.json: a form (as

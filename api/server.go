@@ -256,18 +256,18 @@ func toDeptView(d store.Department) deptView {
 }
 
 func (s *Server) me(c *gin.Context) {
-	u := currentUser(c)
+	u := caller(c)
 	ctx := c.Request.Context()
 	unit, err := s.Store.OrgUnit(ctx, u.OrgUnitID)
 	if err != nil {
 		fail(c, fmt.Errorf("org unit of user %s: %w", u.Username, err))
 		return
 	}
-	v := meView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: whistle.Role(u.Role),
+	v := meView{ID: u.UserID, Username: u.Username, DisplayName: callerName(c), Role: u.Role,
 		OrgUnit: orgUnitView{ID: unit.ID, Name: unit.Name, NameEN: unit.NameEN, Kind: unit.Kind, Path: unit.Path},
 		Level:   string(whistle.LevelOf(whistle.OrgKind(unit.Kind)))}
-	if u.DepartmentID != nil {
-		d, err := s.Store.Department(ctx, *u.DepartmentID)
+	if u.DepartmentID != "" {
+		d, err := s.Store.Department(ctx, u.DepartmentID)
 		if err != nil {
 			fail(c, fmt.Errorf("department of user %s: %w", u.Username, err))
 			return

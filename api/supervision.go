@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -14,8 +15,9 @@ import (
 	"github.com/shaobao/shaobao/worktime"
 )
 
-// refreshBudget is how many queued cases a supervision read folds into the
-// roll-up before answering (the background refresher keeps the queue short).
+// refreshBudget is how many queued cases a live supervision read has the
+// store fold into the roll-up before answering (the background refresher
+// keeps the queue short).
 const refreshBudget = 5000
 
 // supervisionRoutes registers the supervisor's views (docs/supervision.md).
@@ -29,44 +31,113 @@ func (s *Server) supervisionRoutes(v1 *gin.RouterGroup) {
 	g.PUT("/assessment-settings", s.requireAdmin(), s.putAssessmentSettings)
 }
 
-// supervise authorizes a supervision read, optionally narrowed to the org
-// unit named by ?org=, and returns the caller's subtree and the narrowed
-// path ("" when not narrowed).
-func (s *Server) supervise(c *gin.Context, org string) (prefix, narrowed string, ok bool) {
-	sub := s.subject(currentUser(c))
-	obj := policy.Object{}
+// supervised is the part of the city a supervision read covers.
+type supervised struct {
+	// scope is the reach of the rule that let the caller supervise.
+	scope policy.Scope
+	// narrowed is the path of the org unit named by ?org=, "" when the
+	// read is not narrowed.
+	narrowed string
+}
+
+// supervise authorizes a supervision read, narrowed to the org unit named
+// by ?org= when org is given; a refusal is the policy's own.
+func (s *Server) supervise(c *gin.Context, org string) (supervised, bool) {
+	var obj policy.Object
 	if org != "" {
 		unit, err := s.Store.OrgUnit(c.Request.Context(), org)
 		if err != nil {
 			fail(c, invalidRef(err, "org", org))
-			return "", "", false
+			return supervised{}, false
 		}
 		obj.OrgPath = unit.Path
 	}
-	if err := s.Policy.Authorize(sub, policy.Supervise, obj); err != nil {
+	sc, err := s.Policy.Scope(caller(c), policy.Supervise, obj)
+	if err != nil {
 		fail(c, err)
-		return "", "", false
+		return supervised{}, false
 	}
-	prefix = policy.ScopePrefix(sub)
-	if prefix == "" {
-		fail(c, whistle.Errorf(whistle.EForbidden, "只能督查本辖区（规则 supervision:jurisdiction）", "supervision covers only one's own jurisdiction (rule supervision:jurisdiction)"))
-		return "", "", false
-	}
-	return prefix, obj.OrgPath, true
+	return supervised{scope: sc, narrowed: obj.OrgPath}, true
 }
 
-// rollupScope is the roll-up's view of the caller's subtree narrowed to path.
-func rollupScope(prefix, narrowed string) (store.RollupScope, error) {
-	path := prefix
-	if narrowed != "" {
-		path = narrowed
+// listScope is the scope of the supervision lists (the narrowing is their
+// OrgPath filter).
+func (v supervised) listScope() store.Scope {
+	return storeScope(v.scope)
+}
+
+// rollup is the roll-up's view of the read: the narrowed unit, else the
+// caller's subtree. It is forbidden below a street, where the roll-up
+// keeps nothing.
+func (v supervised) rollup() (store.RollupScope, error) {
+	if v.narrowed != "" {
+		return store.RollupScopeOf(whistle.OrgPath(v.narrowed))
 	}
-	sc, ok := store.RollupScopeOf(path)
+	return store.RollupScopeOf(v.scope.Path)
+}
+
+// superviseRequest finishes reading a supervision view's request, whose
+// own parameters q has read: org and format, then authorizes. On false
+// the answer is written.
+func (s *Server) superviseRequest(c *gin.Context, q *queryReader) (v supervised, format string, ok bool) {
+	org := q.text("org", 32)
+	format = q.oneOf("format", "json", "csv", "xlsx")
+	if q.err != nil {
+		fail(c, q.err)
+		return supervised{}, "", false
+	}
+	v, ok = s.supervise(c, org)
+	return v, format, ok
+}
+
+// superviseStats is superviseRequest for statistics (rates, assessments):
+// it returns the roll-up scope the read covers.
+func (s *Server) superviseStats(c *gin.Context, q *queryReader) (sc store.RollupScope, format string, ok bool) {
+	v, format, ok := s.superviseRequest(c, q)
 	if !ok {
-		return sc, whistle.Errorf(whistle.EForbidden, "督查统计按街道汇总：社区及以下单位不能查看统计，请选择街道或更高层级",
-			"supervision statistics are kept per street: choose a street or a higher unit")
+		return sc, "", false
 	}
-	return sc, nil
+	sc, err := v.rollup()
+	if err != nil {
+		fail(c, err)
+		return sc, "", false
+	}
+	return sc, format, true
+}
+
+// listWindow is what a supervision list takes from the request besides
+// its own filters: the caller's scope, the narrowed unit and which rows.
+type listWindow struct {
+	scope   store.Scope
+	orgPath string
+	page    store.Page
+	limit   int // > 0: the first limit rows instead of page (an export)
+}
+
+// serveSupervisionList answers a supervision list whose own filters q has
+// read: it reads the page, org and format, authorizes, lists through list
+// and answers the page as JSON or the rows as a CSV or XLSX export.
+func serveSupervisionList[T any](s *Server, c *gin.Context, q *queryReader,
+	list func(ctx context.Context, w listWindow) ([]T, int64, error), tab func([]T, int64) table) {
+	page := q.page()
+	v, format, ok := s.superviseRequest(c, q)
+	if !ok {
+		return
+	}
+	w := listWindow{scope: v.listScope(), orgPath: v.narrowed, page: page}
+	if isExport(format) {
+		w.limit = exportLimit + 1
+	}
+	items, total, err := list(c.Request.Context(), w)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if isExport(format) {
+		s.export(c, format, tab(items, total))
+		return
+	}
+	c.JSON(http.StatusOK, newList(items, total, page.Normalize()))
 }
 
 // listBreaches serves GET /api/v1/supervision/breaches: missed deadlines
@@ -81,37 +152,16 @@ func (s *Server) listBreaches(c *gin.Context) {
 	f := store.BreachFilter{
 		From:         q.time("from"),
 		To:           q.time("to"),
-		Level:        q.oneOf("level", "community", "street", "district", "city"),
+		Level:        q.oneOf("level", names(whistle.Levels)...),
 		DepartmentID: q.text("department", 40),
-		Class:        q.oneOf("class", "emergency", "key", "routine", "coordination"),
+		Class:        q.oneOf("class", names(whistle.Classes)...),
 		Kind:         q.oneOf("kind", whistle.BreachReport, whistle.BreachHandle),
 		Resolved:     q.bool("resolved"),
-		Page:         q.page(),
 	}
-	org := q.text("org", 32)
-	format := q.oneOf("format", "json", "csv", "xlsx")
-	if q.err != nil {
-		fail(c, q.err)
-		return
-	}
-	prefix, narrowed, ok := s.supervise(c, org)
-	if !ok {
-		return
-	}
-	f.Scope, f.OrgPath = store.Scope{PathPrefix: prefix}, narrowed
-	if isExport(format) {
-		f.Limit = exportLimit + 1
-	}
-	items, total, err := s.Store.ListBreaches(c.Request.Context(), f)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if isExport(format) {
-		s.export(c, format, breachTable(items, total))
-		return
-	}
-	c.JSON(http.StatusOK, newList(items, total, f.Page.Normalize()))
+	serveSupervisionList(s, c, q, func(ctx context.Context, w listWindow) ([]store.BreachView, int64, error) {
+		f.Scope, f.OrgPath, f.Page, f.Limit = w.scope, w.orgPath, w.page, w.limit
+		return s.Store.ListBreaches(ctx, f)
+	}, breachTable)
 }
 
 // listEscalations serves GET /api/v1/supervision/escalations: cases sent
@@ -124,46 +174,25 @@ func (s *Server) listBreaches(c *gin.Context) {
 // format.
 func (s *Server) listEscalations(c *gin.Context) {
 	q := &queryReader{c: c}
-	levels := []string{"community", "street", "district", "city"}
+	levels := names(whistle.Levels)
 	f := store.EscalationFilter{
 		From:         q.time("from"),
 		To:           q.time("to"),
 		Level:        q.oneOf("level", levels...),
 		FromLevel:    q.oneOf("from_level", levels...),
 		DepartmentID: q.text("department", 40),
-		Class:        q.oneOf("class", "emergency", "key", "routine", "coordination"),
+		Class:        q.oneOf("class", names(whistle.Classes)...),
 		Kind:         q.oneOf("kind", whistle.EscalationRequested, whistle.EscalationHandleBreach, whistle.EscalationVerification),
 		Open:         q.bool("open"),
-		Page:         q.page(),
 	}
 	if resolved := q.bool("resolved"); resolved != nil && f.Open == nil {
 		open := !*resolved
 		f.Open = &open
 	}
-	org := q.text("org", 32)
-	format := q.oneOf("format", "json", "csv", "xlsx")
-	if q.err != nil {
-		fail(c, q.err)
-		return
-	}
-	prefix, narrowed, ok := s.supervise(c, org)
-	if !ok {
-		return
-	}
-	f.Scope, f.OrgPath = store.Scope{PathPrefix: prefix}, narrowed
-	if isExport(format) {
-		f.Limit = exportLimit + 1
-	}
-	items, total, err := s.Store.ListEscalations(c.Request.Context(), f)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if isExport(format) {
-		s.export(c, format, escalationTable(items, total))
-		return
-	}
-	c.JSON(http.StatusOK, newList(items, total, f.Page.Normalize()))
+	serveSupervisionList(s, c, q, func(ctx context.Context, w listWindow) ([]store.EscalationView, int64, error) {
+		f.Scope, f.OrgPath, f.Page, f.Limit = w.scope, w.orgPath, w.page, w.limit
+		return s.Store.ListEscalations(ctx, f)
+	}, escalationTable)
 }
 
 // month reads a YYYY-MM parameter as YYYYMM.
@@ -178,15 +207,6 @@ func (q *queryReader) month(name string) int {
 		return 0
 	}
 	return t.Year()*100 + int(t.Month())
-}
-
-// refreshRollup folds the queued projection changes in before a read; a
-// failure is logged and the read goes on (a little stale, never wrong by
-// more than the queue).
-func (s *Server) refreshRollup(c *gin.Context) {
-	if _, err := s.Store.RefreshSupervision(c.Request.Context(), refreshBudget, 1000, false); err != nil {
-		logger(c).Warn("supervision refresh before read failed", "err", err)
-	}
 }
 
 // rates serves GET /api/v1/supervision/rates: the six rates of each group
@@ -221,45 +241,21 @@ func (s *Server) rates(c *gin.Context) {
 	from, to := q.time("from"), q.time("to")
 	month := q.month("month")
 	group := q.oneOf("group", store.GroupDepartment, store.GroupStreet, store.GroupDistrict)
-	org := q.text("org", 32)
-	format := q.oneOf("format", "json", "csv", "xlsx")
-	if q.err != nil {
-		fail(c, q.err)
+	sc, format, ok := s.superviseStats(c, q)
+	if !ok {
 		return
 	}
 	if group == "" {
 		group = store.GroupDepartment
 	}
-	prefix, narrowed, ok := s.supervise(c, org)
-	if !ok {
-		return
+	// The store serves a published month from its frozen copy and folds
+	// the queue into anything live; it checks the period.
+	rq := store.RatesQuery{Scope: sc, Group: group, Month: month, Refresh: refreshBudget}
+	if from != nil {
+		rq.Period.From = *from
 	}
-	sc, err := rollupScope(prefix, narrowed)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	rq := store.RatesQuery{Scope: sc, Group: group, Month: month}
-	if month == 0 {
-		now := time.Now().In(worktime.Location)
-		first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, worktime.Location)
-		rq.Period = store.Period{From: first, To: first.AddDate(0, 1, 0)}
-		if from != nil {
-			rq.Period.From = *from
-		}
-		if to != nil {
-			rq.Period.To = *to
-		}
-		if err := rq.Period.Check(); err != nil {
-			fail(c, err)
-			return
-		}
-	} else if from != nil || to != nil {
-		fail(c, whistle.Errorf(whistle.EInvalid, "month 与 from/to 只能选一种", "give month or from/to, not both"))
-		return
-	}
-	if month == 0 || !s.published(c, month) {
-		s.refreshRollup(c)
+	if to != nil {
+		rq.Period.To = *to
 	}
 	rep, err := s.Store.SupervisionRates(c.Request.Context(), rq)
 	if err != nil {
@@ -277,11 +273,6 @@ func (s *Server) rates(c *gin.Context) {
 		rep.PublishedAt = &at
 	}
 	c.JSON(http.StatusOK, rep)
-}
-
-func (s *Server) published(c *gin.Context, month int) bool {
-	_, err := s.Store.Publication(c.Request.Context(), month)
-	return err == nil
 }
 
 // assessments serves GET /api/v1/supervision/assessments: each
@@ -310,25 +301,11 @@ func (s *Server) assessments(c *gin.Context) {
 	year := q.int("year", time.Now().In(worktime.Location).Year(), 2000, 2100)
 	asOf := q.month("as_of")
 	level := q.oneOf("level", "city", "district", "street")
-	org := q.text("org", 32)
-	format := q.oneOf("format", "json", "csv", "xlsx")
-	if q.err != nil {
-		fail(c, q.err)
-		return
-	}
-	prefix, narrowed, ok := s.supervise(c, org)
+	sc, format, ok := s.superviseStats(c, q)
 	if !ok {
 		return
 	}
-	sc, err := rollupScope(prefix, narrowed)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if asOf == 0 {
-		s.refreshRollup(c)
-	}
-	rep, err := s.Store.Assessment(c.Request.Context(), store.AssessmentQuery{Scope: sc, Year: year, AsOfMonth: asOf, Level: level})
+	rep, err := s.Store.Assessment(c.Request.Context(), store.AssessmentQuery{Scope: sc, Year: year, AsOfMonth: asOf, Level: level, Refresh: refreshBudget})
 	if err != nil {
 		fail(c, err)
 		return
@@ -357,7 +334,7 @@ func (s *Server) assessmentSettings(c *gin.Context) {
 		fail(c, q.err)
 		return
 	}
-	if _, _, ok := s.supervise(c, ""); !ok {
+	if _, ok := s.supervise(c, ""); !ok {
 		return
 	}
 	a, err := s.Store.AssessmentSettingFor(c.Request.Context(), year)
@@ -383,7 +360,7 @@ func (s *Server) putAssessmentSettings(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u := currentUser(c)
+	u := caller(c)
 	a, err := s.Store.PutAssessmentSetting(c.Request.Context(), store.AssessmentSetting{Year: req.Year, StreetWeight: *req.StreetWeight, MinCases: *req.MinCases, UpdatedBy: u.Username})
 	if err != nil {
 		fail(c, err)

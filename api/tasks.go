@@ -29,9 +29,9 @@ func (s *Server) taskFor(c *gin.Context, act policy.Action) (whistle.Task, whist
 		fail(c, err)
 		return task, kase, false
 	}
-	u := currentUser(c)
+	u := caller(c)
 	obj := policy.Object{OrgPath: kase.OrgPath, HolderOrgPath: kase.HolderOrgPath, DepartmentID: task.DepartmentID}
-	if err := s.Policy.Authorize(s.subject(u), act, obj); err != nil {
+	if err := s.Policy.Authorize(u, act, obj); err != nil {
 		if _, rerr := s.authorizedCase(ctx, u, kase.ID, policy.ReadCase); rerr != nil {
 			if whistle.ErrorCode(rerr) == whistle.ENotFound {
 				rerr = store.NotFound("task", id)
@@ -45,9 +45,10 @@ func (s *Server) taskFor(c *gin.Context, act policy.Action) (whistle.Task, whist
 	return task, kase, true
 }
 
-// respondTask sends a task action and answers with the task as it is now.
-func (s *Server) respondTask(c *gin.Context, task whistle.Task, name string, input any) {
-	kase, err := s.update(c, task.CaseID, name, input)
+// respondTask sends an action on task, of the case kase, and answers with
+// the task as it is now.
+func (s *Server) respondTask(c *gin.Context, task whistle.Task, kase whistle.Case, name string, input any) {
+	kase, err := s.update(c, kase, name, input)
 	if err != nil {
 		fail(c, err)
 		return
@@ -63,11 +64,11 @@ func (s *Server) respondTask(c *gin.Context, task whistle.Task, name string, inp
 }
 
 func (s *Server) reportTask(c *gin.Context) {
-	task, _, ok := s.taskFor(c, policy.ReportTask)
+	task, kase, ok := s.taskFor(c, policy.ReportTask)
 	if !ok {
 		return
 	}
-	s.respondTask(c, task, workflows.UpdateReport, workflows.ReportInput{Actor: actor(currentUser(c)), TaskID: task.ID})
+	s.respondTask(c, task, kase, workflows.UpdateReport, workflows.ReportInput{Actor: caller(c), TaskID: task.ID})
 }
 
 type feedbackRequest struct {
@@ -77,29 +78,15 @@ type feedbackRequest struct {
 }
 
 func (s *Server) feedback(c *gin.Context) {
-	var req feedbackRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	task, _, ok := s.taskFor(c, policy.Feedback)
-	if !ok {
-		return
-	}
-	s.respondTask(c, task, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: actor(currentUser(c)), TaskID: task.ID, Result: req.Result, Notes: req.Notes, Evidence: req.Evidence})
+	taskAction(s, c, policy.Feedback, workflows.UpdateFeedback, func(req feedbackRequest, task whistle.Task) any {
+		return workflows.FeedbackInput{Actor: caller(c), TaskID: task.ID, Result: req.Result, Notes: req.Notes, Evidence: req.Evidence}
+	})
 }
 
 func (s *Server) returnTask(c *gin.Context) {
-	var req reasonRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	task, _, ok := s.taskFor(c, policy.ReturnTask)
-	if !ok {
-		return
-	}
-	s.respondTask(c, task, workflows.UpdateReturn, workflows.ReturnInput{Actor: actor(currentUser(c)), TaskID: task.ID, Reason: req.Reason})
+	taskAction(s, c, policy.ReturnTask, workflows.UpdateReturn, func(req reasonRequest, task whistle.Task) any {
+		return workflows.ReturnInput{Actor: caller(c), TaskID: task.ID, Reason: req.Reason}
+	})
 }
 
 type extensionRequest struct {
@@ -108,19 +95,10 @@ type extensionRequest struct {
 	Reason string     `json:"reason" binding:"required,max=2000"`
 }
 
+// requestExtension asks for a later handling deadline: until or extra,
+// exactly one (the workflow's validator says so when not).
 func (s *Server) requestExtension(c *gin.Context) {
-	var req extensionRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	if (req.Until == nil) == (req.Extra == "") {
-		fail(c, whistle.Errorf(whistle.EInvalid, "请给出 until（新的办结期限）或 extra（延长时长，如 2d）其中之一", "give exactly one of until (a new handling deadline) or extra (a span such as 2d)"))
-		return
-	}
-	task, _, ok := s.taskFor(c, policy.RequestExtension)
-	if !ok {
-		return
-	}
-	s.respondTask(c, task, workflows.UpdateRequestExtension, workflows.ExtensionInput{Actor: actor(currentUser(c)), TaskID: task.ID, Until: req.Until, Extra: req.Extra, Reason: req.Reason})
+	taskAction(s, c, policy.RequestExtension, workflows.UpdateRequestExtension, func(req extensionRequest, task whistle.Task) any {
+		return workflows.ExtensionInput{Actor: caller(c), TaskID: task.ID, Until: req.Until, Extra: req.Extra, Reason: req.Reason}
+	})
 }

@@ -25,6 +25,9 @@ const (
 	sqliteMaxConns = 4
 
 	internalHost = "127.0.0.1"
+
+	// sqliteStore names the one SQLite store, default and visibility.
+	sqliteStore = "sqlite-default"
 )
 
 // sqliteConfig is the persistence config for both the default and the
@@ -49,10 +52,6 @@ func sqliteConfig(dbFile string) *config.SQL {
 		MaxConns:     sqliteMaxConns,
 		MaxIdleConns: sqliteMaxConns,
 	}
-}
-
-func newTemporalServer(opts Options, ports servicePorts, hostPort, httpHostPort string, logger serverLogger, sqlCfg *config.SQL) (temporal.Server, error) {
-	return newServer(serverConfig(opts, ports, hostPort, httpHostPort, sqlCfg), ports, hostPort, logger)
 }
 
 // newServer builds the one-process server of every devserver flavour from
@@ -87,22 +86,16 @@ func newServer(cfg *config.Config, ports servicePorts, hostPort string, logger s
 	)
 }
 
-func serverConfig(opts Options, ports servicePorts, hostPort, httpHostPort string, sqlCfg *config.SQL) *config.Config {
-	const store = "sqlite-default"
+// serverConfig is the one-process server's config on persistence: the
+// frontend on host, the other services on loopback.
+func serverConfig(host string, ports servicePorts, hostPort, httpHostPort string, persistence config.Persistence) *config.Config {
 	var cfg config.Config
 
 	cfg.Global.Membership = config.Membership{
 		MaxJoinDuration:  30 * time.Second,
 		BroadcastAddress: internalHost,
 	}
-	cfg.Persistence = config.Persistence{
-		DefaultStore:    store,
-		VisibilityStore: store,
-		// One shard: more were slower on SQLite. The first start records the
-		// count; later starts must not change it.
-		NumHistoryShards: 1,
-		DataStores:       map[string]config.DataStore{store: {SQL: sqlCfg}},
-	}
+	cfg.Persistence = persistence
 	cfg.ClusterMetadata = &cluster.Config{
 		EnableGlobalNamespace:    false,
 		FailoverVersionIncrement: 10,
@@ -120,7 +113,7 @@ func serverConfig(opts Options, ports servicePorts, hostPort, httpHostPort strin
 	}
 	cfg.DCRedirectionPolicy.Policy = "noop"
 	cfg.Services = map[string]config.Service{
-		string(primitives.FrontendService): {RPC: frontendRPC(opts.Host, ports.frontend, ports.frontendHTTP)},
+		string(primitives.FrontendService): {RPC: frontendRPC(host, ports.frontend, ports.frontendHTTP)},
 		string(primitives.HistoryService):  {RPC: config.RPC{GRPCPort: ports.history, BindOnLocalHost: true}},
 		string(primitives.MatchingService): {RPC: config.RPC{GRPCPort: ports.matching, BindOnLocalHost: true}},
 		string(primitives.WorkerService):   {RPC: config.RPC{GRPCPort: ports.worker, BindOnLocalHost: true}},

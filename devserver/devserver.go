@@ -20,6 +20,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/temporal"
 )
 
@@ -66,7 +67,9 @@ type Server struct {
 	hostPort     string
 	httpHostPort string
 	namespace    string
-	lock         *dirLock
+	// release frees what guards the server's state (the SQLite flavour's
+	// data folder lock); nil when nothing does.
+	release func()
 	// logLevel is the floor of the server's logs: WARN while it runs,
 	// silent once Stop begins (a stopping server logs every poll and dial
 	// it cuts short, and some of its clients keep redialling after Stop).
@@ -98,47 +101,82 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("start temporal dev server: create data folder: %w", err)
 	}
+	// Two servers writing one SQLite file would corrupt each other's state.
 	lock, err := lockDataDir(opts.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("start temporal dev server: %w", err)
 	}
-	s, err := start(ctx, opts, lock)
+	sqlCfg := sqliteConfig(filepath.Join(opts.DataDir, DBFileName))
+	s, err := start(ctx, opts, flavour{
+		prepare: func(ctx context.Context) error {
+			return prepareDatabase(ctx, sqlCfg, opts.Namespace, opts.SearchAttributes)
+		},
+		persistence: config.Persistence{
+			DefaultStore:    sqliteStore,
+			VisibilityStore: sqliteStore,
+			// One shard: more were slower on SQLite. The first start records
+			// the count; later starts must not change it.
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{sqliteStore: {SQL: sqlCfg}},
+		},
+		release: lock.release,
+	})
 	if err != nil {
-		lock.release()
 		return nil, fmt.Errorf("start temporal dev server on %s: %w", opts.DataDir, err)
 	}
 	return s, nil
 }
 
-func start(ctx context.Context, opts Options, lock *dirLock) (*Server, error) {
+// flavour is what differs between the SQLite and the PostgreSQL server:
+// everything else starts through start.
+type flavour struct {
+	// prepare readies the database before the server starts.
+	prepare func(ctx context.Context) error
+	// persistence is the server's stores.
+	persistence config.Persistence
+	// register, when set, registers the namespace and its search attributes
+	// through the started server's frontend.
+	register bool
+	// release, when set, is called once the server has stopped or failed
+	// to start.
+	release func()
+}
+
+// start prepares the database, starts the server on freshly picked ports
+// and waits until opts.Namespace is usable. On failure it stops what it
+// started and releases f.
+func start(ctx context.Context, opts Options, f flavour) (s *Server, err error) {
+	defer func() {
+		if err != nil && f.release != nil {
+			f.release()
+		}
+	}()
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := f.prepare(ctx); err != nil {
 		return nil, err
 	}
 	ports, err := pickPorts(opts.Host, opts.Port)
 	if err != nil {
 		return nil, err
 	}
-	sqlCfg := sqliteConfig(filepath.Join(opts.DataDir, DBFileName))
-	if err := prepareDatabase(ctx, sqlCfg, opts.Namespace, opts.SearchAttributes); err != nil {
-		return nil, err
-	}
-
 	dialHost := opts.Host
 	if ip := net.ParseIP(dialHost); ip != nil && ip.IsUnspecified() {
 		dialHost = defaultHost
 	}
-	s := &Server{
+	s = &Server{
 		hostPort:     net.JoinHostPort(dialHost, strconv.Itoa(ports.frontend)),
 		httpHostPort: net.JoinHostPort(dialHost, strconv.Itoa(ports.frontendHTTP)),
 		namespace:    opts.Namespace,
-		lock:         lock,
 		logLevel:     new(slog.LevelVar),
 	}
 	s.logLevel.Set(slog.LevelWarn)
 	logger := slog.New(minLevelHandler{next: opts.Logger.Handler(), min: s.logLevel}).
 		With("component", "temporal-devserver")
 
-	s.temporal, err = newTemporalServer(opts, ports, s.hostPort, s.httpHostPort, newServerLogger(logger), sqlCfg)
+	cfg := serverConfig(opts.Host, ports, s.hostPort, s.httpHostPort, f.persistence)
+	s.temporal, err = newServer(cfg, ports, s.hostPort, newServerLogger(logger))
 	if err != nil {
 		return nil, fmt.Errorf("create temporal server: %w", err)
 	}
@@ -146,10 +184,17 @@ func start(ctx context.Context, opts Options, lock *dirLock) (*Server, error) {
 		_ = s.stopServer() // release whatever did start; the start error is the one to report
 		return nil, fmt.Errorf("start temporal server: %w", err)
 	}
+	if f.register {
+		if err := registerNamespace(ctx, s.hostPort, opts.Namespace, opts.SearchAttributes, logger); err != nil {
+			_ = s.stopServer()
+			return nil, err
+		}
+	}
 	if err := waitReady(ctx, s.hostPort, opts.Namespace, opts.SearchAttributes, logger); err != nil {
 		_ = s.stopServer()
 		return nil, err
 	}
+	s.release = f.release
 	return s, nil
 }
 
@@ -176,7 +221,9 @@ func (s *Server) Namespace() string { return s.namespace }
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
 		s.stopErr = s.stopServer()
-		s.lock.release()
+		if s.release != nil {
+			s.release()
+		}
 	})
 	return s.stopErr
 }
@@ -198,15 +245,21 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("options: DataDir: %w", err)
 	}
 	o.DataDir = dir
+	if o.Port < 0 || o.Port > 65535 {
+		return o, fmt.Errorf("options: Port %d out of range", o.Port)
+	}
+	return o, o.serverDefaults()
+}
+
+// serverDefaults checks and fills in what every flavour's Options share:
+// Host, Namespace and Logger.
+func (o *Options) serverDefaults() error {
 	switch o.Host {
 	case "", "localhost":
 		o.Host = defaultHost
 	}
 	if net.ParseIP(o.Host) == nil {
-		return o, fmt.Errorf("options: Host %q is not an IP address", o.Host)
-	}
-	if o.Port < 0 || o.Port > 65535 {
-		return o, fmt.Errorf("options: Port %d out of range", o.Port)
+		return fmt.Errorf("options: Host %q is not an IP address", o.Host)
 	}
 	if o.Namespace == "" {
 		o.Namespace = defaultNamespace
@@ -214,5 +267,5 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return o, nil
+	return nil
 }

@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -21,10 +19,11 @@ import (
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/log"
 	pgplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/postgresql"
-	"go.temporal.io/server/temporal"
 	"go.temporal.io/server/tools/common/schema"
 	sqltool "go.temporal.io/server/tools/sql"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/shaobao/shaobao/workflows"
 )
 
 // Schema names of the server's own tooling, embedded in the server module.
@@ -60,8 +59,12 @@ type PostgresOptions struct {
 // without a separate cluster. It sets up or updates the schema with the
 // server's own tooling, starts the server, registers opts.Namespace and
 // every search attribute it lacks through the frontend, and returns once
-// the namespace is usable. Unlike Start, nothing guards against a second
-// server on the same database: run one.
+// the namespace is usable.
+//
+// Unlike Start, nothing guards against a second server on the same
+// database: run one. (Start's lock keeps two servers from writing one
+// SQLite file; PostgreSQL arbitrates concurrent writers itself, and a
+// second server would only contend for the history shards.)
 func StartPostgres(ctx context.Context, opts PostgresOptions) (*Server, error) {
 	s, err := startPostgres(ctx, opts)
 	if err != nil {
@@ -71,7 +74,8 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Server, error) {
 }
 
 func startPostgres(ctx context.Context, opts PostgresOptions) (*Server, error) {
-	if err := opts.withDefaults(); err != nil {
+	common, err := opts.withDefaults()
+	if err != nil {
 		return nil, err
 	}
 	if err := validateSearchAttributes(opts.SearchAttributes); err != nil {
@@ -81,78 +85,35 @@ func startPostgres(ctx context.Context, opts PostgresOptions) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, db := range []struct {
-		cfg    *config.SQL
-		schema string
-	}{{main, postgresSchema}, {visibility, postgresVisibilitySchema}} {
-		if err := preparePostgres(db.cfg, db.schema); err != nil {
-			return nil, err
-		}
-	}
-
-	ports, err := pickPorts(opts.Host, opts.Port)
-	if err != nil {
-		return nil, err
-	}
-	// No data folder to lock: the database is the server's state. The
-	// lock is a handle on the null device that Stop closes.
-	devNull, err := os.Open(os.DevNull)
-	if err != nil {
-		return nil, err
-	}
-	dialHost := opts.Host
-	if ip := net.ParseIP(dialHost); ip != nil && ip.IsUnspecified() {
-		dialHost = defaultHost
-	}
-	s := &Server{
-		hostPort:     net.JoinHostPort(dialHost, strconv.Itoa(ports.frontend)),
-		httpHostPort: net.JoinHostPort(dialHost, strconv.Itoa(ports.frontendHTTP)),
-		namespace:    opts.Namespace,
-		lock:         &dirLock{file: devNull},
-		logLevel:     new(slog.LevelVar),
-	}
-	s.logLevel.Set(slog.LevelWarn)
-	logger := slog.New(minLevelHandler{next: opts.Logger.Handler(), min: s.logLevel}).With("component", "temporal-devserver")
-
-	s.temporal, err = newPostgresServer(opts, ports, s.hostPort, s.httpHostPort, newServerLogger(logger), main, visibility)
-	if err != nil {
-		s.lock.release()
-		return nil, fmt.Errorf("create temporal server: %w", err)
-	}
-	if err := s.temporal.Start(); err != nil {
-		_ = s.Stop()
-		return nil, fmt.Errorf("start temporal server: %w", err)
-	}
-	if err := registerNamespace(ctx, s.hostPort, opts.Namespace, opts.SearchAttributes, logger); err != nil {
-		_ = s.Stop()
-		return nil, err
-	}
-	if err := waitReady(ctx, s.hostPort, opts.Namespace, opts.SearchAttributes, logger); err != nil {
-		_ = s.Stop()
-		return nil, err
-	}
-	return s, nil
+	return start(ctx, common, flavour{
+		prepare: func(context.Context) error {
+			if err := preparePostgres(main, postgresSchema); err != nil {
+				return err
+			}
+			return preparePostgres(visibility, postgresVisibilitySchema)
+		},
+		persistence: config.Persistence{
+			DefaultStore:     "postgres-default",
+			VisibilityStore:  "postgres-visibility",
+			NumHistoryShards: opts.HistoryShards,
+			DataStores: map[string]config.DataStore{
+				"postgres-default":    {SQL: main},
+				"postgres-visibility": {SQL: visibility},
+			},
+		},
+		// The schema tools create no namespace: the running server does.
+		register: true,
+	})
 }
 
-func (o *PostgresOptions) withDefaults() error {
+// withDefaults returns the Options of the server, checked and with the
+// defaults filled in, and fills in o's own defaults.
+func (o *PostgresOptions) withDefaults() (Options, error) {
 	if o.URL == "" {
-		return errors.New("options: URL is required")
-	}
-	switch o.Host {
-	case "", "localhost":
-		o.Host = defaultHost
-	}
-	if net.ParseIP(o.Host) == nil {
-		return fmt.Errorf("options: Host %q is not an IP address", o.Host)
+		return Options{}, errors.New("options: URL is required")
 	}
 	if o.Port < 0 || o.Port > maxPickedPort {
-		return fmt.Errorf("options: Port %d out of range 0-%d (PostgreSQL stores membership ports as smallint)", o.Port, maxPickedPort)
-	}
-	if o.Namespace == "" {
-		o.Namespace = defaultNamespace
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
+		return Options{}, fmt.Errorf("options: Port %d out of range 0-%d (PostgreSQL stores membership ports as smallint)", o.Port, maxPickedPort)
 	}
 	if o.HistoryShards == 0 {
 		o.HistoryShards = 4
@@ -160,7 +121,8 @@ func (o *PostgresOptions) withDefaults() error {
 	if o.MaxConns == 0 {
 		o.MaxConns = 20
 	}
-	return nil
+	opts := Options{Host: o.Host, Port: o.Port, Namespace: o.Namespace, SearchAttributes: o.SearchAttributes, Logger: o.Logger}
+	return opts, opts.serverDefaults()
 }
 
 // postgresConfigs turns the URL into the default and visibility stores.
@@ -222,21 +184,6 @@ func preparePostgres(cfg *config.SQL, schemaName string) error {
 	return nil
 }
 
-func newPostgresServer(opts PostgresOptions, ports servicePorts, hostPort, httpHostPort string, logger serverLogger, main, visibility *config.SQL) (temporal.Server, error) {
-	// The SQLite server's config with PostgreSQL persistence in place of it.
-	cfg := serverConfig(Options{Host: opts.Host}, ports, hostPort, httpHostPort, main)
-	cfg.Persistence = config.Persistence{
-		DefaultStore:     "postgres-default",
-		VisibilityStore:  "postgres-visibility",
-		NumHistoryShards: opts.HistoryShards,
-		DataStores: map[string]config.DataStore{
-			"postgres-default":    {SQL: main},
-			"postgres-visibility": {SQL: visibility},
-		},
-	}
-	return newServer(cfg, ports, hostPort, logger)
-}
-
 // registerNamespace registers namespace (7 days' retention) if missing and
 // adds every attribute of attrs it lacks, through the frontend as an
 // operator would; it retries while the just-started server warms up.
@@ -256,19 +203,9 @@ func registerNamespace(ctx context.Context, hostPort, namespace string, attrs ma
 		if err != nil && !errors.As(err, &exists) {
 			return fmt.Errorf("register namespace %q: %w", namespace, err)
 		}
-		listed, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+		missing, err := workflows.MissingSearchAttributes(ctx, c, namespace, attrs)
 		if err != nil {
-			return fmt.Errorf("list search attributes: %w", err)
-		}
-		missing := map[string]enumspb.IndexedValueType{}
-		for name, typ := range attrs {
-			have, ok := listed.GetCustomAttributes()[name]
-			switch {
-			case !ok:
-				missing[name] = typ
-			case have != typ:
-				return fmt.Errorf("search attribute %q is registered as %v, wanted %v", name, have, typ)
-			}
+			return err
 		}
 		if len(missing) == 0 {
 			return nil
@@ -284,7 +221,7 @@ func registerNamespace(ctx context.Context, hostPort, namespace string, attrs ma
 		if err == nil {
 			return nil
 		}
-		if strings.Contains(err.Error(), "registered as") {
+		if errors.Is(err, workflows.ErrSearchAttributeType) {
 			return err
 		}
 		select {

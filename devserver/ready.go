@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/shaobao/shaobao/workflows"
 )
 
 const readyPollInterval = 50 * time.Millisecond
@@ -49,14 +52,12 @@ func checkReady(ctx context.Context, c client.Client, namespace string, attrs ma
 	if _, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace}); err != nil {
 		return fmt.Errorf("describe namespace: %w", err)
 	}
-	listed, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	missing, err := workflows.MissingSearchAttributes(ctx, c, namespace, attrs)
 	if err != nil {
-		return fmt.Errorf("list search attributes: %w", err)
+		return err
 	}
-	for name, want := range attrs {
-		if have, ok := listed.GetCustomAttributes()[name]; !ok || have != want {
-			return fmt.Errorf("search attribute %q not yet listed as %v", name, want)
-		}
+	if len(missing) > 0 {
+		return fmt.Errorf("search attributes %v not yet listed", slices.Sorted(maps.Keys(missing)))
 	}
 	if _, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: namespace}); err != nil {
 		return fmt.Errorf("count workflows: %w", err)

@@ -15,13 +15,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/server/common/dynamicconfig"
 
-	"github.com/shaobao/shaobao/api"
-	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/store/storetest"
+	"github.com/shaobao/shaobao/whistle"
 )
 
 // apiEnv is the whole product in-process: a real Temporal server with the
-// worker, the demo city on SQLite, the real policy and the HTTP API.
+// worker, the demo city on SQLite, the real policy and the HTTP API, wired
+// by app.App as the binary wires them.
 type apiEnv struct {
 	*env
 	srv    *httptest.Server
@@ -32,10 +32,17 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	t.Helper()
 	e := newEnv(t, dynamicconfig.StaticClient{})
 	storetest.MustSeedDemo(t, e.st)
-	pol, err := policy.New(context.Background(), e.st.DB)
-	require.NoError(t, err)
-	srv := httptest.NewServer((&api.Server{Store: e.st, Temporal: e.c, Namespace: e.ns, Policy: pol, Logger: discard, MaxBodyBytes: 64 << 10}).Handler())
-	t.Cleanup(srv.Close)
+	return serveAPI(e)
+}
+
+// serveAPI serves the app's HTTP API, as ServeHTTP does, on a test
+// listener.
+func serveAPI(e *env) *apiEnv {
+	e.t.Helper()
+	h, err := e.app.Handler(e.t.Context())
+	require.NoError(e.t, err)
+	srv := httptest.NewServer(h)
+	e.t.Cleanup(srv.Close)
 	return &apiEnv{env: e, srv: srv, tokens: map[string]string{}}
 }
 
@@ -367,65 +374,68 @@ func TestAPIBadInputChangesNothing(t *testing.T) {
 	rows := []struct {
 		name, user, method, path, body string
 		status                         int
+		code                           string // the envelope's error code
 	}{
-		{"WhistleMalformed", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":`, 400},
-		{"WhistleEmpty", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":[]}`, 400},
-		{"WhistleWrongType", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":"s1-market"}`, 400},
-		{"WhistleUnknownDepartment", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["nope"]}`, 400},
-		{"WhistleAlreadySummoned", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-police"]}`, 409},
-		{"WhistleRerouteNotReturned", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"],"reroute_task_id":"{t1}"}`, 409},
-		{"WhistleUnknownCase", "c1-secretary", "POST", "/api/v1/cases/NOPE/whistle", `{"department_ids":["s1-market"]}`, 404},
-		{"EscalateNoReason", "c1-secretary", "POST", "/api/v1/cases/{id}/escalate", `{}`, 400},
-		{"EscalateReasonWrongType", "c1-secretary", "POST", "/api/v1/cases/{id}/escalate", `{"reason":5}`, 400},
-		{"EscalateEmptyBody", "c1-secretary", "POST", "/api/v1/cases/{id}/escalate", ``, 400},
-		{"VerifyMissingPassed", "c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"comment":"x"}`, 400},
-		{"VerifyPassedString", "c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":"yes"}`, 400},
-		{"VerifyWhileOpen", "c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 409},
-		{"EvaluateScoreTooHigh", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":6,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 400},
-		{"EvaluateScoreZero", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":0,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 400},
-		{"EvaluateBadSatisfaction", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"happy"}`, 400},
-		{"EvaluateWhileOpen", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 409},
-		{"AnswerExtensionMissingGrant", "c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}"}`, 400},
-		{"AnswerExtensionUnknownTask", "c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{id}-T9","grant":true}`, 404},
-		{"AnswerExtensionNonePending", "c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true}`, 409},
-		{"ReportUnknownTask", "s1-police", "POST", "/api/v1/tasks/NOPE/report", `{}`, 404},
-		{"FeedbackBeforeReport", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok"}`, 409},
-		{"FeedbackMissingResult", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"notes":"x"}`, 400},
-		{"FeedbackEvidenceNotURL", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok","evidence":["not a url"]}`, 400},
-		{"FeedbackEvidenceWrongType", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok","evidence":"https://x.org"}`, 400},
-		{"ReturnNoReason", "s1-police", "POST", "/api/v1/tasks/{t1}/return", `{"reason":""}`, 400},
-		{"ExtensionNeitherUntilNorExtra", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"reason":"x"}`, 400},
-		{"ExtensionBoth", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"1d","until":"2030-01-01T00:00:00Z","reason":"x"}`, 400},
-		{"ExtensionBadSpan", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"soon","reason":"x"}`, 400},
-		{"ExtensionUntilInThePast", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"until":"2020-01-01T00:00:00Z","reason":"x"}`, 400},
-		{"ExtensionUntilNotATime", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"until":"tomorrow","reason":"x"}`, 400},
+		{"WhistleMalformed", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":`, 400, whistle.EInvalid},
+		{"WhistleEmpty", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":[]}`, 400, whistle.EInvalid},
+		{"WhistleWrongType", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":"s1-market"}`, 400, whistle.EInvalid},
+		{"WhistleUnknownDepartment", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["nope"]}`, 400, whistle.EInvalid},
+		{"WhistleAlreadySummoned", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-police"]}`, 409, whistle.EConflict},
+		{"WhistleRerouteNotReturned", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"],"reroute_task_id":"{t1}"}`, 409, whistle.EConflict},
+		// The workflow's validator owns the rules the binding does not check.
+		{"WhistleDepartmentTwice", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market","s1-market"]}`, 400, whistle.EInvalid},
+		{"WhistleUnknownCase", "c1-secretary", "POST", "/api/v1/cases/NOPE/whistle", `{"department_ids":["s1-market"]}`, 404, whistle.ENotFound},
+		{"EscalateNoReason", "c1-secretary", "POST", "/api/v1/cases/{id}/escalate", `{}`, 400, whistle.EInvalid},
+		{"EscalateReasonWrongType", "c1-secretary", "POST", "/api/v1/cases/{id}/escalate", `{"reason":5}`, 400, whistle.EInvalid},
+		{"EscalateEmptyBody", "c1-secretary", "POST", "/api/v1/cases/{id}/escalate", ``, 400, whistle.EInvalid},
+		{"VerifyMissingPassed", "c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"comment":"x"}`, 400, whistle.EInvalid},
+		{"VerifyPassedString", "c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":"yes"}`, 400, whistle.EInvalid},
+		{"VerifyWhileOpen", "c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 409, whistle.EConflict},
+		{"EvaluateScoreTooHigh", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":6,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 400, whistle.EInvalid},
+		{"EvaluateScoreZero", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":0,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 400, whistle.EInvalid},
+		{"EvaluateBadSatisfaction", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"happy"}`, 400, whistle.EInvalid},
+		{"EvaluateWhileOpen", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 409, whistle.EConflict},
+		{"AnswerExtensionMissingGrant", "c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}"}`, 400, whistle.EInvalid},
+		{"AnswerExtensionUnknownTask", "c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{id}-T9","grant":true}`, 404, whistle.ENotFound},
+		{"AnswerExtensionNonePending", "c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true}`, 409, whistle.EConflict},
+		{"ReportUnknownTask", "s1-police", "POST", "/api/v1/tasks/NOPE/report", `{}`, 404, whistle.ENotFound},
+		{"FeedbackBeforeReport", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok"}`, 409, whistle.EConflict},
+		{"FeedbackMissingResult", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"notes":"x"}`, 400, whistle.EInvalid},
+		{"FeedbackEvidenceNotURL", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok","evidence":["not a url"]}`, 400, whistle.EInvalid},
+		{"FeedbackEvidenceWrongType", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok","evidence":"https://x.org"}`, 400, whistle.EInvalid},
+		{"ReturnNoReason", "s1-police", "POST", "/api/v1/tasks/{t1}/return", `{"reason":""}`, 400, whistle.EInvalid},
+		{"ExtensionNeitherUntilNorExtra", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"reason":"x"}`, 400, whistle.EInvalid},
+		{"ExtensionBoth", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"1d","until":"2030-01-01T00:00:00Z","reason":"x"}`, 400, whistle.EInvalid},
+		{"ExtensionBadSpan", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"soon","reason":"x"}`, 400, whistle.EInvalid},
+		{"ExtensionUntilInThePast", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"until":"2020-01-01T00:00:00Z","reason":"x"}`, 400, whistle.EInvalid},
+		{"ExtensionUntilNotATime", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"until":"tomorrow","reason":"x"}`, 400, whistle.EInvalid},
 		// A NUL or another control character in any text is refused before
 		// anything is written (it used to wedge the projection on PostgreSQL).
-		{"FileTitleNUL", "c1-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, "酒吧街夜间噪音扰民", `\u0000`, 1), 400},
-		{"FileAddressNUL", "c1-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, "12 号", `12\u0000号`, 1), 400},
-		{"WhistleRerouteNUL", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"],"reroute_task_id":"{t1}\u0000"}`, 400},
-		{"EscalateReasonNUL", "c1-secretary", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"\u0000"}`, 400},
-		{"VerifyCommentEscape", "c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":true,"comment":"\u001b[2J"}`, 400},
-		{"EvaluateCommentNUL", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied","comment":"\u0000"}`, 400},
-		{"AnswerExtensionCommentNUL", "c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true,"comment":"\u0000"}`, 400},
-		{"FeedbackResultNUL", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"已处理\u0000"}`, 400},
-		{"FeedbackNotesBell", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok","notes":"\u0007"}`, 400},
-		{"FeedbackEvidenceJavascript", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok","evidence":["javascript:alert(1)"]}`, 400},
-		{"ReturnReasonNUL", "s1-police", "POST", "/api/v1/tasks/{t1}/return", `{"reason":"\u0000"}`, 400},
-		{"ExtensionReasonNUL", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"1d","reason":"\u0000"}`, 400},
-		{"ListQueryNUL", "c1-secretary", "GET", "/api/v1/cases?q=%00", "", 400},
-		{"ListQueryInvalidUTF8", "c1-secretary", "GET", "/api/v1/cases?q=%FF", "", 400},
-		{"ExtensionUntilBeyondCap", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"until":"9999-12-31T00:00:00Z","reason":"x"}`, 400},
-		{"ExtensionExtraBeyondCap", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"366d","reason":"x"}`, 400},
-		{"Oversized", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"` + strings.Repeat("x", 70<<10) + `"}`, 400},
-		{"SLAPolicyBadSpan", "admin", "PUT", "/api/v1/admin/sla-policies/routine", `{"report_within":"1 day","handle_within":"7d"}`, 400},
-		{"SLAPolicyUnknownClass", "admin", "PUT", "/api/v1/admin/sla-policies/urgent", `{"report_within":"1d","handle_within":"7d"}`, 400},
-		{"ListBadStatus", "c1-secretary", "GET", "/api/v1/cases?status=pending", "", 400},
-		{"ListBadPage", "c1-secretary", "GET", "/api/v1/cases?page=0", "", 400},
-		{"ListBadOverdue", "c1-secretary", "GET", "/api/v1/cases?overdue=maybe", "", 400},
-		{"ListBadFrom", "c1-secretary", "GET", "/api/v1/cases?from=yesterday", "", 400},
-		{"UnknownRoute", "c1-secretary", "GET", "/api/v1/nothing", "", 404},
-		{"WrongMethod", "c1-secretary", "DELETE", "/api/v1/cases/{id}", "", 405},
+		{"FileTitleNUL", "c1-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, "酒吧街夜间噪音扰民", `\u0000`, 1), 400, whistle.EInvalid},
+		{"FileAddressNUL", "c1-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, "12 号", `12\u0000号`, 1), 400, whistle.EInvalid},
+		{"WhistleRerouteNUL", "c1-secretary", "POST", "/api/v1/cases/{id}/whistle", `{"department_ids":["s1-market"],"reroute_task_id":"{t1}\u0000"}`, 400, whistle.EInvalid},
+		{"EscalateReasonNUL", "c1-secretary", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"\u0000"}`, 400, whistle.EInvalid},
+		{"VerifyCommentEscape", "c1-secretary", "POST", "/api/v1/cases/{id}/verify", `{"passed":true,"comment":"\u001b[2J"}`, 400, whistle.EInvalid},
+		{"EvaluateCommentNUL", "c1-secretary", "POST", "/api/v1/cases/{id}/evaluations", `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied","comment":"\u0000"}`, 400, whistle.EInvalid},
+		{"AnswerExtensionCommentNUL", "c1-secretary", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{t1}","grant":true,"comment":"\u0000"}`, 400, whistle.EInvalid},
+		{"FeedbackResultNUL", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"已处理\u0000"}`, 400, whistle.EInvalid},
+		{"FeedbackNotesBell", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok","notes":"\u0007"}`, 400, whistle.EInvalid},
+		{"FeedbackEvidenceJavascript", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"ok","evidence":["javascript:alert(1)"]}`, 400, whistle.EInvalid},
+		{"ReturnReasonNUL", "s1-police", "POST", "/api/v1/tasks/{t1}/return", `{"reason":"\u0000"}`, 400, whistle.EInvalid},
+		{"ExtensionReasonNUL", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"1d","reason":"\u0000"}`, 400, whistle.EInvalid},
+		{"ListQueryNUL", "c1-secretary", "GET", "/api/v1/cases?q=%00", "", 400, whistle.EInvalid},
+		{"ListQueryInvalidUTF8", "c1-secretary", "GET", "/api/v1/cases?q=%FF", "", 400, whistle.EInvalid},
+		{"ExtensionUntilBeyondCap", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"until":"9999-12-31T00:00:00Z","reason":"x"}`, 400, whistle.EInvalid},
+		{"ExtensionExtraBeyondCap", "s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"366d","reason":"x"}`, 400, whistle.EInvalid},
+		{"Oversized", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"` + strings.Repeat("x", 1100<<10) + `"}`, 400, whistle.EInvalid},
+		{"SLAPolicyBadSpan", "admin", "PUT", "/api/v1/admin/sla-policies/routine", `{"report_within":"1 day","handle_within":"7d"}`, 400, whistle.EInvalid},
+		{"SLAPolicyUnknownClass", "admin", "PUT", "/api/v1/admin/sla-policies/urgent", `{"report_within":"1d","handle_within":"7d"}`, 400, whistle.EInvalid},
+		{"ListBadStatus", "c1-secretary", "GET", "/api/v1/cases?status=pending", "", 400, whistle.EInvalid},
+		{"ListBadPage", "c1-secretary", "GET", "/api/v1/cases?page=0", "", 400, whistle.EInvalid},
+		{"ListBadOverdue", "c1-secretary", "GET", "/api/v1/cases?overdue=maybe", "", 400, whistle.EInvalid},
+		{"ListBadFrom", "c1-secretary", "GET", "/api/v1/cases?from=yesterday", "", 400, whistle.EInvalid},
+		{"UnknownRoute", "c1-secretary", "GET", "/api/v1/nothing", "", 404, whistle.ENotFound},
+		{"WrongMethod", "c1-secretary", "DELETE", "/api/v1/cases/{id}", "", 405, "method_not_allowed"},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
@@ -434,6 +444,7 @@ func TestAPIBadInputChangesNothing(t *testing.T) {
 			fill := strings.NewReplacer("{id}", id, "{t1}", t1)
 			r := a.call(row.user, row.method, fill.Replace(row.path), fill.Replace(row.body))
 			require.Equal(t, row.status, r.Status, r.Raw)
+			require.Equal(t, row.code, r.code(), r.Raw)
 			after := a.getCase(id)
 			b1, _ := json.Marshal(before)
 			b2, _ := json.Marshal(after)

@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/server/common/dynamicconfig"
 	"go.temporal.io/server/temporal"
 	"go.temporal.io/server/temporaltest"
@@ -22,9 +20,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/shaobao/shaobao/activities"
-	"github.com/shaobao/shaobao/api"
-	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/store/storetest"
 	"github.com/shaobao/shaobao/workflows"
@@ -42,15 +37,9 @@ func newBareNamespaceEnv(t *testing.T) (*apiEnv, *temporaltest.TestServer) {
 	c := ts.GetDefaultClient()
 	st := storetest.MustOpenSQLite(t)
 	storetest.MustSeedDemo(t, st)
-	ts.NewWorker(workflows.TaskQueue, func(r worker.Registry) {
-		activities.Register(r, &activities.Activities{Store: st, Logger: discard})
-	})
-	pol, err := policy.New(context.Background(), st.DB)
-	require.NoError(t, err)
-	e := &env{t: t, c: c, st: st, ns: ts.GetDefaultNamespace()}
-	srv := httptest.NewServer((&api.Server{Store: st, Temporal: c, Namespace: e.ns, Policy: pol, Logger: discard}).Handler())
-	t.Cleanup(srv.Close)
-	return &apiEnv{env: e, srv: srv, tokens: map[string]string{}}, ts
+	ns := ts.GetDefaultNamespace()
+	e := &env{t: t, c: c, st: st, ns: ns, app: startApp(t, c, ns, st)}
+	return serveAPI(e), ts
 }
 
 // TestNamespaceWithoutSearchAttributes: on a namespace lacking the search

@@ -29,12 +29,11 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/server/common/dynamicconfig"
 	"go.temporal.io/server/temporal"
 	"go.temporal.io/server/temporaltest"
 
-	"github.com/shaobao/shaobao/activities"
+	"github.com/shaobao/shaobao/app"
 	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/store/storetest"
 	"github.com/shaobao/shaobao/whistle"
@@ -55,8 +54,8 @@ var chain = []workflows.OrgRef{
 }
 
 var (
-	secretary       = whistle.Actor{UserID: "u-c1", Username: "c1-secretary", Role: whistle.RoleCommunitySecretary, OrgUnitID: chain[0].ID, OrgPath: chain[0].Path}
-	streetSecretary = whistle.Actor{UserID: "u-s1", Username: "s1-secretary", Role: whistle.RoleStreetSecretary, OrgUnitID: chain[1].ID, OrgPath: chain[1].Path}
+	secretary       = whistle.Actor{UserID: "u-c1", Username: "c1-secretary", Role: whistle.RoleCommunitySecretary, OrgUnitID: chain[0].ID, OrgPath: whistle.OrgPath(chain[0].Path)}
+	streetSecretary = whistle.Actor{UserID: "u-s1", Username: "s1-secretary", Role: whistle.RoleStreetSecretary, OrgUnitID: chain[1].ID, OrgPath: whistle.OrgPath(chain[1].Path)}
 )
 
 func clerk(dept string) whistle.Actor {
@@ -77,12 +76,26 @@ func input(id string, class whistle.Class, depts ...string) workflows.WhistleInp
 	return in
 }
 
-// env is one in-process server with a worker on a fresh SQLite store.
+// env is one in-process server with the binary's worker (app.App, as
+// `shaobao serve` wires it) on a fresh SQLite store.
 type env struct {
-	t  *testing.T
-	c  client.Client
-	st *store.Store
-	ns string // the namespace c works in
+	t   *testing.T
+	c   client.Client
+	st  *store.Store
+	ns  string // the namespace c works in
+	app *app.App
+}
+
+// startApp wires the process as `shaobao serve --role all` does, on the
+// test server's client and st, and starts its worker; the test's end
+// closes it.
+func startApp(t *testing.T, c client.Client, ns string, st *store.Store) *app.App {
+	t.Helper()
+	a := app.New(&app.Config{TemporalNamespace: ns, Role: "all"}, discard)
+	a.Store, a.Temporal = st, c
+	t.Cleanup(a.Close)
+	require.NoError(t, a.StartWorker(t.Context()))
+	return a
 }
 
 func newEnv(t *testing.T, dc dynamicconfig.StaticClient) *env {
@@ -102,10 +115,8 @@ func newEnv(t *testing.T, dc dynamicconfig.StaticClient) *env {
 	_, err = st.PutSLAPolicy(ctx, store.SLAPolicy{Class: string(whistle.ClassEmergency), ReportWithin: "1s", HandleWithin: "3s",
 		EvaluateWithin: "3d", DefaultSatisfaction: string(whistle.Satisfied)})
 	require.NoError(t, err)
-	ts.NewWorker(workflows.TaskQueue, func(r worker.Registry) {
-		activities.Register(r, &activities.Activities{Store: st, Logger: discard})
-	})
-	return &env{t: t, c: c, st: st, ns: ts.GetDefaultNamespace()}
+	ns := ts.GetDefaultNamespace()
+	return &env{t: t, c: c, st: st, ns: ns, app: startApp(t, c, ns, st)}
 }
 
 func (e *env) start(in workflows.WhistleInput) client.WorkflowRun {

@@ -2,8 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -100,13 +98,8 @@ func (r LoadResult) PerSecond() float64 {
 // Run drives cfg.Cases lifecycles with cfg.Concurrency of them in flight.
 // A failed lifecycle is counted and recorded, and the run goes on.
 func (c *Client) Run(ctx context.Context, cfg LoadConfig) LoadResult {
-	if cfg.Concurrency < 1 {
-		cfg.Concurrency = 1
-	}
 	if cfg.KeyPrefix == "" {
-		b := make([]byte, 4)
-		_, _ = rand.Read(b)
-		cfg.KeyPrefix = "bench-" + hex.EncodeToString(b)
+		cfg.KeyPrefix = "bench-" + randomTag()
 	}
 	res := LoadResult{Cases: cfg.Cases, Latencies: map[string][]time.Duration{}}
 	var mu sync.Mutex
@@ -115,34 +108,21 @@ func (c *Client) Run(ctx context.Context, cfg LoadConfig) LoadResult {
 		res.Latencies[action] = append(res.Latencies[action], d)
 		mu.Unlock()
 	}
-	var next, done atomic.Int64
+	var done atomic.Int64
 	start := time.Now()
-	var wg sync.WaitGroup
-	for range cfg.Concurrency {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := next.Add(1)
-				if i > int64(cfg.Cases) {
-					return
-				}
-				kase, err := c.Lifecycle(ctx, cfg.Scenario, fmt.Sprintf("%s-%d", cfg.KeyPrefix, i), observe)
-				mu.Lock()
-				if err != nil {
-					res.Failed++
-					if len(res.Errors) < 5 {
-						res.Errors = append(res.Errors, err)
-					}
-				} else {
-					res.CaseIDs = append(res.CaseIDs, kase.ID)
-				}
-				mu.Unlock()
-				if n := done.Add(1); cfg.Progress != nil {
-					cfg.Progress(int(n))
-				}
-			}
-		})
-	}
-	wg.Wait()
+	inParallel(ctx, cfg.Cases, cfg.Concurrency, time.Time{}, func(i int) {
+		kase, err := c.Lifecycle(ctx, cfg.Scenario, fmt.Sprintf("%s-%d", cfg.KeyPrefix, i), observe)
+		mu.Lock()
+		if err != nil {
+			keepFailure(&res.Failed, &res.Errors, err)
+		} else {
+			res.CaseIDs = append(res.CaseIDs, kase.ID)
+		}
+		mu.Unlock()
+		if n := done.Add(1); cfg.Progress != nil {
+			cfg.Progress(int(n))
+		}
+	})
 	res.Elapsed = time.Since(start)
 	return res
 }

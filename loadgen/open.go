@@ -2,8 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -35,46 +33,31 @@ type OpenResult struct {
 // FileOpen files cfg.Cases cases (fewer if cfg.Deadline passes), each by
 // the scenario's filer, and leaves them open.
 func (c *Client) FileOpen(ctx context.Context, cfg OpenConfig) OpenResult {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	prefix := "open-" + hex.EncodeToString(b)
+	prefix := "open-" + randomTag()
 	var (
-		res        OpenResult
-		mu         sync.Mutex
-		lat        []time.Duration
-		next, done atomic.Int64
-		wg         sync.WaitGroup
+		res  OpenResult
+		mu   sync.Mutex
+		lat  []time.Duration
+		done atomic.Int64
 	)
 	start := time.Now()
-	for range max(cfg.Concurrency, 1) {
-		wg.Go(func() {
-			for ctx.Err() == nil && (cfg.Deadline.IsZero() || time.Now().Before(cfg.Deadline)) {
-				i := next.Add(1)
-				if i > int64(cfg.Cases) {
-					return
-				}
-				t0 := time.Now()
-				var kase whistle.Case
-				err := c.Send(ctx, cfg.Scenario.File(fmt.Sprintf("%s-%d", prefix, i)), &kase)
-				d := time.Since(t0)
-				mu.Lock()
-				if err != nil {
-					res.Failed++
-					if len(res.Errors) < 5 {
-						res.Errors = append(res.Errors, err)
-					}
-				} else {
-					res.Filed++
-					lat = append(lat, d)
-				}
-				mu.Unlock()
-				if n := done.Add(1); cfg.Progress != nil && err == nil {
-					cfg.Progress(int(n))
-				}
-			}
-		})
-	}
-	wg.Wait()
+	inParallel(ctx, cfg.Cases, cfg.Concurrency, cfg.Deadline, func(i int) {
+		t0 := time.Now()
+		var kase whistle.Case
+		err := c.Send(ctx, cfg.Scenario.File(fmt.Sprintf("%s-%d", prefix, i)), &kase)
+		d := time.Since(t0)
+		mu.Lock()
+		if err != nil {
+			keepFailure(&res.Failed, &res.Errors, err)
+		} else {
+			res.Filed++
+			lat = append(lat, d)
+		}
+		mu.Unlock()
+		if n := done.Add(1); cfg.Progress != nil && err == nil {
+			cfg.Progress(int(n))
+		}
+	})
 	res.Elapsed = time.Since(start)
 	res.Latency = Quantiles(lat)
 	return res
@@ -90,13 +73,12 @@ func (c *Client) ClockProbe(ctx context.Context, s Scenario, n int, reportWithin
 	if err := c.Do(ctx, "admin", "PUT", "/api/v1/admin/sla-policies/emergency", body, "", nil); err != nil {
 		return nil, fmt.Errorf("shorten the emergency clocks: %w", err)
 	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
+	tag := randomTag()
 	urgent := s.WithClass(whistle.ClassEmergency)
 	ids := make([]string, 0, n)
 	for i := range n {
 		var kase whistle.Case
-		if err := c.Send(ctx, urgent.File(fmt.Sprintf("probe-%s-%d", hex.EncodeToString(b), i)), &kase); err != nil {
+		if err := c.Send(ctx, urgent.File(fmt.Sprintf("probe-%s-%d", tag, i)), &kase); err != nil {
 			return nil, err
 		}
 		ids = append(ids, kase.ID)

@@ -2,11 +2,8 @@ package loadgen
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -46,54 +43,36 @@ func (r NoopResult) PerSecond() float64 {
 // of its own (so the server is the same as the lifecycles' and Shaobao's
 // own workers are not involved). The worker stops before RunNoop returns.
 func RunNoop(ctx context.Context, c client.Client, n, concurrency int) (NoopResult, error) {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	queue := "shaobao-bench-noop-" + hex.EncodeToString(b)
+	queue := "shaobao-bench-noop-" + randomTag()
 	w := worker.New(c, queue, worker.Options{})
 	w.RegisterWorkflowWithOptions(noop, workflow.RegisterOptions{Name: NoopWorkflowName})
 	if err := w.Start(); err != nil {
 		return NoopResult{}, fmt.Errorf("start no-op worker: %w", err)
 	}
 	defer w.Stop()
-	concurrency = max(concurrency, 1)
-
 	res := NoopResult{Workflows: n}
 	var (
-		mu   sync.Mutex
-		lat  []time.Duration
-		next atomic.Int64
-		wg   sync.WaitGroup
+		mu  sync.Mutex
+		lat []time.Duration
 	)
 	start := time.Now()
-	for range concurrency {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := next.Add(1)
-				if i > int64(n) {
-					return
-				}
-				t0 := time.Now()
-				run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-					ID: fmt.Sprintf("%s-%d", queue, i), TaskQueue: queue,
-					WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-				}, NoopWorkflowName)
-				if err == nil {
-					err = run.Get(ctx, nil)
-				}
-				mu.Lock()
-				if err != nil {
-					res.Failed++
-					if len(res.Errors) < 5 {
-						res.Errors = append(res.Errors, err)
-					}
-				} else {
-					lat = append(lat, time.Since(t0))
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
+	inParallel(ctx, n, concurrency, time.Time{}, func(i int) {
+		t0 := time.Now()
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID: fmt.Sprintf("%s-%d", queue, i), TaskQueue: queue,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		}, NoopWorkflowName)
+		if err == nil {
+			err = run.Get(ctx, nil)
+		}
+		mu.Lock()
+		if err != nil {
+			keepFailure(&res.Failed, &res.Errors, err)
+		} else {
+			lat = append(lat, time.Since(t0))
+		}
+		mu.Unlock()
+	})
 	res.Elapsed = time.Since(start)
 	res.Latency = Quantiles(lat)
 	return res, nil

@@ -23,7 +23,7 @@ type cityModel struct {
 	depts                                 map[string][]string // unit → department ids
 	deptPath                              map[string]string   // department id → unit
 	allDepts                              []string
-	users                                 []Subject
+	users                                 []whistle.Actor
 }
 
 func buildCity(nUsers int) *cityModel {
@@ -71,7 +71,7 @@ func buildCity(nUsers int) *cityModel {
 
 	r := rand.New(rand.NewPCG(1, 2))
 	u := func(role whistle.Role, path string) {
-		c.users = append(c.users, Subject{UserID: fmt.Sprint(len(c.users)), Username: fmt.Sprint("u", len(c.users)), Role: role, OrgPath: path})
+		c.users = append(c.users, whistle.Actor{UserID: fmt.Sprint(len(c.users)), Username: fmt.Sprint("u", len(c.users)), Role: role, OrgPath: whistle.OrgPath(path)})
 	}
 	u(whistle.RoleAdmin, c.root)
 	u(whistle.RoleCommander, c.root)
@@ -107,7 +107,7 @@ func lastSegment(path string) string {
 }
 
 type request struct {
-	sub Subject
+	sub whistle.Actor
 	act Action
 	obj Object
 }
@@ -126,7 +126,7 @@ var naturalActions = map[whistle.Role][]Action{
 // requests draws n realistic requests of the users in pop: mostly the role's own
 // actions on cases near the user (inside and just outside jurisdiction),
 // some on any case of the city, some of any action.
-func (c *cityModel) requests(pop []Subject, n int) []request {
+func (c *cityModel) requests(pop []whistle.Actor, n int) []request {
 	r := rand.New(rand.NewPCG(3, 4))
 	pick := func(s []string) string { return s[r.IntN(len(s))] }
 	below := func(unit string) string { // a random community in unit's subtree
@@ -144,7 +144,7 @@ func (c *cityModel) requests(pop []Subject, n int) []request {
 			act = Actions[r.IntN(len(Actions))]
 		}
 		// The case: near the user two times in three, anywhere otherwise.
-		home := sub.OrgPath
+		home := string(sub.OrgPath)
 		if sub.Role == whistle.RoleGridWorker {
 			home = parentPath(home)
 		}
@@ -235,13 +235,13 @@ func measure(p *Policy, reqs []request) latency {
 func BenchmarkAuthorize(b *testing.B) {
 	city := beijing()
 	p := mustNew(b, mustOpenDB(b))
-	small := make([]Subject, 0, 2000)
+	small := make([]whistle.Actor, 0, 2000)
 	for i := 0; i < len(city.users); i += len(city.users) / 2000 {
 		small = append(small, city.users[i])
 	}
 	for _, pop := range []struct {
 		name  string
-		users []Subject
+		users []whistle.Actor
 	}{{"users=2000", small}, {"users=200000", city.users}} {
 		reqs := city.requests(pop.users, 100_000)
 		lat := sync.OnceValue(func() latency { measure(p, reqs); return measure(p, reqs) }) // the first pass warms up
@@ -296,7 +296,7 @@ func FuzzAuthorize(f *testing.F) {
 	f.Add("commander", "case:delete", "//", "x", "/110000//", "110000/", "", "/", "")
 	f.Add("", "", "", "", "", "", "", "", "")
 	f.Fuzz(func(t *testing.T, role, act, subPath, subDept, origin, holder, deptID, deptPath, taskDept string) {
-		sub := Subject{Role: whistle.Role(role), OrgPath: subPath, DepartmentID: subDept}
+		sub := whistle.Actor{Role: whistle.Role(role), OrgPath: whistle.OrgPath(subPath), DepartmentID: subDept}
 		obj := Object{OrgPath: origin, HolderOrgPath: holder, DepartmentID: deptID, DepartmentOrgPath: deptPath}
 		if taskDept != "" {
 			obj.TaskDepartmentIDs = []string{taskDept}
@@ -326,9 +326,10 @@ func FuzzAuthorize(f *testing.F) {
 				}
 				break
 			}
-			prefix := ScopePrefix(sub)
-			if prefix == "" || !(strings.HasPrefix(origin, prefix) || strings.HasPrefix(holder, prefix)) {
-				t.Fatalf("read allowed outside ScopePrefix %q: %+v", prefix, obj)
+			sc, err := p.Scope(sub, ReadCase, Object{})
+			prefix := string(sc.Path)
+			if err != nil || prefix == "" || !(strings.HasPrefix(origin, prefix) || strings.HasPrefix(holder, prefix)) {
+				t.Fatalf("read allowed outside the list's scope %+v (%v): %+v", sc, err, obj)
 			}
 		case Summon:
 			if deptPath != holder && deptPath != parentPath(holder) {

@@ -11,6 +11,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
 
 	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/whistle"
 )
 
 // mustOpenDB opens a fresh SQLite database in tb's temp dir with the
@@ -50,3 +51,9 @@ func mustNew(tb testing.TB, db *gorm.DB) *Policy {
 	}
 	return p
 }
+
+// parentPath and validPath are the path helpers the tests were written
+// against, now whistle.OrgPath's methods.
+func parentPath(p string) string { return string(whistle.OrgPath(p).Parent()) }
+
+func validPath(p string) bool { return whistle.OrgPath(p).Valid() }

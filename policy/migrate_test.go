@@ -78,7 +78,7 @@ func TestGridWorkerRulesMigration(t *testing.T) {
 			t.Fatalf("rules after migration:\n%q\nwant today's defaults and the admin's rule:\n%q", have, want)
 		}
 		g1 := users["g1-worker"]
-		held := Object{OrgPath: g1.OrgPath, HolderOrgPath: c1}
+		held := Object{OrgPath: string(g1.OrgPath), HolderOrgPath: c1}
 		checkDecision(t, p, g1, AnswerExtension, held, false, DefaultDeny)
 		checkDecision(t, p, g1, Whistle, held, false, DefaultDeny)
 		checkDecision(t, p, g1, Escalate, held, false, "local:grid_escalates_own") // the admin's rule stays, and holds only at g1

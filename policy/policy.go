@@ -34,18 +34,8 @@ var modelConf string
 //go:embed default_policy.csv
 var defaultPolicy string
 
-// Subject is the signed-in user as the policy sees them; the API builds it.
-type Subject struct {
-	UserID, Username string
-	Role             whistle.Role
-	OrgUnitID        string
-	// OrgPath is the user's org unit path; a clerk's is their department's.
-	OrgPath string
-	// DepartmentID is set for clerks only.
-	DepartmentID string
-}
-
-// Action is something a subject may be allowed to do.
+// Action is something an actor (the subject of a decision) may be
+// allowed to do.
 type Action string
 
 // Actions. Summon is the scope of summoning one department, whether at
@@ -121,10 +111,10 @@ func (r Rule) values() []string {
 // policy_rules table. It is safe for concurrent use; a reload swaps the
 // whole rule set at once, so a decision sees the old rules or the new.
 type Policy struct {
-	db   *gorm.DB
-	log  *slog.Logger
-	mu   sync.Mutex // serializes reloads and edits
-	snap atomic.Pointer[snapshot]
+	db      *gorm.DB
+	log     *slog.Logger
+	mu      sync.Mutex // serializes reloads and edits
+	inForce atomic.Pointer[ruleSet]
 }
 
 // Option configures New.
@@ -141,24 +131,26 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// snapshot is one loaded rule set; never modified once published.
+// ruleSet is one loaded set of rules; never modified once in force.
 //
 // casbin's Enforce evaluates the matcher against every row of its model, so
-// its cost grows with the rule count (about 0.4 µs a row). The snapshot
+// its cost grows with the rule count (about 0.4 µs a row). The rule set
 // therefore shards the rows by (role, action) — the matcher's first two
 // equalities — into one small enforcer each: a decision runs casbin over
 // the one or two rows that could match, and a (role, action) with no row is
 // refused without evaluating anything, as casbin would refuse it.
-type snapshot struct {
+type ruleSet struct {
 	shards      map[ruleKey]*shard
 	fingerprint uint64
 }
 
-// shard is the rules of one (role, action) and the refusal naming them.
-// role and act are the request's first values, boxed once.
+// shard is the rules of one (role, action), in table order, and the
+// refusal naming them. role and act are the request's first values, boxed
+// once.
 type shard struct {
 	enf       *casbin.Enforcer
 	role, act any
+	rules     []Rule
 	refusal   refusal
 }
 
@@ -230,8 +222,8 @@ func (p *Policy) seed(ctx context.Context) error {
 // rule demands and name it ("（规则 task:own_department）"), or name
 // DefaultDeny when no rule gives the role the action at all — as for any
 // unknown role or action. It reads no database and allocates little.
-func (p *Policy) Authorize(sub Subject, act Action, obj Object) error {
-	sh := p.snap.Load().shards[ruleKey{sub.Role, act}]
+func (p *Policy) Authorize(sub whistle.Actor, act Action, obj Object) error {
+	sh := p.inForce.Load().shards[ruleKey{sub.Role, act}]
 	if sh == nil {
 		return defaultRefusal(sub.Role, act).err()
 	}
@@ -256,7 +248,7 @@ func (p *Policy) Reload(ctx context.Context) error {
 
 func (p *Policy) reload(ctx context.Context) error {
 	// The fingerprint is read before the rules: if an edit lands between the
-	// two, the snapshot holds the newer rules under the older fingerprint
+	// two, the rule set holds the newer rules under the older fingerprint
 	// and the next Watch tick reloads again (never the reverse, which
 	// would leave stale rules looking current).
 	fp, err := p.fingerprint(ctx)
@@ -297,9 +289,9 @@ func (p *Policy) reload(ctx context.Context) error {
 		for i, v := range vs {
 			rules[i] = Rule{Role: k.role, Action: k.act, Relation: v[2], Name: v[3]}
 		}
-		shards[k] = &shard{enf: enf, role: string(k.role), act: string(k.act), refusal: ruleRefusal(rules)}
+		shards[k] = &shard{enf: enf, role: string(k.role), act: string(k.act), rules: rules, refusal: ruleRefusal(rules)}
 	}
-	p.snap.Store(&snapshot{shards: shards, fingerprint: fp})
+	p.inForce.Store(&ruleSet{shards: shards, fingerprint: fp})
 	return nil
 }
 
@@ -346,7 +338,7 @@ func (p *Policy) refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if fp == p.snap.Load().fingerprint {
+	if fp == p.inForce.Load().fingerprint {
 		return nil
 	}
 	if err := p.Reload(ctx); err != nil {
@@ -441,7 +433,7 @@ func validateRule(r Rule) error {
 		return whistle.Errorf(whistle.EInvalid, "未知角色：%q", "unknown role %q", r.Role)
 	case !r.Action.Valid():
 		return whistle.Errorf(whistle.EInvalid, "未知操作：%q", "unknown action %q", r.Action)
-	case relations[r.Relation] == nil:
+	case !knownRelation(r.Relation):
 		return whistle.Errorf(whistle.EInvalid, "未知关系：%q（可用：%s）", "unknown relation %q (known: %s)", r.Relation, strings.Join(Relations(), ", "))
 	case strings.TrimSpace(r.Name) == "" || r.Name != strings.TrimSpace(r.Name) || len(r.Name) > 128:
 		return whistle.Errorf(whistle.EInvalid, "规则名不能为空，且不超过128个字符", "a rule needs a name of at most 128 characters")

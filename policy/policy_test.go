@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -30,18 +31,18 @@ const (
 // district's bureau, a city department).
 func dept(unit string) string { return "dept" + unit }
 
-func user(name string, role whistle.Role, path string) Subject {
-	return Subject{UserID: "u-" + name, Username: name, Role: role, OrgPath: path}
+func user(name string, role whistle.Role, path string) whistle.Actor {
+	return whistle.Actor{UserID: "u-" + name, Username: name, Role: role, OrgPath: whistle.OrgPath(path)}
 }
 
-func clerk(name, path string) Subject {
+func clerk(name, path string) whistle.Actor {
 	s := user(name, whistle.RoleClerk, path)
 	s.DepartmentID = dept(path)
 	return s
 }
 
 // The demo users, plus a street command centre and a district-2 commander.
-var users = map[string]Subject{
+var users = map[string]whistle.Actor{
 	"admin":          user("admin", whistle.RoleAdmin, city),
 	"city-commander": user("city-commander", whistle.RoleCommander, city),
 	"d1-commander":   user("d1-commander", whistle.RoleCommander, d1),
@@ -60,7 +61,7 @@ var users = map[string]Subject{
 
 // checkDecision asserts p's decision: allowed, or refused as forbidden with
 // both messages naming rule.
-func checkDecision(t *testing.T, p *Policy, sub Subject, act Action, obj Object, allow bool, rule string) {
+func checkDecision(t *testing.T, p *Policy, sub whistle.Actor, act Action, obj Object, allow bool, rule string) {
 	t.Helper()
 	err := p.Authorize(sub, act, obj)
 	if allow {
@@ -363,25 +364,25 @@ func TestCaseAcrossLevels(t *testing.T) {
 // TestMalformed: bad paths, unknown roles and actions are refused.
 func TestMalformed(t *testing.T) {
 	p := mustNew(t, mustOpenDB(t))
-	with := func(name string, f func(*Subject)) Subject { s := users[name]; f(&s); return s }
+	with := func(name string, f func(*whistle.Actor)) whistle.Actor { s := users[name]; f(&s); return s }
 	tests := []struct {
 		name string
-		sub  Subject
+		sub  whistle.Actor
 		act  Action
 		obj  Object
 		rule string
 	}{
-		{"EmptySubjectPath", with("s1-secretary", func(s *Subject) { s.OrgPath = "" }), ReadCase, Object{OrgPath: c1, HolderOrgPath: c1}, "case:jurisdiction"},
-		{"RootSubjectPath", with("s1-secretary", func(s *Subject) { s.OrgPath = "/" }), ReadCase, Object{OrgPath: c1, HolderOrgPath: c1}, "case:jurisdiction"},
-		{"NoTrailingSlash", with("d1-commander", func(s *Subject) { s.OrgPath = "/110000/1101" }), ReadCase, Object{OrgPath: c1}, "case:jurisdiction"},
-		{"SegmentPrefixIsNotSubtree", with("d1-commander", func(s *Subject) { s.OrgPath = "/110000/1101/" }), ReadCase, Object{OrgPath: c1}, "case:jurisdiction"},
+		{"EmptySubjectPath", with("s1-secretary", func(s *whistle.Actor) { s.OrgPath = "" }), ReadCase, Object{OrgPath: c1, HolderOrgPath: c1}, "case:jurisdiction"},
+		{"RootSubjectPath", with("s1-secretary", func(s *whistle.Actor) { s.OrgPath = "/" }), ReadCase, Object{OrgPath: c1, HolderOrgPath: c1}, "case:jurisdiction"},
+		{"NoTrailingSlash", with("d1-commander", func(s *whistle.Actor) { s.OrgPath = "/110000/1101" }), ReadCase, Object{OrgPath: c1}, "case:jurisdiction"},
+		{"SegmentPrefixIsNotSubtree", with("d1-commander", func(s *whistle.Actor) { s.OrgPath = "/110000/1101/" }), ReadCase, Object{OrgPath: c1}, "case:jurisdiction"},
 		{"EmptyHolder", users["s1-secretary"], Escalate, Object{OrgPath: s1}, "case:holder_level"},
 		{"EmptyObjectPaths", users["d1-commander"], ReadCase, Object{}, "case:jurisdiction"},
-		{"EmptyPathsMatchEachOther", with("s1-secretary", func(s *Subject) { s.OrgPath = "" }), Escalate, Object{}, "case:holder_level"},
+		{"EmptyPathsMatchEachOther", with("s1-secretary", func(s *whistle.Actor) { s.OrgPath = "" }), Escalate, Object{}, "case:holder_level"},
 		{"DoubleSlash", users["d1-commander"], ReadCase, Object{OrgPath: d1 + "/x/"}, "case:jurisdiction"},
-		{"GridWorkerAtCity", with("g1-worker", func(s *Subject) { s.OrgPath = city }), FileCase, Object{HolderOrgPath: ""}, "case:file_own_unit"},
-		{"UnknownRole", with("admin", func(s *Subject) { s.Role = "root" }), Admin, Object{}, DefaultDeny},
-		{"EmptyRole", with("admin", func(s *Subject) { s.Role = "" }), ReadCase, Object{OrgPath: c1}, DefaultDeny},
+		{"GridWorkerAtCity", with("g1-worker", func(s *whistle.Actor) { s.OrgPath = city }), FileCase, Object{HolderOrgPath: ""}, "case:file_own_unit"},
+		{"UnknownRole", with("admin", func(s *whistle.Actor) { s.Role = "root" }), Admin, Object{}, DefaultDeny},
+		{"EmptyRole", with("admin", func(s *whistle.Actor) { s.Role = "" }), ReadCase, Object{OrgPath: c1}, DefaultDeny},
 		{"UnknownAction", users["admin"], Action("case:delete"), Object{}, DefaultDeny},
 		{"CaseOfAction", users["admin"], Action("ADMIN:MANAGE"), Object{}, DefaultDeny},
 	}
@@ -392,7 +393,10 @@ func TestMalformed(t *testing.T) {
 	}
 }
 
-func TestScopePrefix(t *testing.T) {
+// TestScope: the scope of a list is the reach of the rule that allows
+// it, and follows the rule table.
+func TestScope(t *testing.T) {
+	p := mustNew(t, mustOpenDB(t))
 	tests := []struct {
 		who  string
 		want string
@@ -408,17 +412,63 @@ func TestScopePrefix(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.who, func(t *testing.T) {
-			if got := ScopePrefix(users[tt.who]); got != tt.want {
-				t.Fatalf("ScopePrefix = %q, want %q", got, tt.want)
+			sc, err := p.Scope(users[tt.who], ReadCase, Object{})
+			if err != nil || sc.Path != whistle.OrgPath(tt.want) {
+				t.Fatalf("Scope = %+v, %v; want path %q", sc, err, tt.want)
 			}
 		})
 	}
-	if got := ScopePrefix(Subject{Role: whistle.RoleCommander, OrgPath: "110000"}); got != "" {
-		t.Fatalf("malformed path: ScopePrefix = %q, want nothing", got)
+	t.Run("ClerkByDepartment", func(t *testing.T) {
+		sc, err := p.Scope(users["s1-police"], ReadCase, Object{})
+		if err != nil || sc != (Scope{DepartmentID: dept(s1)}) {
+			t.Fatalf("Scope = %+v, %v; want the department", sc, err)
+		}
+	})
+	refused := func(t *testing.T, sub whistle.Actor, act Action, obj Object, rule string) {
+		t.Helper()
+		sc, err := p.Scope(sub, act, obj)
+		if !sc.IsZero() || whistle.ErrorCode(err) != whistle.EForbidden || RefusingRule(err) != rule {
+			t.Fatalf("Scope = %+v, %v; want nowhere, refused by %s", sc, err, rule)
+		}
+		if aerr := p.Authorize(sub, act, obj); !obj.isZero() && (aerr == nil || aerr.Error() != err.Error()) {
+			t.Fatalf("Scope refused with %v, Authorize with %v", err, aerr)
+		}
 	}
-	if got := ScopePrefix(Subject{Role: "root", OrgPath: city}); got != "" {
-		t.Fatalf("unknown role: ScopePrefix = %q, want nothing", got)
-	}
+	t.Run("MalformedPath", func(t *testing.T) {
+		refused(t, whistle.Actor{Role: whistle.RoleCommander, OrgPath: "110000"}, ReadCase, Object{}, "case:jurisdiction")
+	})
+	t.Run("UnknownRole", func(t *testing.T) {
+		refused(t, whistle.Actor{Role: "root", OrgPath: city}, ReadCase, Object{}, DefaultDeny)
+	})
+	t.Run("SuperviseNarrowedInside", func(t *testing.T) {
+		sc, err := p.Scope(users["d1-supervisor"], Supervise, Object{OrgPath: s1})
+		if err != nil || sc.Path != d1 {
+			t.Fatalf("Scope = %+v, %v; want %s", sc, err, d1)
+		}
+	})
+	t.Run("SuperviseNarrowedOutside", func(t *testing.T) {
+		refused(t, users["d2-supervisor"], Supervise, Object{OrgPath: s1}, "supervision:jurisdiction")
+	})
+	t.Run("SecretaryMayNotSupervise", func(t *testing.T) {
+		refused(t, users["c1-secretary"], Supervise, Object{}, DefaultDeny)
+	})
+	t.Run("FollowsTheRules", func(t *testing.T) {
+		ctx := context.Background()
+		wide := Rule{Role: whistle.RoleSupervisor, Action: ReadCase, Relation: "anywhere", Name: "case:everywhere"}
+		narrow := Rule{Role: whistle.RoleSupervisor, Action: ReadCase, Relation: "jurisdiction", Name: "case:jurisdiction"}
+		if err := p.RemoveRule(ctx, narrow); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.AddRule(ctx, wide); err != nil {
+			t.Fatal(err)
+		}
+		if sc, err := p.Scope(users["d1-supervisor"], ReadCase, Object{}); err != nil || sc.Path != "/" {
+			t.Fatalf("after the edit: Scope = %+v, %v; want the city", sc, err)
+		}
+		if sc, err := p.Scope(users["d1-supervisor"], ReadCase, Object{OrgPath: c4}); err != nil || sc.Path != "/" {
+			t.Fatalf("one case after the edit: Scope = %+v, %v; want the city", sc, err)
+		}
+	})
 }
 
 func TestActingUnit(t *testing.T) {
@@ -427,14 +477,14 @@ func TestActingUnit(t *testing.T) {
 			t.Errorf("ActingUnit(%s) = %q, want %q", who, got, want)
 		}
 	}
-	if got := ActingUnit(Subject{Role: whistle.RoleGridWorker, OrgPath: city}); got != "" {
+	if got := ActingUnit(whistle.Actor{Role: whistle.RoleGridWorker, OrgPath: city}); got != "" {
 		t.Errorf("grid worker at the root acts at %q, want nothing", got)
 	}
 	// The API files at ActingUnit: every filing role may file there.
 	p := mustNew(t, mustOpenDB(t))
 	for _, who := range []string{"g1-worker", "c1-secretary", "s1-secretary", "d1-commander", "city-commander"} {
 		sub := users[who]
-		checkDecision(t, p, sub, FileCase, Object{OrgPath: sub.OrgPath, HolderOrgPath: ActingUnit(sub)}, true, "")
+		checkDecision(t, p, sub, FileCase, Object{OrgPath: string(sub.OrgPath), HolderOrgPath: ActingUnit(sub)}, true, "")
 	}
 }
 

@@ -28,20 +28,14 @@ func (s *Store) CatalogueItems(ctx context.Context, active *bool) ([]CatalogueIt
 // fields; it returns an invalid error for an id ValidOrgID refuses and a
 // conflict error if the id is taken.
 func (s *Store) CreateCatalogueItem(ctx context.Context, it CatalogueItem) (CatalogueItem, error) {
-	if !ValidOrgID(it.ID) {
-		return CatalogueItem{}, whistle.Errorf(whistle.EInvalid, "事项编码 id 无效：%q（1–32 位字母、数字或 -）", "invalid catalogue item id %q (1–32 letters, digits or -)", it.ID)
-	}
-	it.Active = true
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := unused(tx, &CatalogueItem{}, "id", it.ID, "事项编码", "catalogue item id"); err != nil {
-			return err
-		}
-		return tx.Create(&it).Error
-	})
+	key, err := idKey(it.ID, "事项编码", "catalogue item id")
 	if err != nil {
-		return CatalogueItem{}, wrapWrite(err, "create catalogue item "+it.ID)
+		return CatalogueItem{}, err
 	}
-	return it, nil
+	return insert(ctx, s.DB, key, func(*gorm.DB) (CatalogueItem, error) {
+		it.Active = true
+		return it, nil
+	})
 }
 
 // CatalogueChange is an admin's edit of a catalogue item; nil fields stay.
@@ -54,31 +48,21 @@ type CatalogueChange struct {
 // UpdateCatalogueItem applies ch. It returns not_found for an unknown id.
 // A deactivated item is no longer offered nor accepted for new cases.
 func (s *Store) UpdateCatalogueItem(ctx context.Context, id string, ch CatalogueChange) (CatalogueItem, error) {
-	var row CatalogueItem
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := take(tx.Where("id = ?", id), &row, "catalogue item", id); err != nil {
-			return err
-		}
-		for dst, v := range map[*string]*string{&row.Name: ch.Name, &row.NameEN: ch.NameEN, &row.Category: ch.Category, &row.DefaultClass: ch.DefaultClass} {
-			if v != nil {
-				*dst = *v
-			}
-		}
+	columns := []string{"name", "name_en", "category", "default_class", "department_kinds", "levels", "active", "updated_at"}
+	return updateByID(ctx, s.DB, "catalogue item", id, columns, func(_ *gorm.DB, row *CatalogueItem) error {
+		setIf(&row.Name, ch.Name)
+		setIf(&row.NameEN, ch.NameEN)
+		setIf(&row.Category, ch.Category)
+		setIf(&row.DefaultClass, ch.DefaultClass)
 		if ch.DepartmentKinds != nil {
 			row.DepartmentKinds = strings.Join(ch.DepartmentKinds, ",")
 		}
 		if ch.Levels != nil {
 			row.Levels = strings.Join(ch.Levels, ",")
 		}
-		if ch.Active != nil {
-			row.Active = *ch.Active
-		}
-		return tx.Model(&row).Select("name", "name_en", "category", "default_class", "department_kinds", "levels", "active", "updated_at").Updates(&row).Error
+		setIf(&row.Active, ch.Active)
+		return nil
 	})
-	if err != nil {
-		return CatalogueItem{}, wrapWrite(err, "update catalogue item "+id)
-	}
-	return row, nil
 }
 
 // DeleteSLAPolicy removes the policy row of class at one level, so the

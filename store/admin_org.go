@@ -2,9 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
 
 	"gorm.io/gorm"
 
@@ -50,36 +47,23 @@ type OrgUnitFilter struct {
 
 // OrgUnits returns the org units matching f by path, and how many match.
 func (s *Store) OrgUnits(ctx context.Context, f OrgUnitFilter) ([]OrgUnit, int64, error) {
-	q := s.DB.WithContext(ctx).Model(&OrgUnit{})
-	if f.Under != "" {
-		q = q.Where("path LIKE ?", likePrefix(f.Under))
-	}
-	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
-	}
+	db := s.DB.WithContext(ctx).Model(&OrgUnit{})
+	db = within(db, "path", f.Under)
+	db = equal(db, "kind", f.Kind)
 	if f.MaxDepth > 0 {
-		q = q.Where("depth <= ?", f.MaxDepth)
+		db = db.Where("depth <= ?", f.MaxDepth)
 	}
-	if f.Query != "" {
-		like := containsPattern(f.Query)
-		q = q.Where("(name LIKE ? OR name_en LIKE ?)", like, like)
+	db = matching(db, f.Query, "name", "name_en")
+	window := f.Page.paginate
+	if f.Page == (Page{}) {
+		window = func(db *gorm.DB) *gorm.DB {
+			if f.Limit > 0 {
+				return db.Limit(f.Limit)
+			}
+			return db
+		}
 	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count org units: %w", err)
-	}
-	q = q.Order("path")
-	if f.Page != (Page{}) {
-		p := f.Page.Normalize()
-		q = q.Offset(p.offset()).Limit(p.PageSize)
-	} else if f.Limit > 0 {
-		q = q.Limit(f.Limit)
-	}
-	var rows []OrgUnit
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, 0, fmt.Errorf("list org units: %w", err)
-	}
-	return rows, total, nil
+	return findCounted[OrgUnit](db, "org units", "path", window)
 }
 
 // NewOrgUnit is what an admin gives to create an org unit.
@@ -97,62 +81,46 @@ type NewOrgUnit struct {
 // → grid; a unit without parent must be a city), and a conflict error if
 // the id is taken.
 func (s *Store) CreateOrgUnit(ctx context.Context, n NewOrgUnit) (OrgUnit, error) {
-	if !ValidOrgID(n.ID) {
-		return OrgUnit{}, whistle.Errorf(whistle.EInvalid, "组织编码 id 无效：%q（1–32 位字母、数字或 -）", "invalid org unit id %q (1–32 letters, digits or -)", n.ID)
+	key, err := idKey(n.ID, "组织编码", "org unit id")
+	if err != nil {
+		return OrgUnit{}, err
 	}
 	if !ValidOrgKind(n.Kind) {
 		return OrgUnit{}, whistle.Errorf(whistle.EInvalid, "组织类型 kind 无效：%q（可选 city、district、street、community、grid）", "invalid kind %q (one of city, district, street, community, grid)", n.Kind)
 	}
-	var row OrgUnit
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := unused(tx, &OrgUnit{}, "id", n.ID, "组织编码", "org unit id"); err != nil {
-			return err
-		}
+	return insert(ctx, s.DB, key, func(tx *gorm.DB) (OrgUnit, error) {
 		path := "/" + n.ID + "/"
 		var parentID *string
 		if n.ParentID == "" {
 			if n.Kind != whistle.OrgCity {
-				return whistle.Errorf(whistle.EInvalid, "只有市级组织可以没有上级：请给出 parent_id", "only a city may have no parent: give parent_id")
+				return OrgUnit{}, whistle.Errorf(whistle.EInvalid, "只有市级组织可以没有上级：请给出 parent_id", "only a city may have no parent: give parent_id")
 			}
 		} else {
 			var parent OrgUnit
-			if err := take(tx.Where("id = ?", n.ParentID), &parent, "org unit", n.ParentID); err != nil {
-				return asInvalidRef(err, "parent_id", n.ParentID)
+			if err := takeRef(tx, &parent, "org unit", "parent_id", n.ParentID); err != nil {
+				return OrgUnit{}, err
 			}
 			want, ok := childKind[whistle.OrgKind(parent.Kind)]
 			if !ok || want != n.Kind {
-				return whistle.Errorf(whistle.EInvalid, "%s（%s）之下只能建 %s，不能建 %s", "a %s (%s) takes a %s below it, not a %s",
+				return OrgUnit{}, whistle.Errorf(whistle.EInvalid, "%s（%s）之下只能建 %s，不能建 %s", "a %s (%s) takes a %s below it, not a %s",
 					parent.Kind, parent.ID, orNothing(string(want)), n.Kind)
 			}
 			path = parent.Path + n.ID + "/"
 			parentID = &parent.ID
 		}
 		if len(path) > 255 {
-			return whistle.Errorf(whistle.EInvalid, "组织路径过长（上限 255 字符）", "the org path would be too long (limit 255 characters)")
+			return OrgUnit{}, whistle.Errorf(whistle.EInvalid, "组织路径过长（上限 255 字符）", "the org path would be too long (limit 255 characters)")
 		}
-		row = OrgUnit{ID: n.ID, ParentID: parentID, Kind: string(n.Kind), Name: n.Name, NameEN: n.NameEN, Path: path, Depth: pathDepth(path)}
-		return tx.Create(&row).Error
+		return OrgUnit{ID: n.ID, ParentID: parentID, Kind: string(n.Kind), Name: n.Name, NameEN: n.NameEN, Path: path, Depth: pathDepth(path)}, nil
 	})
-	if err != nil {
-		return OrgUnit{}, wrapWrite(err, "create org unit "+n.ID)
-	}
-	return row, nil
 }
 
 // RenameOrgUnit sets a unit's names. It returns not_found for an unknown id.
 func (s *Store) RenameOrgUnit(ctx context.Context, id, name, nameEN string) (OrgUnit, error) {
-	var row OrgUnit
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := take(tx.Where("id = ?", id), &row, "org unit", id); err != nil {
-			return err
-		}
+	return updateByID(ctx, s.DB, "org unit", id, []string{"name", "name_en", "updated_at"}, func(_ *gorm.DB, row *OrgUnit) error {
 		row.Name, row.NameEN = name, nameEN
-		return tx.Model(&row).Select("name", "name_en", "updated_at").Updates(&row).Error
+		return nil
 	})
-	if err != nil {
-		return OrgUnit{}, wrapWrite(err, "rename org unit "+id)
-	}
-	return row, nil
 }
 
 // DeleteOrgUnit removes an empty unit. It returns not_found for an unknown
@@ -188,50 +156,9 @@ func (s *Store) DeleteOrgUnit(ctx context.Context, id string) error {
 	return wrapWrite(err, "delete org unit "+id)
 }
 
-// unused returns a conflict error if a row of model has value in column:
-// an id or name already taken.
-func unused(tx *gorm.DB, model any, column, value, zh, en string) error {
-	var n int64
-	if err := tx.Model(model).Where(column+" = ?", value).Count(&n).Error; err != nil {
-		return err
-	}
-	if n > 0 {
-		return whistle.Errorf(whistle.EConflict, "%[1]s已被占用：%[3]s", "%[2]s already taken: %[3]s", zh, en, value)
-	}
-	return nil
-}
-
-// asInvalidRef turns "the row a field names does not exist" into an
-// invalid error naming the field: the request is wrong, not the route.
-func asInvalidRef(err error, field, value string) error {
-	var we *whistle.Error
-	if errors.As(err, &we) && we.Code == whistle.ENotFound {
-		return whistle.Errorf(whistle.EInvalid, "%s 引用的对象不存在：%s", "%s refers to something that does not exist: %s", field, value)
-	}
-	return err
-}
-
-// wrapWrite adds context to a database failure; coded errors pass as they are.
-func wrapWrite(err error, what string) error {
-	if err == nil {
-		return nil
-	}
-	var we *whistle.Error
-	if errors.As(err, &we) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
-
 func orNothing(s string) string {
 	if s == "" {
 		return "-"
 	}
 	return s
-}
-
-// containsPattern is a LIKE pattern matching text anywhere, with the
-// caller's wildcards taken out.
-func containsPattern(text string) string {
-	return "%" + strings.NewReplacer("%", "", "_", "", "\\", "").Replace(text) + "%"
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -45,35 +46,13 @@ type UserQuery struct {
 // FindUsers returns the users matching q by username, and how many match.
 func (s *Store) FindUsers(ctx context.Context, q UserQuery) ([]User, int64, error) {
 	db := s.DB.WithContext(ctx).Model(&User{})
-	if q.Role != "" {
-		db = db.Where("role = ?", q.Role)
-	}
-	if q.Under != "" {
-		db = db.Where("org_path LIKE ?", likePrefix(q.Under))
-	}
-	if q.OrgUnitID != "" {
-		db = db.Where("org_unit_id = ?", q.OrgUnitID)
-	}
-	if q.DepartmentID != "" {
-		db = db.Where("department_id = ?", q.DepartmentID)
-	}
-	if q.Active != nil {
-		db = db.Where("active = ?", *q.Active)
-	}
-	if q.Query != "" {
-		like := containsPattern(q.Query)
-		db = db.Where("(username LIKE ? OR display_name LIKE ?)", like, like)
-	}
-	var total int64
-	if err := db.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count users: %w", err)
-	}
-	p := q.Page.Normalize()
-	var rows []User
-	if err := db.Order("username").Offset(p.offset()).Limit(p.PageSize).Find(&rows).Error; err != nil {
-		return nil, 0, fmt.Errorf("list users: %w", err)
-	}
-	return rows, total, nil
+	db = equal(db, "role", q.Role)
+	db = within(db, "org_path", q.Under)
+	db = equal(db, "org_unit_id", q.OrgUnitID)
+	db = equal(db, "department_id", q.DepartmentID)
+	db = flagged(db, "active", q.Active)
+	db = matching(db, q.Query, "username", "display_name")
+	return findCounted[User](db, "users", "username", q.Page.paginate)
 }
 
 // NewUser is what an admin gives to create a user: a clerk names a
@@ -100,58 +79,42 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (User, error) {
 	if !n.Role.Valid() {
 		return User{}, whistle.Errorf(whistle.EInvalid, "角色 role 无效：%q", "invalid role %q", n.Role)
 	}
-	var row User
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := unused(tx, &User{}, "username", n.Username, "用户名", "username"); err != nil {
-			return err
-		}
-		row = User{ID: uuid.NewString(), Username: n.Username, DisplayName: n.DisplayName, Role: string(n.Role), Active: true}
+	key := uniqueKey{column: "username", value: n.Username, zh: "用户名", en: "username"}
+	return insert(ctx, s.DB, key, func(tx *gorm.DB) (User, error) {
+		row := User{ID: uuid.NewString(), Username: n.Username, DisplayName: n.DisplayName, Role: string(n.Role), Active: true}
 		if n.Role == whistle.RoleClerk {
 			if n.DepartmentID == "" {
-				return whistle.Errorf(whistle.EInvalid, "部门人员须给出 department_id", "a clerk needs a department_id")
+				return User{}, whistle.Errorf(whistle.EInvalid, "部门人员须给出 department_id", "a clerk needs a department_id")
 			}
 			var d Department
-			if err := take(tx.Where("id = ?", n.DepartmentID), &d, "department", n.DepartmentID); err != nil {
-				return asInvalidRef(err, "department_id", n.DepartmentID)
+			if err := takeRef(tx, &d, "department", "department_id", n.DepartmentID); err != nil {
+				return User{}, err
 			}
 			if !d.Active {
-				return whistle.Errorf(whistle.EInvalid, "部门已停用：%s", "department is inactive: %s", d.ID)
+				return User{}, whistle.Errorf(whistle.EInvalid, "部门已停用：%s", "department is inactive: %s", d.ID)
 			}
 			if n.OrgUnitID != "" && n.OrgUnitID != d.OrgUnitID {
-				return whistle.Errorf(whistle.EInvalid, "部门人员的 org_unit_id 须是其部门所在组织 %s（可省略）", "a clerk's org_unit_id must be the department's, %s (or left out)", d.OrgUnitID)
+				return User{}, whistle.Errorf(whistle.EInvalid, "部门人员的 org_unit_id 须是其部门所在组织 %s（可省略）", "a clerk's org_unit_id must be the department's, %s (or left out)", d.OrgUnitID)
 			}
 			row.OrgUnitID, row.OrgPath, row.DepartmentID = d.OrgUnitID, d.OrgPath, &d.ID
-			return tx.Create(&row).Error
+			return row, nil
 		}
 		if n.DepartmentID != "" {
-			return whistle.Errorf(whistle.EInvalid, "只有部门人员（clerk）可以属于部门", "only a clerk belongs to a department")
+			return User{}, whistle.Errorf(whistle.EInvalid, "只有部门人员（clerk）可以属于部门", "only a clerk belongs to a department")
 		}
 		if n.OrgUnitID == "" {
-			return whistle.Errorf(whistle.EInvalid, "须给出 org_unit_id", "org_unit_id is required")
+			return User{}, whistle.Errorf(whistle.EInvalid, "须给出 org_unit_id", "org_unit_id is required")
 		}
 		var unit OrgUnit
-		if err := take(tx.Where("id = ?", n.OrgUnitID), &unit, "org unit", n.OrgUnitID); err != nil {
-			return asInvalidRef(err, "org_unit_id", n.OrgUnitID)
+		if err := takeRef(tx, &unit, "org unit", "org_unit_id", n.OrgUnitID); err != nil {
+			return User{}, err
 		}
-		if kinds, ok := roleUnitKinds[n.Role]; ok && !containsKind(kinds, whistle.OrgKind(unit.Kind)) {
-			return whistle.Errorf(whistle.EInvalid, "角色 %s 不能设在 %s（%s）", "role %s cannot sit at a %s (%s)", n.Role, unit.Kind, unit.ID)
+		if kinds, ok := roleUnitKinds[n.Role]; ok && !slices.Contains(kinds, whistle.OrgKind(unit.Kind)) {
+			return User{}, whistle.Errorf(whistle.EInvalid, "角色 %s 不能设在 %s（%s）", "role %s cannot sit at a %s (%s)", n.Role, unit.Kind, unit.ID)
 		}
 		row.OrgUnitID, row.OrgPath = unit.ID, unit.Path
-		return tx.Create(&row).Error
+		return row, nil
 	})
-	if err != nil {
-		return User{}, wrapWrite(err, "create user "+n.Username)
-	}
-	return row, nil
-}
-
-func containsKind(kinds []whistle.OrgKind, k whistle.OrgKind) bool {
-	for _, x := range kinds {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }
 
 // UserChange is an admin's edit of a user; nil fields stay.
@@ -164,19 +127,14 @@ type UserChange struct {
 // in the same transaction. It returns not_found for an unknown id and a
 // conflict error when it would deactivate the last active admin.
 func (s *Store) UpdateUser(ctx context.Context, id string, ch UserChange) (User, error) {
-	var row User
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := take(tx.Where("id = ?", id), &row, "user", id); err != nil {
-			return err
-		}
-		if ch.DisplayName != nil {
-			row.DisplayName = *ch.DisplayName
-		}
+	return updateByID(ctx, s.DB, "user", id, []string{"display_name", "active", "updated_at"}, func(tx *gorm.DB, row *User) error {
+		setIf(&row.DisplayName, ch.DisplayName)
 		deactivate := ch.Active != nil && !*ch.Active && row.Active
-		if ch.Active != nil {
-			row.Active = *ch.Active
+		setIf(&row.Active, ch.Active)
+		if !deactivate {
+			return nil
 		}
-		if deactivate && row.Role == string(whistle.RoleAdmin) {
+		if row.Role == string(whistle.RoleAdmin) {
 			var admins int64
 			if err := tx.Model(&User{}).Where("role = ? AND active = ? AND id <> ?", whistle.RoleAdmin, true, id).Count(&admins).Error; err != nil {
 				return err
@@ -185,18 +143,10 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ch UserChange) (User,
 				return whistle.Errorf(whistle.EConflict, "不能停用最后一个管理员", "cannot deactivate the last active admin")
 			}
 		}
-		if err := tx.Model(&row).Select("display_name", "active", "updated_at").Updates(&row).Error; err != nil {
-			return err
-		}
-		if deactivate {
-			return tx.Model(&APIToken{}).Where("user_id = ? AND revoked_at IS NULL", id).Update("revoked_at", time.Now().UTC()).Error
-		}
-		return nil
+		// In the same transaction as the user's row, so a deactivated
+		// user keeps no working token.
+		return tx.Model(&APIToken{}).Where("user_id = ? AND revoked_at IS NULL", id).Update("revoked_at", time.Now().UTC()).Error
 	})
-	if err != nil {
-		return User{}, wrapWrite(err, "update user "+id)
-	}
-	return row, nil
 }
 
 // IssueUserToken issues a bearer token for an active user (IssueToken) and

@@ -110,19 +110,22 @@ func (s *Store) RevokeUserTokens(ctx context.Context, userID string) error {
 	return nil
 }
 
-// User returns a user by id or whistle.ErrNotFound.
+// User returns a user by id, or a not_found error naming it (errors.Is
+// whistle.ErrNotFound).
 func (s *Store) User(ctx context.Context, id string) (User, error) {
 	var u User
 	return u, take(s.DB.WithContext(ctx).Where("id = ?", id), &u, "user", id)
 }
 
-// UserByUsername returns a user by username or whistle.ErrNotFound.
+// UserByUsername returns a user by username, or a not_found error naming
+// it (errors.Is whistle.ErrNotFound).
 func (s *Store) UserByUsername(ctx context.Context, username string) (User, error) {
 	var u User
 	return u, take(s.DB.WithContext(ctx).Where("username = ?", username), &u, "user", username)
 }
 
-// take loads one row, translating "no row" into whistle.ErrNotFound once.
+// take loads one row, translating "no row" once into NotFound(what, key),
+// which is errors.Is whistle.ErrNotFound.
 func take(q *gorm.DB, dest any, what, key string) error {
 	err := q.Take(dest).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/shaobao/shaobao/whistle"
 )
@@ -78,7 +77,10 @@ func (s *Store) Chain(ctx context.Context, id string) ([]OrgUnit, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := strings.Split(strings.Trim(unit.Path, "/"), "/")
+	ids := whistle.OrgPath(unit.Path).Units()
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("chain of %s: no org path", id)
+	}
 	var rows []OrgUnit
 	if err := s.DB.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("load chain of %s: %w", id, err)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -25,7 +24,7 @@ func (sc Scope) apply(q *gorm.DB, pathCol, caseIDCol string) *gorm.DB {
 	case sc.All:
 		return q
 	case sc.DepartmentID != "":
-		return q.Where(caseIDCol+" IN (SELECT case_id FROM tasks WHERE department_id = ?)", sc.DepartmentID)
+		return withTask(q, caseIDCol, sc.DepartmentID)
 	case sc.PathPrefix != "":
 		return q.Where(pathCol+" LIKE ?", likePrefix(sc.PathPrefix))
 	default:
@@ -55,6 +54,27 @@ func (p Page) Normalize() Page {
 
 func (p Page) offset() int { return (p.Page - 1) * p.PageSize }
 
+// between keeps the rows whose time column is in [from, to); a nil bound
+// does not bound.
+func between(q *gorm.DB, column string, from, to *time.Time) *gorm.DB {
+	if from != nil {
+		q = q.Where(column+" >= ?", from.UTC())
+	}
+	if to != nil {
+		q = q.Where(column+" < ?", to.UTC())
+	}
+	return q
+}
+
+// withTask keeps the rows whose case (caseIDColumn) has a task of
+// department; "" does not filter.
+func withTask(q *gorm.DB, caseIDColumn, department string) *gorm.DB {
+	if department == "" {
+		return q
+	}
+	return q.Where(caseIDColumn+" IN (SELECT case_id FROM tasks WHERE department_id = ?)", department)
+}
+
 // CaseFilter narrows ListCases. Empty fields do not filter.
 type CaseFilter struct {
 	Scope        Scope
@@ -72,42 +92,17 @@ type CaseFilter struct {
 // ListCases returns the cases matching f, newest first, with the total.
 func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]whistle.Case, int64, error) {
 	q := f.Scope.apply(s.DB.WithContext(ctx).Model(&CaseRow{}), "org_path", "id")
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	if f.Class != "" {
-		q = q.Where("class = ?", f.Class)
-	}
-	if f.Level != "" {
-		q = q.Where("level = ?", f.Level)
-	}
-	if f.OrgPath != "" {
-		q = q.Where("org_path LIKE ?", likePrefix(f.OrgPath))
-	}
-	if f.DepartmentID != "" {
-		q = q.Where("id IN (SELECT case_id FROM tasks WHERE department_id = ?)", f.DepartmentID)
-	}
-	if f.Overdue != nil {
-		q = q.Where("overdue = ?", *f.Overdue)
-	}
-	if f.From != nil {
-		q = q.Where("created_at >= ?", f.From.UTC())
-	}
-	if f.To != nil {
-		q = q.Where("created_at < ?", f.To.UTC())
-	}
-	if f.Query != "" {
-		like := "%" + strings.NewReplacer("%", "", "_", "").Replace(f.Query) + "%"
-		q = q.Where("(title LIKE ? OR description LIKE ? OR address LIKE ?)", like, like, like)
-	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count cases: %w", err)
-	}
-	page := f.Page.Normalize()
-	var rows []CaseRow
-	if err := q.Order("created_at DESC, id DESC").Offset(page.offset()).Limit(page.PageSize).Find(&rows).Error; err != nil {
-		return nil, 0, fmt.Errorf("list cases: %w", err)
+	q = equal(q, "status", f.Status)
+	q = equal(q, "class", f.Class)
+	q = equal(q, "level", f.Level)
+	q = within(q, "org_path", f.OrgPath)
+	q = withTask(q, "id", f.DepartmentID)
+	q = flagged(q, "overdue", f.Overdue)
+	q = between(q, "created_at", f.From, f.To)
+	q = matching(q, f.Query, "title", "description", "address")
+	rows, total, err := findCounted[CaseRow](q, "cases", "created_at DESC, id DESC", f.Page.paginate)
+	if err != nil {
+		return nil, 0, err
 	}
 	out := make([]whistle.Case, len(rows))
 	ids := make([]string, len(rows))
@@ -159,9 +154,7 @@ func (s *Store) ListTasks(ctx context.Context, f TaskFilter) ([]TaskView, int64,
 	}
 	q := s.DB.WithContext(ctx).Table("tasks").Joins("JOIN cases ON cases.id = tasks.case_id").
 		Where("tasks.department_id = ? AND tasks.status IN ?", f.DepartmentID, statuses)
-	if f.Overdue != nil {
-		q = q.Where("tasks.overdue = ?", *f.Overdue)
-	}
+	q = flagged(q, "tasks.overdue", f.Overdue)
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count tasks: %w", err)

@@ -12,12 +12,18 @@ import (
 	"github.com/shaobao/shaobao/worktime"
 )
 
-// DefaultSLAPolicies are the clocks of DESIGN.md §2, per class, every level.
-var DefaultSLAPolicies = []SLAPolicy{
-	{Class: string(whistle.ClassEmergency), ReportWithin: "30m", HandleWithin: "24h", EvaluateWithin: "3d", DefaultSatisfaction: string(whistle.Satisfied)},
-	{Class: string(whistle.ClassKey), ReportWithin: "2h", HandleWithin: "3d", EvaluateWithin: "3d", DefaultSatisfaction: string(whistle.Satisfied)},
-	{Class: string(whistle.ClassRoutine), ReportWithin: "1d", HandleWithin: "7d", EvaluateWithin: "3d", DefaultSatisfaction: string(whistle.Satisfied)},
-	{Class: string(whistle.ClassCoordination), ReportWithin: "2d", HandleWithin: "15d", EvaluateWithin: "3d", DefaultSatisfaction: string(whistle.Satisfied)},
+// DefaultSLAPolicies are whistle.DefaultClocks as rows, per class in
+// order of urgency, every level.
+var DefaultSLAPolicies = defaultSLAPolicies()
+
+func defaultSLAPolicies() []SLAPolicy {
+	rows := make([]SLAPolicy, 0, len(whistle.Classes))
+	for _, class := range whistle.Classes {
+		k := whistle.DefaultClocks[class]
+		rows = append(rows, SLAPolicy{Class: string(class), ReportWithin: k.ReportWithin, HandleWithin: k.HandleWithin,
+			EvaluateWithin: k.EvaluateWithin, DefaultSatisfaction: string(k.DefaultSatisfaction)})
+	}
+	return rows
 }
 
 // SeedDefaults writes the default SLA policies and the shipped calendar where
@@ -25,15 +31,13 @@ var DefaultSLAPolicies = []SLAPolicy{
 func (s *Store) SeedDefaults(ctx context.Context) error {
 	db := s.DB.WithContext(ctx)
 	for _, p := range DefaultSLAPolicies {
-		p := p
-		if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&p).Error; err != nil {
-			return fmt.Errorf("seed SLA policy %s: %w", p.Class, err)
+		if err := insertMissing(db, &p, "SLA policy", p.Class); err != nil {
+			return err
 		}
 	}
 	for _, d := range worktime.DefaultDays() {
-		row := CalendarDay{Date: d.Date, Kind: string(d.Kind), Name: d.Name}
-		if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-			return fmt.Errorf("seed calendar day %s: %w", d.Date, err)
+		if err := insertMissing(db, &CalendarDay{Date: d.Date, Kind: string(d.Kind), Name: d.Name}, "calendar day", d.Date); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -141,49 +145,37 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 		paths := map[string]string{}
 		for _, o := range demoOrgUnits {
 			path := "/" + o.id + "/"
-			var parent *string
 			if o.parent != "" {
 				path = paths[o.parent] + o.id + "/"
-				p := o.parent
-				parent = &p
 			}
 			paths[o.id] = path
-			row := OrgUnit{ID: o.id, ParentID: parent, Kind: o.kind, Name: o.name, NameEN: o.nameEN, Path: path, Depth: pathDepth(path)}
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-				return fmt.Errorf("seed org unit %s: %w", o.id, err)
+			row := OrgUnit{ID: o.id, ParentID: optional(o.parent), Kind: o.kind, Name: o.name, NameEN: o.nameEN, Path: path, Depth: pathDepth(path)}
+			if err := insertMissing(tx, &row, "org unit", o.id); err != nil {
+				return err
 			}
 		}
 		deptOrg := map[string]string{}
 		for _, d := range demoDepartments {
-			var parent *string
-			if d.parent != "" {
-				p := d.parent
-				parent = &p
-			}
 			deptOrg[d.id] = d.org
-			row := Department{ID: d.id, Name: d.name, NameEN: d.nameEN, Kind: d.kind, OrgUnitID: d.org, OrgPath: paths[d.org], ParentID: parent, Active: true}
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-				return fmt.Errorf("seed department %s: %w", d.id, err)
+			row := Department{ID: d.id, Name: d.name, NameEN: d.nameEN, Kind: d.kind, OrgUnitID: d.org, OrgPath: paths[d.org], ParentID: optional(d.parent), Active: true}
+			if err := insertMissing(tx, &row, "department", d.id); err != nil {
+				return err
 			}
 		}
 		for _, u := range DemoUsers {
 			org := u.OrgUnitID
-			var dept *string
 			if u.DepartmentID != "" {
-				d := u.DepartmentID
-				dept = &d
-				org = deptOrg[d]
+				org = deptOrg[u.DepartmentID]
 			}
-			row := User{ID: "u-" + u.Username, Username: u.Username, DisplayName: u.Name, Role: u.Role, OrgUnitID: org, OrgPath: paths[org], DepartmentID: dept, Active: true}
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-				return fmt.Errorf("seed user %s: %w", u.Username, err)
+			row := User{ID: "u-" + u.Username, Username: u.Username, DisplayName: u.Name, Role: u.Role, OrgUnitID: org, OrgPath: paths[org], DepartmentID: optional(u.DepartmentID), Active: true}
+			if err := insertMissing(tx, &row, "user", u.Username); err != nil {
+				return err
 			}
 		}
 		for _, c := range demoCatalogue {
-			c := c
 			c.Active = true
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&c).Error; err != nil {
-				return fmt.Errorf("seed catalogue item %s: %w", c.ID, err)
+			if err := insertMissing(tx, &c, "catalogue item", c.ID); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -198,6 +190,23 @@ func (s *Store) IsSeeded(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// insertMissing adds row unless its key is taken, so seeding never
+// overwrites an admin's edits.
+func insertMissing(db *gorm.DB, row any, what, key string) error {
+	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(row).Error; err != nil {
+		return fmt.Errorf("seed %s %s: %w", what, key, err)
+	}
+	return nil
+}
+
+// optional is nil for "", else a pointer to s: a nullable reference.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func pathDepth(path string) int {

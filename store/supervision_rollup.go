@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -144,14 +143,12 @@ func bucketStart(kind string, day int) int {
 // AreaOf returns the area (the street, or the unit itself above the street
 // level) and the district (or the city) of an org path.
 func AreaOf(orgPath string) (area, district string) {
-	ids := strings.Split(strings.Trim(orgPath, "/"), "/")
-	pick := func(i int) string {
-		if i >= len(ids) {
-			i = len(ids) - 1
-		}
-		return ids[i]
+	ids := whistle.OrgPath(orgPath).Units()
+	if len(ids) == 0 {
+		return "", ""
 	}
-	return pick(2), pick(1)
+	pick := func(depth int) string { return ids[min(depth, len(ids))-1] }
+	return pick(3), pick(2)
 }
 
 // grassroots reports whether an evaluation made at level l is one of the

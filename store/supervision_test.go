@@ -458,9 +458,8 @@ func TestSupervisionBucketsSumLikeDays(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					*store.DaysOnly = true
+					q.DaysOnly = true
 					fine, err := s.SupervisionRates(ctx, q)
-					*store.DaysOnly = false
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -472,4 +471,97 @@ func TestSupervisionBucketsSumLikeDays(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSupervisionLiveReadsFold: a live read first folds queued cases into
+// the roll-up, up to its budget; a published month is served frozen and
+// folds nothing.
+func TestSupervisionLiveReadsFold(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		storetest.MustSeedDemo(t, s)
+		for _, c := range fixtureCases() {
+			if err := s.ApplyCase(ctx, c, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		queued := func() int64 {
+			var n int64
+			if err := s.DB.Model(&store.SupervisionDirty{}).Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := queued()
+		if before == 0 {
+			t.Fatal("the projection queued nothing")
+		}
+		stale, err := s.SupervisionRates(ctx, store.RatesQuery{Period: march(), Group: store.GroupDistrict})
+		if err != nil || stale.Total.Counts.Cases != 0 || queued() != before {
+			t.Fatalf("no budget: %+v %v, queue %d of %d", stale.Total.Counts, err, queued(), before)
+		}
+		if _, ok, err := s.PublishMonth(ctx, 202603, time.Now()); err != nil || !ok {
+			t.Fatalf("publish: %v %v", ok, err)
+		}
+		frozen, err := s.SupervisionRates(ctx, store.RatesQuery{Month: 202603, Group: store.GroupDistrict, Refresh: 5000})
+		if err != nil || !frozen.Published || frozen.Total.Counts.Cases != 0 || queued() != before {
+			t.Fatalf("published month: %+v %v, queue %d of %d", frozen.Total.Counts, err, queued(), before)
+		}
+		a, err := s.Assessment(ctx, store.AssessmentQuery{Year: 2026, AsOfMonth: 202603, Refresh: 5000})
+		if err != nil || len(a.Items) != 0 || queued() != before {
+			t.Fatalf("published assessment: %+v %v, queue %d of %d", a, err, queued(), before)
+		}
+		live, err := s.SupervisionRates(ctx, store.RatesQuery{Period: march(), Group: store.GroupDistrict, Refresh: 5000})
+		if err != nil || got(live.Total) != marchTotal || queued() != 0 {
+			t.Fatalf("live read: %v %v, queue %d", got(live.Total), err, queued())
+		}
+	})
+}
+
+func TestSupervisionRatesPeriod(t *testing.T) {
+	s := storetest.MustOpenSQLite(t)
+	ctx := context.Background()
+	now := time.Now().In(at(1, 1, 0, 0).Location())
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
+	t.Run("ThisMonthByDefault", func(t *testing.T) {
+		rep, err := s.SupervisionRates(ctx, store.RatesQuery{Group: store.GroupDistrict})
+		if err != nil || !rep.From.Equal(first) || !rep.To.Equal(first.AddDate(0, 1, 0)) {
+			t.Fatalf("default period %s–%s (%v), want the month from %s", rep.From, rep.To, err, first)
+		}
+	})
+	t.Run("FromOnlyEndsWithThisMonth", func(t *testing.T) {
+		from := first.AddDate(0, -2, 0)
+		rep, err := s.SupervisionRates(ctx, store.RatesQuery{Period: store.Period{From: from}, Group: store.GroupDistrict})
+		if err != nil || !rep.From.Equal(from) || !rep.To.Equal(first.AddDate(0, 1, 0)) {
+			t.Fatalf("period %s–%s (%v)", rep.From, rep.To, err)
+		}
+	})
+	t.Run("MonthAndPeriod", func(t *testing.T) {
+		_, err := s.SupervisionRates(ctx, store.RatesQuery{Month: 202603, Period: march(), Group: store.GroupDistrict})
+		if whistle.ErrorCode(err) != whistle.EInvalid {
+			t.Fatalf("month and period: %v, want invalid", err)
+		}
+	})
+}
+
+func TestRollupScopeOf(t *testing.T) {
+	tests := []struct {
+		path whistle.OrgPath
+		want store.RollupScope
+		code string
+	}{
+		{"/", store.RollupScope{}, ""},
+		{"/110000/", store.RollupScope{}, ""},
+		{"/110000/110101/", store.RollupScope{DistrictID: "110101"}, ""},
+		{"/110000/110101/110101001/", store.RollupScope{AreaID: "110101001"}, ""},
+		{"/110000/110101/110101001/110101001001/", store.RollupScope{}, whistle.EForbidden},
+		{"", store.RollupScope{}, whistle.EForbidden},
+		{"110000", store.RollupScope{}, whistle.EForbidden},
+	}
+	for _, tt := range tests {
+		sc, err := store.RollupScopeOf(tt.path)
+		if sc != tt.want || whistle.ErrorCode(err) != tt.code {
+			t.Errorf("RollupScopeOf(%q) = %+v, %v; want %+v, code %q", tt.path, sc, err, tt.want, tt.code)
+		}
+	}
 }

@@ -65,5 +65,13 @@ func ErrorMessage(err error, lang string) string {
 	return e.Message
 }
 
-// ErrNotFound is returned by the store when a row does not exist.
+// ErrNotFound is the store's answer for a row that does not exist. The
+// store usually answers a not_found error naming the row instead; every
+// not_found *Error satisfies errors.Is(err, ErrNotFound).
 var ErrNotFound = &Error{Code: ENotFound, Message: "记录不存在", MessageEN: "not found"}
+
+// Is reports whether e matches target for errors.Is: any not_found error
+// matches ErrNotFound, whatever its message.
+func (e *Error) Is(target error) bool {
+	return target == ErrNotFound && e.Code == ENotFound
+}

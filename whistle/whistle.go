@@ -1,6 +1,9 @@
-// Package whistle is Shaobao's domain: cases, tasks, the whistle classes,
-// the four command levels, statuses, actors and the rules of the closed
-// loop. It imports nothing heavy so every other package can use it.
+// Package whistle is Shaobao's domain vocabulary: cases, tasks, the
+// whistle classes and their default clocks, the four command levels, org
+// paths, statuses, actors and coded errors. The rules of the closed loop
+// (who may report, verify, escalate, when) live with the workflow, in
+// workflows/state.go. It imports nothing heavy so every other package can
+// use it.
 package whistle
 
 import "time"
@@ -181,14 +184,20 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// Actor is who performs an action, as the workflow sees it: enough to
-// check the actor's task and level, nothing personal beyond the username.
+// Actor is the signed-in caller, built once when the request is
+// authenticated: who performs an action, as the policy decides it and as
+// the workflow records it. It holds enough to check the actor's task and
+// level, nothing personal beyond the username. Its JSON is part of every
+// recorded workflow history: do not rename or retype its fields.
 type Actor struct {
-	UserID       string `json:"user_id"`
-	Username     string `json:"username"`
-	Role         Role   `json:"role"`
-	OrgUnitID    string `json:"org_unit_id,omitempty"`
-	OrgPath      string `json:"org_path,omitempty"`
+	UserID   string `json:"user_id"`
+	Username string `json:"username"`
+	Role     Role   `json:"role"`
+	// OrgUnitID and OrgPath are the actor's org unit; a clerk's is their
+	// department's.
+	OrgUnitID string  `json:"org_unit_id,omitempty"`
+	OrgPath   OrgPath `json:"org_path,omitempty"`
+	// DepartmentID is set for clerks only.
 	DepartmentID string `json:"department_id,omitempty"`
 }
 

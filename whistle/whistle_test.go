@@ -1,6 +1,7 @@
 package whistle
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -76,5 +77,65 @@ func TestErrorMessages(t *testing.T) {
 	}
 	if ErrorCode(nil) != "" {
 		t.Error("nil has a code")
+	}
+}
+
+func TestErrNotFound(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"Itself", ErrNotFound, true},
+		{"NamingTheRow", Errorf(ENotFound, "案件不存在：%s", "case not found: %s", "SB1"), true},
+		{"Wrapped", fmt.Errorf("load case SB1: %w", Errorf(ENotFound, "案件不存在：%s", "case not found: %s", "SB1")), true},
+		{"OtherCode", Errorf(EConflict, "任务已报到", "task already reported"), false},
+		{"Plain", errors.New("not found"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := errors.Is(tt.err, ErrNotFound); got != tt.want {
+				t.Errorf("errors.Is(%v, ErrNotFound) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDefaultClocks(t *testing.T) {
+	for _, c := range Classes {
+		k, ok := DefaultClocks[c]
+		if !ok || k.ReportWithin == "" || k.HandleWithin == "" || k.EvaluateWithin != DefaultEvaluateWithin || !k.DefaultSatisfaction.Valid() {
+			t.Errorf("class %s: default clocks %+v", c, k)
+		}
+	}
+	if got := EvaluateWithinOrDefault(""); got != DefaultEvaluateWithin {
+		t.Errorf("blank window = %q, want %q", got, DefaultEvaluateWithin)
+	}
+	if got := EvaluateWithinOrDefault("5d"); got != "5d" {
+		t.Errorf("window 5d = %q", got)
+	}
+	if got := Satisfaction("happy").OrDefault(); got != DefaultSatisfaction {
+		t.Errorf("invalid satisfaction defaults to %q, want %q", got, DefaultSatisfaction)
+	}
+	if got := Dissatisfied.OrDefault(); got != Dissatisfied {
+		t.Errorf("valid satisfaction changed to %q", got)
+	}
+}
+
+// TestActorJSON: an Actor is recorded in every workflow history; its JSON
+// must not change (OrgPath is a string on the wire).
+func TestActorJSON(t *testing.T) {
+	a := Actor{UserID: "u1", Username: "c1-secretary", Role: RoleCommunitySecretary, OrgUnitID: "c1", OrgPath: "/1/2/3/c1/"}
+	const want = `{"user_id":"u1","username":"c1-secretary","role":"community_secretary","org_unit_id":"c1","org_path":"/1/2/3/c1/"}`
+	b, err := json.Marshal(a)
+	if err != nil || string(b) != want {
+		t.Fatalf("Marshal = %s, %v; want %s", b, err, want)
+	}
+	var back Actor
+	if err := json.Unmarshal([]byte(want), &back); err != nil || back != a {
+		t.Fatalf("Unmarshal = %+v, %v; want %+v", back, err, a)
+	}
+	if b, _ := json.Marshal(SystemActor); string(b) != `{"user_id":"system","username":"system","role":""}` {
+		t.Errorf("SystemActor = %s", b)
 	}
 }

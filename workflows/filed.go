@@ -30,7 +30,7 @@ func (r *run) registerFiled(ctx workflow.Context) error {
 			return whistle.Case{}, err
 		}
 		defer r.mu.Unlock()
-		return r.m.snapshot(), nil
+		return r.m.copyCase(), nil
 	})
 	if err != nil {
 		return fmt.Errorf("register update %s: %w", UpdateFiled, err)

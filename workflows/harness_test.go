@@ -36,9 +36,9 @@ var chain = []workflows.OrgRef{
 
 var (
 	secretary = whistle.Actor{UserID: "u-c1", Username: "c1-secretary", Role: whistle.RoleCommunitySecretary,
-		OrgUnitID: chain[0].ID, OrgPath: chain[0].Path}
+		OrgUnitID: chain[0].ID, OrgPath: whistle.OrgPath(chain[0].Path)}
 	streetSecretary = whistle.Actor{UserID: "u-s1", Username: "s1-secretary", Role: whistle.RoleStreetSecretary,
-		OrgUnitID: chain[1].ID, OrgPath: chain[1].Path}
+		OrgUnitID: chain[1].ID, OrgPath: whistle.OrgPath(chain[1].Path)}
 )
 
 func clerk(dept string) whistle.Actor {
@@ -147,8 +147,8 @@ func (h *harness) update(at time.Duration, name string, in any) *result {
 	return r
 }
 
-// snapshot records the queried state at the given offset.
-func (h *harness) snapshot(at time.Duration) *whistle.Case {
+// caseAt records the queried state at the given offset.
+func (h *harness) caseAt(at time.Duration) *whistle.Case {
 	c := new(whistle.Case)
 	h.env.RegisterDelayedCallback(func() { *c = h.query() }, at)
 	return c

@@ -92,21 +92,34 @@ func StartSearchAttributes(in WhistleInput) temporal.SearchAttributes {
 	return temporal.NewSearchAttributes(u...)
 }
 
-// missingSearchAttributes lists the attributes namespace lacks; a
-// registered one of another type is an error no registration can fix.
+// ErrSearchAttributeType is wrapped by the error of a namespace that has
+// an attribute registered with another type than wanted: no registration
+// can fix it.
+var ErrSearchAttributeType = errors.New("search attribute registered with another type")
+
+// missingSearchAttributes lists the attributes of SearchAttributes that
+// namespace lacks.
 func missingSearchAttributes(ctx context.Context, c client.Client, namespace string) (map[string]enumspb.IndexedValueType, error) {
+	return MissingSearchAttributes(ctx, c, namespace, SearchAttributes)
+}
+
+// MissingSearchAttributes lists, through the operator service, the
+// attributes of want that namespace lacks; one registered with another
+// type is an error wrapping ErrSearchAttributeType. The embedded dev
+// server registers its attributes through it too.
+func MissingSearchAttributes(ctx context.Context, c client.Client, namespace string, want map[string]enumspb.IndexedValueType) (map[string]enumspb.IndexedValueType, error) {
 	listed, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
 	if err != nil {
 		return nil, fmt.Errorf("list the search attributes of namespace %q: %w", namespace, err)
 	}
 	missing := map[string]enumspb.IndexedValueType{}
-	for name, want := range SearchAttributes {
+	for name, typ := range want {
 		have, ok := listed.GetCustomAttributes()[name]
 		switch {
 		case !ok:
-			missing[name] = want
-		case have != want:
-			return nil, fmt.Errorf("namespace %q: search attribute %s is registered as %s, Shaobao needs %s", namespace, name, typeName(have), typeName(want))
+			missing[name] = typ
+		case have != typ:
+			return nil, fmt.Errorf("namespace %q: %w: %s is registered as %s, Shaobao needs %s", namespace, ErrSearchAttributeType, name, typeName(have), typeName(typ))
 		}
 	}
 	return missing, nil

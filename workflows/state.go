@@ -22,11 +22,6 @@ import (
 // also escalates the case, "repeated failure escalates".
 const verifyEscalateEvery = 3
 
-// defaultScore is the timeliness, quality and attitude recorded for a
-// department when the evaluation window closes unevaluated: the midpoint of
-// 1–5, neither rewarding nor punishing a department for the filer's silence.
-const defaultScore = 3
-
 // machine is a case and what its rules need beyond it.
 type machine struct {
 	c     whistle.Case
@@ -60,6 +55,17 @@ func newMachine(in WhistleInput) (*machine, error) {
 	}}
 	m.record(in.CreatedAt, whistle.EventFiled, in.Filer, "", "", fmt.Sprintf("%s %s", in.Class, in.Title))
 	return m, nil
+}
+
+// CheckFiling returns the refusal the workflow would give the filing in,
+// with its code and messages, or nil. The workflow refuses a filing only
+// by failing, which would burn the case id, so the API asks before it
+// starts one.
+func CheckFiling(in WhistleInput) error {
+	if err := checkInput(in); err != nil {
+		return err
+	}
+	return checkDepartments(in.Departments)
 }
 
 // checkInput refuses a start the API should never have sent.
@@ -227,18 +233,14 @@ func taskConflict(t *whistle.Task, zhDoing, enDoing string) error {
 
 // --- summon -----------------------------------------------------------------
 
-func (m *machine) checkSummon(in SummonInput) error {
-	if err := m.checkHolder(in.HolderOrgUnitID); err != nil {
-		return err
-	}
-	if m.c.Status != whistle.CaseOpen {
-		return statusConflict(m.c.Status, "吹哨", "summon")
-	}
-	if len(in.Departments) == 0 {
+// checkDepartments checks a list of departments to summon on its own:
+// at least one, each named, none twice.
+func checkDepartments(ds []DepartmentRef) error {
+	if len(ds) == 0 {
 		return whistle.Errorf(whistle.EInvalid, "至少吹哨一个部门", "summon at least one department")
 	}
 	seen := map[string]bool{}
-	for _, d := range in.Departments {
+	for _, d := range ds {
 		if d.ID == "" {
 			return whistle.Errorf(whistle.EInvalid, "缺少部门编号", "department id is required")
 		}
@@ -246,6 +248,21 @@ func (m *machine) checkSummon(in SummonInput) error {
 			return whistle.Errorf(whistle.EInvalid, "部门「%s」重复", "department %q is listed twice", d.ID)
 		}
 		seen[d.ID] = true
+	}
+	return nil
+}
+
+func (m *machine) checkSummon(in SummonInput) error {
+	if err := m.checkHolder(in.HolderOrgUnitID); err != nil {
+		return err
+	}
+	if m.c.Status != whistle.CaseOpen {
+		return statusConflict(m.c.Status, "吹哨", "summon")
+	}
+	if err := checkDepartments(in.Departments); err != nil {
+		return err
+	}
+	for _, d := range in.Departments {
 		for i := range m.c.Tasks {
 			if t := &m.c.Tasks[i]; t.DepartmentID == d.ID && t.Active() {
 				return whistle.Errorf(whistle.EConflict, "部门「%s」在本案已有未办结的任务", "department %q already has an active task on this case", d.ID)
@@ -685,18 +702,16 @@ func (m *machine) breach(now time.Time, t *whistle.Task, kind string, deadline t
 }
 
 // defaultEvaluations evaluates every department not yet evaluated with
-// defaultScore and the policy's default satisfaction, marked Default.
+// whistle.DefaultScore and the policy's default satisfaction, marked
+// Default.
 func (m *machine) defaultEvaluations(now time.Time) {
-	sat := m.defaultSat
-	if !sat.Valid() {
-		sat = whistle.Satisfied
-	}
+	sat := m.defaultSat.OrDefault()
 	for _, d := range m.evaluable() {
 		if m.evaluated(d) {
 			continue
 		}
 		m.c.Evaluations = append(m.c.Evaluations, whistle.Evaluation{
-			CaseID: m.c.ID, DepartmentID: d, Timeliness: defaultScore, Quality: defaultScore, Attitude: defaultScore,
+			CaseID: m.c.ID, DepartmentID: d, Timeliness: whistle.DefaultScore, Quality: whistle.DefaultScore, Attitude: whistle.DefaultScore,
 			Satisfaction: sat, Default: true, Level: m.c.Level, At: now, By: whistle.SystemActor.Username,
 		})
 		m.record(now, whistle.EventEvaluationDefaulted, whistle.SystemActor, "", d, string(sat))
@@ -755,9 +770,10 @@ func (m *machine) pendingDepartments() []string {
 	return out
 }
 
-// snapshot returns a copy of the case that later changes do not touch
-// (apply functions replace pointed-to values rather than mutate them).
-func (m *machine) snapshot() whistle.Case {
+// copyCase returns a copy of the case as it is now, which later changes
+// do not touch (apply functions replace pointed-to values rather than
+// mutate them).
+func (m *machine) copyCase() whistle.Case {
 	c := m.c
 	c.Tasks = slices.Clone(c.Tasks)
 	c.Escalations = slices.Clone(c.Escalations)

@@ -51,9 +51,9 @@ func code(err error) string { return whistle.ErrorCode(err) }
 // never changes the case.
 func step(t *testing.T, m *machine, check func() error, apply func()) error {
 	t.Helper()
-	before := m.snapshot()
+	before := m.copyCase()
 	err := check()
-	require.Equal(t, before, m.snapshot(), "a check changed the case")
+	require.Equal(t, before, m.copyCase(), "a check changed the case")
 	if err == nil {
 		apply()
 		m.advance(m.c.UpdatedAt)
@@ -342,14 +342,14 @@ func TestState_HolderMoved(t *testing.T) {
 			m := newTestMachine(t)
 			tc.prep(t, m)
 			require.Equal(t, holds, m.c.HolderOrgUnitID)
-			before := m.snapshot()
+			before := m.copyCase()
 			err := tc.check(m, stale)
 			require.Equal(t, whistle.EConflict, code(err), "%v", err)
 			var we *whistle.Error
 			require.ErrorAs(t, err, &we)
 			require.Contains(t, we.MessageEN, "reload")
 			require.Contains(t, we.Message, "刷新")
-			require.Equal(t, before, m.snapshot(), "a refused check changed the case")
+			require.Equal(t, before, m.copyCase(), "a refused check changed the case")
 			require.NoError(t, tc.check(m, holds), "authorized at the current holder")
 			require.NoError(t, tc.check(m, ""), "recorded before the holder was sent: no check")
 		})
@@ -401,3 +401,35 @@ func TestAsError(t *testing.T) {
 type errTest string
 
 func (e errTest) Error() string { return string(e) }
+
+// TestCheckFiling: the API asks the workflow's own check before it starts
+// a case, and gets the refusals the start would give.
+func TestCheckFiling(t *testing.T) {
+	good := WhistleInput{ID: "K", Title: "t", Class: whistle.ClassKey, Filer: filer, OrgUnitID: "c", OrgPath: "/x/d/s/c/", CreatedAt: st0, Chain: chain,
+		Departments: []DepartmentRef{{ID: "a"}, {ID: "b"}}}
+	tests := []struct {
+		name     string
+		mut      func(*WhistleInput)
+		mentions string
+	}{
+		{"Good", func(*WhistleInput) {}, ""},
+		{"NoDepartments", func(in *WhistleInput) { in.Departments = nil }, "summon at least one department"},
+		{"DepartmentTwice", func(in *WhistleInput) { in.Departments = append(in.Departments, DepartmentRef{ID: "a"}) }, `department "a" is listed twice`},
+		{"UnnamedDepartment", func(in *WhistleInput) { in.Departments[1].ID = "" }, "department id is required"},
+		{"BadClass", func(in *WhistleInput) { in.Class = "urgent" }, "unknown class"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := good
+			in.Departments = append([]DepartmentRef(nil), good.Departments...)
+			tt.mut(&in)
+			err := CheckFiling(in)
+			if tt.mentions == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Equal(t, whistle.EInvalid, code(err))
+			require.Contains(t, whistle.ErrorMessage(err, "en"), tt.mentions)
+		})
+	}
+}

@@ -173,7 +173,7 @@ func (r *run) resume(ctx workflow.Context) error {
 // the case between validation and its turn.
 func (r *run) registerHandlers(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (whistle.Case, error) {
-		return r.m.snapshot(), nil
+		return r.m.copyCase(), nil
 	}); err != nil {
 		return fmt.Errorf("register query %s: %w", QueryState, err)
 	}
@@ -272,7 +272,7 @@ func handle[I any](ctx workflow.Context, r *run, name string, check func(I) erro
 			return whistle.Case{}, toApplicationError(err)
 		}
 		r.changed(ctx)
-		return r.m.snapshot(), nil
+		return r.m.copyCase(), nil
 	}
 	validator := func(_ workflow.Context, in I) error {
 		if !r.ready {
@@ -311,14 +311,14 @@ func (r *run) loop(ctx workflow.Context) (whistle.Case, error) {
 			_, err = workflow.AwaitWithTimeout(ctx, wait, wake)
 		}
 		if err != nil {
-			return r.m.snapshot(), err
+			return r.m.copyCase(), err
 		}
 		if err := r.tick(ctx); err != nil {
-			return r.m.snapshot(), err
+			return r.m.copyCase(), err
 		}
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() && r.m.c.Status != whistle.CaseClosed {
 			if err := r.drain(ctx); err != nil {
-				return r.m.snapshot(), err
+				return r.m.copyCase(), err
 			}
 			if r.m.c.Status != whistle.CaseClosed {
 				return whistle.Case{}, r.continueAsNew(ctx)
@@ -326,18 +326,18 @@ func (r *run) loop(ctx workflow.Context) (whistle.Case, error) {
 		}
 	}
 	if err := r.drain(ctx); err != nil {
-		return r.m.snapshot(), err
+		return r.m.copyCase(), err
 	}
 	// The read model must show the closed case before the workflow ends.
 	for r.projectedSeq < r.m.c.Seq {
 		if r.project(ctx); r.projectedSeq < r.m.c.Seq {
 			if err := workflow.Sleep(ctx, reprojectEvery); err != nil {
-				return r.m.snapshot(), err
+				return r.m.copyCase(), err
 			}
 		}
 	}
 	r.log.Info("case closed", "seq", r.m.c.Seq)
-	return r.m.snapshot(), nil
+	return r.m.copyCase(), nil
 }
 
 // tick fires the clocks due now and retries a failed projection.
@@ -361,7 +361,7 @@ func (r *run) drain(ctx workflow.Context) error {
 
 func (r *run) continueAsNew(ctx workflow.Context) error {
 	next := r.in
-	state := r.m.snapshot()
+	state := r.m.copyCase()
 	next.State, next.ProjectedSeq, next.DefaultSatisfaction = &state, r.projectedSeq, r.m.defaultSat
 	r.log.Info("continuing as new", "seq", state.Seq, "timeline", len(state.Timeline))
 	return workflow.NewContinueAsNewError(ctx, WorkflowName, next)
@@ -392,7 +392,7 @@ func (r *run) project(ctx workflow.Context) {
 	if r.projectedSeq >= r.m.c.Seq {
 		return
 	}
-	c := r.m.snapshot()
+	c := r.m.copyCase()
 	i, _ := slices.BinarySearchFunc(c.Timeline, r.projectedSeq+1, func(e whistle.TimelineEntry, seq int64) int {
 		return int(e.Seq - seq)
 	})

@@ -19,7 +19,7 @@ func TestWhistle_FullLoop(t *testing.T) {
 	h := newHarness(t)
 	in := input("C1", whistle.ClassRoutine, "s1-citymgmt", "s1-market")
 	t1, t2 := taskID("C1", 1), taskID("C1", 2)
-	start := h.snapshot(time.Second)
+	start := h.caseAt(time.Second)
 	h.update(1*time.Hour, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-citymgmt"), TaskID: t1})
 	h.update(2*time.Hour, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-market"), TaskID: t2})
 	fb1 := h.update(3*time.Hour, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-citymgmt"), TaskID: t1, Result: "已清理", Evidence: []string{"https://x/1.jpg"}})
@@ -58,7 +58,7 @@ func TestWhistle_ClassClocks(t *testing.T) {
 	for _, class := range whistle.Classes {
 		t.Run(string(class), func(t *testing.T) {
 			h := newHarness(t)
-			start := h.snapshot(time.Second)
+			start := h.caseAt(time.Second)
 			h.stopAt(time.Minute)
 			h.run(input("K-"+string(class), class, "s1-police"))
 			want := h.clocks(class, t0)
@@ -75,7 +75,7 @@ func TestWhistle_ClassClocks(t *testing.T) {
 	}
 	t.Run("key in working days", func(t *testing.T) {
 		h := newHarness(t)
-		start := h.snapshot(time.Second)
+		start := h.caseAt(time.Second)
 		h.stopAt(time.Minute)
 		h.run(input("K-key2", whistle.ClassKey, "s1-police"))
 		// Monday 10:00 + 2 working hours, + 3 working days = Thursday 10:00.
@@ -90,8 +90,8 @@ func TestWhistle_ReportBreach(t *testing.T) {
 	h := newHarness(t)
 	dl := h.clocks(whistle.ClassRoutine, t0)
 	due := dl.Report.Sub(t0)
-	before := h.snapshot(due - time.Minute)
-	after := h.snapshot(due + time.Minute)
+	before := h.caseAt(due - time.Minute)
+	after := h.caseAt(due + time.Minute)
 	rep := h.update(due+time.Hour, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-citymgmt"), TaskID: taskID("R1", 1)})
 	h.stopAt(due + 2*time.Hour)
 	h.run(input("R1", whistle.ClassRoutine, "s1-citymgmt"))
@@ -125,7 +125,7 @@ func TestWhistle_HandleBreachEscalates(t *testing.T) {
 	dl := h.clocks(whistle.ClassKey, t0)
 	due := dl.Handle.Sub(t0)
 	h.update(time.Hour, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-police"), TaskID: taskID("H1", 1)})
-	after := h.snapshot(due + time.Minute)
+	after := h.caseAt(due + time.Minute)
 	sum := h.update(due+time.Hour, workflows.UpdateSummon, workflows.SummonInput{Actor: streetSecretary, Departments: []workflows.DepartmentRef{dept("d1-police")}})
 	h.stopAt(due + 2*time.Hour)
 	h.run(input("H1", whistle.ClassKey, "s1-police"))
@@ -167,7 +167,7 @@ func TestWhistle_EscalationChainStopsAtCity(t *testing.T) {
 		at = time.Duration(i+1)*25*time.Hour + time.Hour
 		h.update(at, workflows.UpdateSummon, workflows.SummonInput{Actor: streetSecretary, Departments: []workflows.DepartmentRef{dept(d)}})
 	}
-	atCity := h.snapshot(4*25*time.Hour + 3*time.Hour)
+	atCity := h.caseAt(4*25*time.Hour + 3*time.Hour)
 	esc := h.update(4*25*time.Hour+4*time.Hour, workflows.UpdateEscalate, workflows.EscalateInput{Actor: streetSecretary, Reason: "市级也无法解决"})
 	h.stopAt(4*25*time.Hour + 5*time.Hour)
 	c := h.run(in)
@@ -257,8 +257,8 @@ func TestWhistle_Extensions(t *testing.T) {
 	refuse := h.update(7*time.Hour, workflows.UpdateAnswerExtension, workflows.AnswerExtensionInput{Actor: secretary, TaskID: id, Grant: false, Comment: "不同意"})
 	noPending := h.update(8*time.Hour, workflows.UpdateAnswerExtension, workflows.AnswerExtensionInput{Actor: secretary, TaskID: id, Grant: true})
 	extended := h.add(dl.Handle, "2d", false)
-	atOld := h.snapshot(dl.Handle.Sub(t0) + time.Minute)
-	atNew := h.snapshot(extended.Sub(t0) + time.Minute)
+	atOld := h.caseAt(dl.Handle.Sub(t0) + time.Minute)
+	atNew := h.caseAt(extended.Sub(t0) + time.Minute)
 	h.stopAt(extended.Sub(t0) + time.Hour)
 	h.run(input("X1", whistle.ClassKey, "s1-police"))
 
@@ -359,8 +359,8 @@ func TestWhistle_JointSlowDepartment(t *testing.T) {
 	h.update(time.Hour, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-police"), TaskID: t1})
 	fast := h.update(2*time.Hour, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-police"), TaskID: t1, Result: "已出警"})
 	h.update(90*time.Minute, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-market"), TaskID: t2})
-	waiting := h.snapshot(dl.Handle.Sub(t0) - time.Hour)
-	breached := h.snapshot(dl.Handle.Sub(t0) + time.Minute)
+	waiting := h.caseAt(dl.Handle.Sub(t0) - time.Hour)
+	breached := h.caseAt(dl.Handle.Sub(t0) + time.Minute)
 	slow := h.update(dl.Handle.Sub(t0)+time.Hour, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-market"), TaskID: t2, Result: "已查处"})
 	h.stopAt(dl.Handle.Sub(t0) + 2*time.Hour)
 	h.run(input("J1", whistle.ClassKey, "s1-police", "s1-market"))
@@ -394,7 +394,7 @@ func TestWhistle_RefusalsChangeNothing(t *testing.T) {
 	h := newHarness(t)
 	id := taskID("RF", 1)
 	h.update(time.Minute, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-police"), TaskID: id})
-	before := h.snapshot(time.Hour)
+	before := h.caseAt(time.Hour)
 	past := t0.Add(-time.Hour)
 	cases := []struct {
 		name, update, code string
@@ -419,7 +419,7 @@ func TestWhistle_RefusalsChangeNothing(t *testing.T) {
 	for i, c := range cases {
 		results[i] = h.update(time.Hour+time.Duration(i+1)*time.Minute, c.update, c.in)
 	}
-	after := h.snapshot(2 * time.Hour)
+	after := h.caseAt(2 * time.Hour)
 	h.stopAt(3 * time.Hour)
 	h.run(input("RF", whistle.ClassKey, "s1-police"))
 

@@ -7,34 +7,22 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/shaobao/shaobao/app"
 	"github.com/shaobao/shaobao/redact"
 )
 
 // Config is every setting of every subcommand: flags with environment
-// fallbacks, printed at start with secrets masked.
+// fallbacks, printed at start with secrets masked. What the running
+// process's wiring needs is app.Config; the rest only cmd/shaobao uses.
 type Config struct {
-	Addr              string // HTTP listen address
-	DataDir           string // dev: embedded Temporal and SQLite live here
-	DatabaseURL       string // serve: PostgreSQL URL (or sqlite:PATH)
-	TemporalAddress   string // serve: host:port of the Temporal frontend
-	TemporalNamespace string
-	TemporalPort      int    // dev: the embedded frontend's port (0 = pick)
-	Role              string // serve: api, worker or all
-	LogLevel          string
-	LogFormat         string // text or json
-	WebhookURL        string // notifications go here when set, else to the log
-	WebhookSecret     string
-	RequestTimeout    time.Duration
-	PolicyReload      time.Duration
-	MetricsAddr       string // /metrics on this address alone, off the main one
-	MetricsToken      string // bearer token /metrics requires
-
-	dev bool // `shaobao dev`: the main address is loopback, /metrics stays open there
+	app.Config
+	TemporalPort int // dev: the embedded frontend's port (0 = pick)
+	LogLevel     string
+	LogFormat    string // text or json
 }
 
 func env(key, def string) string {
@@ -95,22 +83,8 @@ func (c *Config) bind(fs *flag.FlagSet, which ...string) {
 		fs.DurationVar(&c.PolicyReload, "policy-reload", envDuration("SHAOBAO_POLICY_RELOAD", 10*time.Second), "how often policy rules are checked for changes (SHAOBAO_POLICY_RELOAD)")
 		fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SHAOBAO_METRICS_ADDR", ""), "serve /metrics on this address instead of --addr (SHAOBAO_METRICS_ADDR)")
 		fs.StringVar(&c.MetricsToken, "metrics-token", env("SHAOBAO_METRICS_TOKEN", ""), "bearer token /metrics requires; serve without it or --metrics-addr answers 404 on /metrics (SHAOBAO_METRICS_TOKEN)")
+		fs.StringVar(&c.PprofAddr, "pprof-addr", env("SHAOBAO_PPROF_ADDR", ""), "serve runtime profiles under /debug/pprof/ on this loopback host:port; empty: off (SHAOBAO_PPROF_ADDR)")
 	}
-}
-
-// databaseURL is the configured URL or the SQLite file in the data folder.
-func (c *Config) databaseURL() string {
-	if c.DatabaseURL != "" {
-		return c.DatabaseURL
-	}
-	return "sqlite:" + filepath.Join(c.DataDir, "shaobao.db")
-}
-
-// metricsOffMain reports whether the main address answers 404 on /metrics:
-// when they have their own address, and under serve when no token guards
-// them (dev listens on loopback and keeps them open).
-func (c *Config) metricsOffMain() bool {
-	return c.MetricsAddr != "" || (!c.dev && c.MetricsToken == "")
 }
 
 // checkTokenTTL refuses a token lifetime that is not positive.
@@ -134,11 +108,11 @@ func (c *Config) logConfig(l *slog.Logger) {
 		metricsToken = redact.Mask
 	}
 	r := slog.NewRecord(time.Now(), slog.LevelInfo, "config", 0)
-	r.Add("addr", c.Addr, "data", c.DataDir, "database", redact.URL(c.databaseURL()),
+	r.Add("addr", c.Addr, "data", c.DataDir, "database", redact.URL(c.StoreURL()),
 		"temporal", c.TemporalAddress, "namespace", c.TemporalNamespace, "role", c.Role,
 		"log_level", c.LogLevel, "log_format", c.LogFormat, "webhook", redact.URL(c.WebhookURL), "webhook_secret", secret,
 		"request_timeout", c.RequestTimeout, "policy_reload", c.PolicyReload,
-		"metrics_addr", c.MetricsAddr, "metrics_token", metricsToken)
+		"metrics_addr", c.MetricsAddr, "metrics_token", metricsToken, "pprof_addr", c.PprofAddr)
 	_ = l.Handler().Handle(context.Background(), r)
 }
 

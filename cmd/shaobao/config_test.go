@@ -6,6 +6,8 @@ import (
 	"flag"
 	"strings"
 	"testing"
+
+	"github.com/shaobao/shaobao/app"
 )
 
 // The config line names every setting with its secrets masked, in the
@@ -25,7 +27,7 @@ func TestConfigLogMasksSecrets(t *testing.T) {
 		for _, format := range []string{"json", "text"} {
 			t.Run(tc.name+"/"+format, func(t *testing.T) {
 				// At --log-level error too: the config line is always written.
-				cfg := Config{LogFormat: format, LogLevel: "error", DatabaseURL: tc.database, WebhookURL: tc.webhook, WebhookSecret: "hunter2"}
+				cfg := Config{LogFormat: format, LogLevel: "error", Config: app.Config{DatabaseURL: tc.database, WebhookURL: tc.webhook, WebhookSecret: "hunter2"}}
 				var out bytes.Buffer
 				cfg.logConfig(cfg.newLogger(&out))
 				if strings.Contains(out.String(), "hunter2") {
@@ -78,9 +80,9 @@ func TestParseTakesPositionalsAnywhere(t *testing.T) {
 }
 
 func TestDatabaseURLDefaultsToTheDataFolder(t *testing.T) {
-	cfg := Config{DataDir: "/srv/shaobao"}
-	if got := cfg.databaseURL(); got != "sqlite:/srv/shaobao/shaobao.db" {
-		t.Errorf("databaseURL = %q", got)
+	cfg := Config{Config: app.Config{DataDir: "/srv/shaobao"}}
+	if got := cfg.StoreURL(); got != "sqlite:/srv/shaobao/shaobao.db" {
+		t.Errorf("StoreURL = %q", got)
 	}
 }
 
@@ -114,18 +116,18 @@ func TestTokenTTLMustBePositive(t *testing.T) {
 func TestMetricsOffMain(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		cfg  Config
+		cfg  app.Config
 		off  bool
 	}{
-		{"DevDefault", Config{dev: true}, false},
-		{"ServeDefault", Config{}, true},
-		{"ServeToken", Config{MetricsToken: "t"}, false},
-		{"ServeOwnAddress", Config{MetricsAddr: "127.0.0.1:9090"}, true},
-		{"DevOwnAddress", Config{dev: true, MetricsAddr: "127.0.0.1:9090", MetricsToken: "t"}, true},
+		{"DevDefault", app.Config{Dev: true}, false},
+		{"ServeDefault", app.Config{}, true},
+		{"ServeToken", app.Config{MetricsToken: "t"}, false},
+		{"ServeOwnAddress", app.Config{MetricsAddr: "127.0.0.1:9090"}, true},
+		{"DevOwnAddress", app.Config{Dev: true, MetricsAddr: "127.0.0.1:9090", MetricsToken: "t"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.cfg.metricsOffMain(); got != tc.off {
-				t.Errorf("metricsOffMain = %v, want %v", got, tc.off)
+			if got := tc.cfg.MetricsOffMain(); got != tc.off {
+				t.Errorf("MetricsOffMain = %v, want %v", got, tc.off)
 			}
 		})
 	}

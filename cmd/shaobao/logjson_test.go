@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/shaobao/shaobao/activities"
+	"github.com/shaobao/shaobao/app"
 	"github.com/shaobao/shaobao/whistle"
 	"github.com/shaobao/shaobao/workflows"
 )
@@ -80,21 +81,21 @@ func TestJSONLogLinesAreJSON(t *testing.T) {
 	ln.Close() // the webhook's address: nothing listens there
 
 	var out lockedBuffer
-	cfg := Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), LogFormat: "json", LogLevel: "debug", Role: "all",
+	cfg := Config{LogFormat: "json", LogLevel: "debug", Config: app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Role: "all",
 		WebhookURL:    "http://ops:s3cret-pw@" + closed + "/robot/send?access_token=s3cret-token",
-		WebhookSecret: "s3cret-hmac", RequestTimeout: 10 * time.Second, PolicyReload: time.Hour}
+		WebhookSecret: "s3cret-hmac", RequestTimeout: 10 * time.Second, PolicyReload: time.Hour}}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	app := newApp(&cfg, &out)
-	defer app.Close()
-	if err := app.openStore(ctx); err != nil {
+	a := newApp(&cfg, &out)
+	defer a.Close()
+	if err := a.OpenStore(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := app.store.SeedDemo(ctx); err != nil {
+	if err := a.Store.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
 	served := make(chan error, 1)
-	go func() { served <- app.serveHTTP(ctx) }()
+	go func() { served <- a.ServeHTTP(ctx) }()
 
 	// A refusal (a grid worker asks for the admin's user list), and an
 	// SLA change and its removal, which name an org level.
@@ -107,11 +108,11 @@ func TestJSONLogLinesAreJSON(t *testing.T) {
 		{"admin", "PUT", "/api/v1/admin/sla-policies/key", `{"level":"street","report_within":"1h","handle_within":"2d"}`, http.StatusOK},
 		{"admin", "DELETE", "/api/v1/admin/sla-policies/key?level=street", "", http.StatusNoContent},
 	} {
-		u, err := app.store.UserByUsername(ctx, rq.user)
+		u, err := a.Store.UserByUsername(ctx, rq.user)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, err := app.store.IssueToken(ctx, u.ID, "test", time.Hour)
+		tok, err := a.Store.IssueToken(ctx, u.ID, "test", time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,11 +133,11 @@ func TestJSONLogLinesAreJSON(t *testing.T) {
 	n := workflows.Notification{CaseID: "W1", TaskID: "W1-T1", Seq: 3, Event: whistle.EventReportBreach, Level: whistle.LevelStreet, Message: "未按时报到"}
 	webhook := cfg.WebhookURL
 	cfg.WebhookURL = ""
-	if err := (&activities.Activities{Notifier: app.notifier(), Logger: app.log}).Notify(ctx, n); err != nil {
+	if err := (&activities.Activities{Notifier: a.Notifier(), Logger: a.Log}).Notify(ctx, n); err != nil {
 		t.Fatal(err)
 	}
 	cfg.WebhookURL = webhook
-	if err := (&activities.Activities{Notifier: app.notifier(), Logger: app.log}).Notify(ctx, n); err == nil {
+	if err := (&activities.Activities{Notifier: a.Notifier(), Logger: a.Log}).Notify(ctx, n); err == nil {
 		t.Fatal("a webhook nobody listens to took the notification")
 	}
 	cancel()

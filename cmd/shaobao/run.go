@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/shaobao/shaobao/app"
+	"github.com/shaobao/shaobao/bench"
 	"github.com/shaobao/shaobao/citygen"
 	"github.com/shaobao/shaobao/redact"
 	"github.com/shaobao/shaobao/store"
@@ -53,7 +55,7 @@ func run(args []string) error {
 	case "token":
 		return runToken(ctx, rest)
 	case "bench":
-		return runBench(ctx, rest)
+		return bench.Command(ctx, rest, os.Stdout)
 	case "gen":
 		if len(rest) == 0 || rest[0] != "city" {
 			return errors.New(`gen: the only generator is "city": shaobao gen city --database-url URL --cases N`)
@@ -84,24 +86,6 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// openStore opens and migrates the configured database.
-func openStore(ctx context.Context, cfg *Config) (*store.Store, error) {
-	if cfg.DatabaseURL == "" {
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-			return nil, fmt.Errorf("create data folder: %w", err)
-		}
-	}
-	st, err := store.Open(ctx, cfg.databaseURL())
-	if err != nil {
-		return nil, err
-	}
-	if err := st.Migrate(ctx); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return st, nil
-}
-
 func runMigrate(ctx context.Context, args []string) error {
 	return onStore(ctx, "migrate", args, "migrated:", (*store.Store).SeedDefaults)
 }
@@ -119,7 +103,7 @@ func onStore(ctx context.Context, name string, args []string, done string, fn fu
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, &cfg)
+	st, err := app.OpenStore(ctx, &cfg.Config)
 	if err != nil {
 		return err
 	}
@@ -127,7 +111,7 @@ func onStore(ctx context.Context, name string, args []string, done string, fn fu
 	if err := fn(st, ctx); err != nil {
 		return err
 	}
-	fmt.Println(done, redact.URL(cfg.databaseURL()))
+	fmt.Println(done, redact.URL(cfg.StoreURL()))
 	return nil
 }
 
@@ -146,14 +130,14 @@ func runToken(ctx context.Context, args []string) error {
 	if err := checkTokenTTL(*ttl); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, &cfg)
+	st, err := app.OpenStore(ctx, &cfg.Config)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	u, err := st.UserByUsername(ctx, pos[0])
 	if err != nil {
-		return fmt.Errorf("user %q not found in %s (run `shaobao dev` or `shaobao seed demo` first): %w", pos[0], redact.URL(cfg.databaseURL()), err)
+		return fmt.Errorf("user %q not found in %s (run `shaobao dev` or `shaobao seed demo` first): %w", pos[0], redact.URL(cfg.StoreURL()), err)
 	}
 	token, err := st.IssueToken(ctx, u.ID, "cli "+time.Now().UTC().Format(time.RFC3339), *ttl)
 	if err != nil {

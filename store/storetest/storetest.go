@@ -52,9 +52,25 @@ func PostgresURL(t testing.TB) string {
 // PostgreSQL, dropped when the test ends.
 func MustOpenPostgres(t testing.TB) *store.Store {
 	t.Helper()
-	base := PostgresURL(t)
 	ctx := context.Background()
-	admin, err := store.Open(ctx, base)
+	s, err := store.Open(ctx, PostgresSchemaURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// PostgresSchemaURL creates a fresh, empty schema on the test PostgreSQL,
+// dropped when the test ends, and returns the test URL with search_path
+// set to it.
+func PostgresSchemaURL(t testing.TB) string {
+	t.Helper()
+	base := PostgresURL(t)
+	admin, err := store.Open(context.Background(), base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +81,12 @@ func MustOpenPostgres(t testing.TB) *store.Store {
 	if err := admin.DB.Exec("CREATE SCHEMA " + schema).Error; err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
+	t.Cleanup(func() {
+		if a, err := store.Open(context.Background(), base); err == nil {
+			a.DB.Exec("DROP SCHEMA " + schema + " CASCADE")
+			a.Close()
+		}
+	})
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
@@ -72,21 +94,7 @@ func MustOpenPostgres(t testing.TB) *store.Store {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	s, err := store.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		if a, err := store.Open(context.Background(), base); err == nil {
-			a.DB.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return u.String()
 }
 
 // ForEachDB runs fn as a subtest on SQLite and on PostgreSQL.

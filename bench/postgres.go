@@ -1,9 +1,7 @@
-package main
+package bench
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"time"
 
 	"github.com/shaobao/shaobao/devserver"
@@ -22,13 +20,13 @@ func (e *benchEnv) startPostgresTemporal(ctx context.Context, bc *benchConfig) (
 	start := time.Now()
 	srv, err := devserver.StartPostgres(ctx, devserver.PostgresOptions{
 		URL: bc.TemporalPostgres, Port: port, Namespace: bc.TemporalNamespace,
-		SearchAttributes: workflows.SearchAttributes, Logger: (&Config{LogLevel: "warn"}).logger(),
+		SearchAttributes: workflows.SearchAttributes, Logger: quietLogger(),
 	})
 	if err != nil {
 		return "", err
 	}
 	e.temporalInBench = true
 	e.closers = append(e.closers, func() { _ = srv.Stop() })
-	fmt.Fprintf(os.Stdout, "bench: Temporal server on PostgreSQL started in this process at %s in %s\n", srv.HostPort(), time.Since(start).Round(time.Millisecond))
+	e.printf("bench: Temporal server on PostgreSQL started in this process at %s in %s", srv.HostPort(), time.Since(start).Round(time.Millisecond))
 	return srv.HostPort(), nil
 }

@@ -1,4 +1,11 @@
-package main
+// Package bench is `shaobao bench`: it drives full joint lifecycles (or,
+// with --open, many open cases) through the HTTP API with loadgen, against
+// a server it starts as child processes of the shaobao binary or one
+// already running, and reports throughput, latency, CPU and memory.
+//
+// It links the Temporal server (devserver, for --temporal-postgres), so it
+// is kept out of loadgen, which the fault tests link with the SDK only.
+package bench
 
 import (
 	"context"
@@ -6,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -30,21 +38,35 @@ import (
 
 // benchConfig is the bench subcommand's flags.
 type benchConfig struct {
-	Config
-	Cases, Concurrency int
-	Warmup             int
-	Noop, NoopConc     int
-	HistorySample      int
-	Target             string
-	ServerPID          int
-	Keep               bool
-	TemporalPostgres   string
-	Open               int
-	OpenTimeout        time.Duration
-	Probe              int
-	Profile            string
-	ProfileSeconds     int
-	Split              bool
+	DataDir, DatabaseURL               string
+	TemporalAddress, TemporalNamespace string
+	Cases, Concurrency                 int
+	Warmup                             int
+	Noop, NoopConc                     int
+	HistorySample                      int
+	Target                             string
+	ServerPID                          int
+	Keep                               bool
+	TemporalPostgres                   string
+	Open                               int
+	OpenTimeout                        time.Duration
+	Probe                              int
+	Profile                            string
+	ProfileSeconds                     int
+	Split                              bool
+}
+
+// defaultDataDir is --data's default, as for the other subcommands; the
+// bench never runs a server on it (see startServer).
+const defaultDataDir = "./data"
+
+// databaseURL is --database-url, or the SQLite file in --data (as the
+// server it benches uses).
+func (bc *benchConfig) databaseURL() string {
+	if bc.DatabaseURL != "" {
+		return bc.DatabaseURL
+	}
+	return "sqlite:" + filepath.Join(bc.DataDir, "shaobao.db")
 }
 
 const benchUsage = `shaobao bench drives full joint lifecycles through the HTTP API as the demo
@@ -66,14 +88,22 @@ open_cases=.
 
 `
 
-func runBench(ctx context.Context, args []string) error {
+// Command runs `shaobao bench` with args (the flags after "bench"),
+// printing its report to out; progress goes to stderr. A server it starts
+// is the running executable's `dev` or `serve`, so the executable must be
+// the shaobao binary.
+func Command(ctx context.Context, args []string, out io.Writer) error {
 	var bc benchConfig
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), benchUsage)
 		fs.PrintDefaults()
 	}
-	bc.bind(fs, "data", "db", "temporal", "namespace")
+	// The same flags, defaults and environment as the server's.
+	fs.StringVar(&bc.DataDir, "data", env("SHAOBAO_DATA", defaultDataDir), "data folder of the embedded default (SHAOBAO_DATA)")
+	fs.StringVar(&bc.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL, or sqlite:PATH; empty: the SQLite file in --data (DATABASE_URL)")
+	fs.StringVar(&bc.TemporalAddress, "temporal-address", env("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port (TEMPORAL_ADDRESS)")
+	fs.StringVar(&bc.TemporalNamespace, "namespace", env("TEMPORAL_NAMESPACE", "default"), "Temporal namespace (TEMPORAL_NAMESPACE)")
 	fs.IntVar(&bc.Cases, "cases", 100, "lifecycles to measure")
 	fs.IntVar(&bc.Concurrency, "concurrency", 8, "lifecycles in flight at once")
 	fs.IntVar(&bc.Warmup, "warmup", -1, "lifecycles run before measuring, not counted (-1: as many as --concurrency)")
@@ -90,7 +120,7 @@ func runBench(ctx context.Context, args []string) error {
 	fs.BoolVar(&bc.Split, "split", false, "with --temporal-postgres: start \"serve --role api\" and \"serve --role worker\" as two processes instead of one \"serve\"")
 	fs.StringVar(&bc.Profile, "profile", "", "write CPU profiles of the measured lifecycles here: each started server process's (NAME.pprof) and this process's (bench.pprof)")
 	fs.IntVar(&bc.ProfileSeconds, "profile-seconds", 20, "with --profile: seconds of the server's CPU profile, from the start of the measured lifecycles")
-	if _, err := parse(fs, args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if bc.Cases < 1 || bc.Concurrency < 1 {
@@ -102,9 +132,9 @@ func runBench(ctx context.Context, args []string) error {
 	if bc.NoopConc < 1 {
 		bc.NoopConc = bc.Concurrency
 	}
-	log := (&Config{LogLevel: "warn"}).logger()
+	log := quietLogger()
 
-	env := &benchEnv{out: os.Stdout}
+	env := &benchEnv{out: out}
 	defer env.close()
 	if bc.Target == "" {
 		if err := env.startServer(ctx, &bc); err != nil {
@@ -281,7 +311,7 @@ func (e *benchEnv) startServer(ctx context.Context, bc *benchConfig) error {
 	e.target = "http://127.0.0.1:" + strconv.Itoa(httpPort)
 	addr := "127.0.0.1:" + strconv.Itoa(httpPort)
 
-	if bc.DataDir == "./data" || bc.DataDir == "" { // the flag's default: never bench the user's own data
+	if bc.DataDir == defaultDataDir || bc.DataDir == "" { // the flag's default: never bench the user's own data
 		dir, err := os.MkdirTemp("", "shaobao-bench-")
 		if err != nil {
 			return err
@@ -291,7 +321,9 @@ func (e *benchEnv) startServer(ctx context.Context, bc *benchConfig) error {
 			e.closers = append(e.closers, func() { _ = os.RemoveAll(dir) })
 		}
 	}
-	bc.DataDir = absDir(bc.DataDir)
+	if abs, err := filepath.Abs(bc.DataDir); err == nil {
+		bc.DataDir = abs
+	}
 	if err := os.MkdirAll(bc.DataDir, 0o750); err != nil {
 		return err
 	}
@@ -374,8 +406,6 @@ func (e *benchEnv) spawn(bc *benchConfig, name, what string, args []string, exit
 		return nil, err
 	}
 	p := &benchProc{name: name, what: what}
-	cmd := exec.Command(exe, args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if bc.Profile != "" {
 		port, err := freePort()
 		if err != nil {
@@ -383,8 +413,10 @@ func (e *benchEnv) spawn(bc *benchConfig, name, what string, args []string, exit
 			return nil, err
 		}
 		p.pprofAddr = "127.0.0.1:" + strconv.Itoa(port)
-		cmd.Env = append(os.Environ(), pprofAddrEnv+"="+p.pprofAddr)
+		args = append(args[:len(args):len(args)], "--pprof-addr", p.pprofAddr)
 	}
+	cmd := exec.Command(exe, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = childProcAttr()
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
@@ -509,3 +541,32 @@ func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", msf(d)) }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+
+// quietLogger logs warnings and errors to stderr, as the servers the bench
+// starts do (--log-level warn).
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// env is the environment variable key, or def when it is unset or empty.
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// parse parses the flags; positional arguments, which the bench has none
+// of, may stand among them and are ignored, as the other subcommands take
+// theirs anywhere.
+func parse(fs *flag.FlagSet, args []string) error {
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			return nil
+		}
+		args = fs.Args()[1:]
+	}
+}

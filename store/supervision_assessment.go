@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/shaobao/shaobao/whistle"
+)
+
+// The departments' annual assessment: settings, scorecards and ranking.
+
+// Assessment defaults: Beijing's one third; Kunming's floor of 30%.
+const (
+	DefaultStreetWeight = 1.0 / 3
+	MinStreetWeight     = 0.30
+	DefaultMinCases     = 10
+)
+
+// AssessmentSettingFor returns the settings in force for a year: its own
+// row, else the default row (year 0), else the built-in defaults.
+func (s *Store) AssessmentSettingFor(ctx context.Context, year int) (AssessmentSetting, error) {
+	var rows []AssessmentSetting
+	if err := s.DB.WithContext(ctx).Where("year IN ?", []int{0, year}).Order("year DESC").Find(&rows).Error; err != nil {
+		return AssessmentSetting{}, fmt.Errorf("load assessment settings for %d: %w", year, err)
+	}
+	if len(rows) > 0 {
+		return rows[0], nil
+	}
+	return AssessmentSetting{Year: 0, StreetWeight: DefaultStreetWeight, MinCases: DefaultMinCases}, nil
+}
+
+// PutAssessmentSetting stores the settings of a year (0: the default). It
+// refuses a street weight under MinStreetWeight or over 1, and a negative
+// minimum of cases.
+func (s *Store) PutAssessmentSetting(ctx context.Context, a AssessmentSetting) (AssessmentSetting, error) {
+	switch {
+	case math.IsNaN(a.StreetWeight) || a.StreetWeight < MinStreetWeight-1e-9 || a.StreetWeight > 1:
+		return a, whistle.Errorf(whistle.EInvalid, "街乡评价权重须在 0.30 到 1 之间（不低于30%%），收到 %v", "the street evaluation weight must be from 0.30 to 1 (at least 30%%), got %v", a.StreetWeight)
+	case a.MinCases < 0 || a.MinCases > 1_000_000:
+		return a, whistle.Errorf(whistle.EInvalid, "参与排名的最少案件数须在 0 到 1000000 之间，收到 %d", "the minimum of cases to be ranked must be from 0 to 1000000, got %d", a.MinCases)
+	case a.Year != 0 && (a.Year < 2000 || a.Year > 2100):
+		return a, whistle.Errorf(whistle.EInvalid, "年份无效：%d", "invalid year %d", a.Year)
+	}
+	err := s.DB.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "year"}},
+		DoUpdates: clause.AssignmentColumns([]string{"street_weight", "min_cases", "updated_by", "updated_at"}),
+	}).Create(&a).Error
+	if err != nil {
+		return a, fmt.Errorf("save assessment settings for %d: %w", a.Year, err)
+	}
+	return s.AssessmentSettingFor(ctx, a.Year)
+}
+
+// Unranked reasons.
+const (
+	UnrankedTooFewCases        = "too_few_cases"
+	UnrankedNoStreetEvaluation = "no_street_evaluations"
+)
+
+// Scorecard is one department's annual assessment (docs/supervision.md).
+type Scorecard struct {
+	DepartmentID string `json:"department_id"`
+	Name         string `json:"name"`
+	Level        string `json:"level"`
+	Counts       Counts `json:"counts"`
+	Rates
+	// StreetScore is the mean evaluation score given by streets and their
+	// communities (街乡评价, 0–100); OtherScore by the other levels.
+	StreetScore *float64 `json:"street_score"`
+	OtherScore  *float64 `json:"other_score"`
+	// PerformanceScore is the mean of the defined components among the
+	// response, resolution and on-time closure rates, 1 − the rework rate
+	// (each ×100) and OtherScore.
+	PerformanceScore *float64 `json:"performance_score"`
+	StreetWeight     float64  `json:"street_weight"`
+	// Total = StreetWeight × StreetScore + (1 − StreetWeight) × PerformanceScore.
+	Total          *float64 `json:"total"`
+	Rank           *int     `json:"rank"`
+	UnrankedReason string   `json:"unranked_reason,omitempty"`
+	Unranked       string   `json:"unranked,omitempty"` // the reason, in Chinese
+}
+
+// AssessmentReport answers an assessment query.
+type AssessmentReport struct {
+	Year         int     `json:"year"`
+	StreetWeight float64 `json:"street_weight"`
+	MinCases     int     `json:"min_cases"`
+	// AsOf is the last published month (YYYY-MM) of a published assessment.
+	AsOf        string      `json:"as_of,omitempty"`
+	Published   bool        `json:"published"`
+	PublishedAt *time.Time  `json:"published_at,omitempty"`
+	Items       []Scorecard `json:"items"`
+}
+
+// AssessmentQuery asks for a year's scorecards in a scope; AsOfMonth
+// (YYYYMM) asks for the running assessment as published at that month.
+type AssessmentQuery struct {
+	Scope     RollupScope
+	Year      int
+	AsOfMonth int
+	Level     string // keep departments of this org level only
+	// Refresh is how many queued cases a live assessment (no AsOfMonth)
+	// first folds into the roll-up (0: none); see Store.fold.
+	Refresh int
+}
+
+// evalScore is the mean per-evaluation score (0–100) of n evaluations with
+// Σ(timeliness+quality+attitude) = sum, sat satisfied and basic basically
+// satisfied: each evaluation scores (p(T)+p(Q)+p(A)+p(S))/4 with
+// p(x) = 25(x−1) and p(S) = 100, 75 or 0.
+func evalScore(n, sum, sat, basic int64) *float64 {
+	if n == 0 {
+		return nil
+	}
+	v := (25*float64(sum-3*n) + 100*float64(sat) + 75*float64(basic)) / (4 * float64(n))
+	return &v
+}
+
+// round2 rounds to two decimals, the precision shown and ranked on.
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// scorecard computes one department's scores with weight w.
+func scorecard(id string, c Counts, w float64) Scorecard {
+	sc := Scorecard{DepartmentID: id, Counts: c, Rates: RatesOf(c), StreetWeight: w}
+	sc.StreetScore = evalScore(c.GEvals, c.GSum, c.GSat, c.GBasic)
+	sc.OtherScore = evalScore(c.OEvals, c.OSum, c.OSat, c.OBasic)
+	var parts []float64
+	for _, r := range []RateValue{sc.Response, sc.Resolution, sc.OnTimeClosure} {
+		if r.Rate != nil {
+			parts = append(parts, 100**r.Rate)
+		}
+	}
+	if sc.Rework.Rate != nil {
+		parts = append(parts, 100*(1-*sc.Rework.Rate))
+	}
+	if sc.OtherScore != nil {
+		parts = append(parts, *sc.OtherScore)
+	}
+	if len(parts) > 0 {
+		var sum float64
+		for _, p := range parts {
+			sum += p
+		}
+		v := sum / float64(len(parts))
+		sc.PerformanceScore = &v
+	}
+	switch {
+	case sc.StreetScore != nil && sc.PerformanceScore != nil:
+		v := w**sc.StreetScore + (1-w)**sc.PerformanceScore
+		sc.Total = &v
+	case sc.StreetScore != nil:
+		sc.Total = sc.StreetScore
+	case sc.PerformanceScore != nil:
+		sc.Total = sc.PerformanceScore
+	}
+	return sc
+}
+
+// Assessment computes the scorecards of a year and ranks them: departments
+// with fewer than MinCases cases or without street evaluations are not
+// ranked. Equal totals (to two decimals) share a rank (1, 2, 2, 4). With
+// AsOfMonth it reads the year's published months up to it, with the
+// settings of that publication (not_found if it is not published);
+// otherwise the live roll-up with the settings in force, after folding up
+// to q.Refresh queued cases into it.
+func (s *Store) Assessment(ctx context.Context, q AssessmentQuery) (AssessmentReport, error) {
+	rep := AssessmentReport{Year: q.Year, Items: []Scorecard{}}
+	if q.Year < 2000 || q.Year > 2100 {
+		return rep, whistle.Errorf(whistle.EInvalid, "年份无效：%d", "invalid year %d", q.Year)
+	}
+	src := rollupSource{period: YearPeriod(q.Year)}
+	var setting AssessmentSetting
+	if q.AsOfMonth != 0 {
+		if q.AsOfMonth/100 != q.Year {
+			return rep, whistle.Errorf(whistle.EInvalid, "截至月份须在 %d 年内", "the as-of month must be in %d", q.Year)
+		}
+		pub, err := s.Publication(ctx, q.AsOfMonth)
+		if err != nil {
+			return rep, err
+		}
+		if src.months, err = s.publishedMonths(ctx, q.Year*100+1, q.AsOfMonth); err != nil {
+			return rep, err
+		}
+		setting = AssessmentSetting{StreetWeight: pub.StreetWeight, MinCases: pub.MinCases}
+		rep.Published, rep.AsOf = true, fmt.Sprintf("%04d-%02d", q.AsOfMonth/100, q.AsOfMonth%100)
+		at := pub.PublishedAt
+		rep.PublishedAt = &at
+	} else {
+		var err error
+		if setting, err = s.AssessmentSettingFor(ctx, q.Year); err != nil {
+			return rep, err
+		}
+		s.fold(ctx, q.Refresh)
+	}
+	rep.StreetWeight, rep.MinCases = setting.StreetWeight, setting.MinCases
+	rows, err := s.groupCounts(ctx, src, q.Scope, GroupDepartment)
+	if err != nil {
+		return rep, err
+	}
+	for _, r := range rows {
+		if q.Level != "" && r.Kind != q.Level {
+			continue
+		}
+		sc := scorecard(r.Key, r.Counts, setting.StreetWeight)
+		sc.Name, sc.Level = r.Name, r.Kind
+		switch {
+		case r.Cases < int64(setting.MinCases):
+			sc.UnrankedReason = UnrankedTooFewCases
+			sc.Unranked = fmt.Sprintf("案件数 %d 少于参与排名的最低要求 %d 件", r.Cases, setting.MinCases)
+		case sc.StreetScore == nil:
+			sc.UnrankedReason = UnrankedNoStreetEvaluation
+			sc.Unranked = "没有街乡（街道及社区）评价"
+		}
+		rep.Items = append(rep.Items, sc)
+	}
+	rankScorecards(rep.Items)
+	return rep, nil
+}
+
+// rankScorecards ranks the rankable cards by total (two decimals) and
+// sorts: ranked first by rank then id, then the unranked by id.
+func rankScorecards(cards []Scorecard) {
+	sort.SliceStable(cards, func(i, j int) bool {
+		a, b := cards[i], cards[j]
+		ra, rb := a.UnrankedReason == "" && a.Total != nil, b.UnrankedReason == "" && b.Total != nil
+		if ra != rb {
+			return ra
+		}
+		if ra && round2(*a.Total) != round2(*b.Total) {
+			return round2(*a.Total) > round2(*b.Total)
+		}
+		return a.DepartmentID < b.DepartmentID
+	})
+	for i := range cards {
+		if cards[i].UnrankedReason != "" || cards[i].Total == nil {
+			break
+		}
+		r := i + 1
+		if i > 0 && round2(*cards[i].Total) == round2(*cards[i-1].Total) {
+			r = *cards[i-1].Rank
+		}
+		cards[i].Rank = &r
+	}
+}
