@@ -288,6 +288,38 @@ func TestRecordHistories(t *testing.T) {
 		e.listed(t, fmt.Sprintf("WorkflowId = '%s' AND ShaobaoStatus = 'closed'", workflows.WorkflowID(id)))
 		e.save("breach-escalation-closed", id, run.GetRunID())
 	})
+
+	// Updates that name the holder they were authorized against (the API
+	// fills HolderOrgUnitID): a stale one is refused, the current one goes
+	// through, so the replay tests cover the shape the API sends now.
+	t.Run("holder checked on escalation, extension, verification", func(t *testing.T) {
+		id := "REC-HOLDER"
+		community, street := chain[0].ID, chain[1].ID
+		run := e.start(input(id, whistle.ClassRoutine, "s1-citymgmt"))
+		t1 := taskID(id, 1)
+		e.do(id, workflows.UpdateEscalate, workflows.EscalateInput{Actor: secretary, Reason: "需街道协调", HolderOrgUnitID: community})
+		e.refused(id, workflows.UpdateEscalate, workflows.EscalateInput{Actor: secretary, Reason: "重复上报", HolderOrgUnitID: community}, whistle.EConflict)
+		e.do(id, workflows.UpdateSummon, workflows.SummonInput{Actor: streetSecretary, Departments: []workflows.DepartmentRef{dept("s1-market")}, HolderOrgUnitID: street})
+		t2 := taskID(id, 2)
+		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-citymgmt"), TaskID: t1})
+		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-market"), TaskID: t2})
+		e.do(id, workflows.UpdateRequestExtension, workflows.ExtensionInput{Actor: clerk("s1-market"), TaskID: t2, Extra: "2d", Reason: "等待配合"})
+		e.refused(id, workflows.UpdateAnswerExtension, workflows.AnswerExtensionInput{Actor: secretary, TaskID: t2, Grant: true, HolderOrgUnitID: community}, whistle.EConflict)
+		e.do(id, workflows.UpdateAnswerExtension, workflows.AnswerExtensionInput{Actor: streetSecretary, TaskID: t2, Grant: true, Comment: "同意", HolderOrgUnitID: street})
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-citymgmt"), TaskID: t1, Result: "已清理"})
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-market"), TaskID: t2, Result: "已查处"})
+		e.do(id, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: true, HolderOrgUnitID: street})
+		ev := eval("s1-citymgmt")
+		ev.HolderOrgUnitID = street
+		e.do(id, workflows.UpdateEvaluate, ev)
+		ev = eval("s1-market")
+		ev.HolderOrgUnitID = street
+		e.do(id, workflows.UpdateEvaluate, ev)
+		final := e.closed(run)
+		require.Len(t, final.Escalations, 1, "the stale escalation moved nothing")
+		require.Equal(t, whistle.LevelStreet, final.Level)
+		e.save("holder-checked-closed", id, run.GetRunID())
+	})
 }
 
 // A long case continues as new when the server suggests it (the threshold
