@@ -50,6 +50,7 @@ func Register(w worker.Registry, a *Activities) {
 		workflows.ActivityEvaluationWindow: a.EvaluationWindow,
 		workflows.ActivityProject:          a.Project,
 		workflows.ActivityNotify:           a.Notify,
+		workflows.ActivityAcceptDeadline:   a.AcceptDeadline,
 	} {
 		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
@@ -180,4 +181,16 @@ func (a *Activities) Notify(ctx context.Context, n workflows.Notification) error
 		return fmt.Errorf("notify %s: %w", IdempotencyKey(n), err)
 	}
 	return nil
+}
+
+// AcceptDeadline returns when a pending case from in.Source filed at
+// in.From must be accepted: the source's intake setting (default
+// whistle.DefaultAcceptWithin) on working time, like the key class's
+// clocks, in UTC.
+func (a *Activities) AcceptDeadline(ctx context.Context, in workflows.AcceptDeadlineInput) (time.Time, error) {
+	within, err := a.Store.AcceptWithinFor(ctx, in.Source)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("acceptance deadline for %s: %w", in.Source, err)
+	}
+	return a.after(ctx, in.From, "accept_within", within, false)
 }

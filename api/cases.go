@@ -26,7 +26,7 @@ type fileCaseRequest struct {
 	Category      string          `json:"category" binding:"max=64"`
 	Source        string          `json:"source" binding:"required"`
 	Class         string          `json:"class"`
-	DepartmentIDs []string        `json:"department_ids" binding:"required,min=1,max=10,dive,required,max=40"`
+	DepartmentIDs []string        `json:"department_ids" binding:"max=10,dive,required,max=40"` // none: filed pending
 	CatalogueItem string          `json:"catalogue_item" binding:"max=40"`
 	Location      locationRequest `json:"location" binding:"required"`
 }
@@ -66,7 +66,8 @@ func (s *Server) fileCase(c *gin.Context) {
 	c.JSON(http.StatusCreated, kase)
 }
 
-// file files a case for u and whistles its departments: the one filing
+// file files a case for u and whistles its departments (or, naming none,
+// files it pending for its level's acceptance queue): the one filing
 // path behind POST /api/v1/cases and Open311's POST requests.json. req has
 // passed its binding checks; file checks the references (source, class,
 // catalogue item), asks the policy whether u may file here and summon each
@@ -120,12 +121,13 @@ func (s *Server) file(ctx context.Context, u whistle.Actor, req fileCaseRequest,
 			return whistle.Case{}, err
 		}
 	}
-	if len(req.DepartmentIDs) == 0 {
-		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "请给出要吹哨的部门 department_ids", "department_ids is required: name the departments to summon")
-	}
-	depts, err := s.summonable(ctx, u, string(holder), req.DepartmentIDs)
-	if err != nil {
-		return whistle.Case{}, err
+	// No departments: the case is filed pending (待受理), held by the
+	// command centre of its level, which accepts and whistles it.
+	var depts []workflows.DepartmentRef
+	if len(req.DepartmentIDs) > 0 {
+		if depts, err = s.summonable(ctx, u, string(holder), req.DepartmentIDs); err != nil {
+			return whistle.Case{}, err
+		}
 	}
 	now := time.Now().UTC()
 	id := newCaseID(u.UserID, idemKey, now)
@@ -142,6 +144,11 @@ func (s *Server) file(ctx context.Context, u whistle.Actor, req fileCaseRequest,
 		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "标题 title 不能为空", "title must not be blank")
 	}
 	if err := workflows.CheckFiling(in); err != nil {
+		return whistle.Case{}, err
+	}
+	// The number last, once nothing can refuse the filing: a refusal
+	// would burn it (numbers.go).
+	if in.Number, err = s.caseNumber(ctx, id, idemKey, now); err != nil {
 		return whistle.Case{}, err
 	}
 	return s.startCase(ctx, in, idemKey)
@@ -214,9 +221,12 @@ func (s *Server) authorizedCase(ctx context.Context, sub whistle.Actor, id strin
 	return kase, nil
 }
 
+// getCase answers GET /cases/{id}, where id may also be the case's number
+// (numbers.go: caseByRef).
 func (s *Server) getCase(c *gin.Context) {
-	id := c.Param("id")
-	if _, ok := s.caseFor(c, id, policy.ReadCase); !ok {
+	id, err := s.caseByRef(c.Request.Context(), caller(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
 		return
 	}
 	kase, err := s.Store.Case(c.Request.Context(), id)
@@ -241,18 +251,9 @@ func (s *Server) whistleMore(c *gin.Context) {
 	}
 	// Whistling more is the holding level's; then each department is
 	// decided on its own (its level and jurisdiction).
-	kase, ok := s.caseFor(c, c.Param("id"), policy.Whistle)
-	if !ok {
-		return
-	}
-	u := caller(c)
-	depts, err := s.summonable(c.Request.Context(), u, kase.HolderOrgPath, req.DepartmentIDs)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	s.respondUpdate(c, kase, workflows.UpdateSummon, workflows.SummonInput{Actor: u, Departments: depts, RerouteTaskID: req.RerouteTaskID,
-		HolderOrgUnitID: kase.HolderOrgUnitID})
+	s.summonAction(c, policy.Whistle, workflows.UpdateSummon, req.DepartmentIDs, func(u whistle.Actor, kase whistle.Case, depts []workflows.DepartmentRef) any {
+		return workflows.SummonInput{Actor: u, Departments: depts, RerouteTaskID: req.RerouteTaskID, HolderOrgUnitID: kase.HolderOrgUnitID}
+	})
 }
 
 type reasonRequest struct {

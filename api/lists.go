@@ -155,7 +155,7 @@ func (s *Server) listCases(c *gin.Context) {
 	q := &queryReader{c: c}
 	f := store.CaseFilter{
 		Scope:        s.scope(caller(c)),
-		Status:       q.oneOf("status", "open", "verifying", "evaluating", "closed"),
+		Status:       q.oneOf("status", "pending", "open", "verifying", "evaluating", "closed"),
 		Class:        q.oneOf("class", names(whistle.Classes)...),
 		Level:        q.oneOf("level", names(whistle.Levels)...),
 		DepartmentID: q.text("department", 40),

@@ -2,8 +2,11 @@ package api
 
 import (
 	"context"
+	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -17,26 +20,42 @@ import (
 	"github.com/shaobao/shaobao/worktime"
 )
 
-// Open311 GeoReport v2 (JSON only) over the same data and policy as the
-// rest of the API:
+// Open311 GeoReport v2 (open311.org/GeoReport_v2) over the same data and
+// policy as the rest of the API, in both of the spec's formats: a route's
+// format is its suffix, ".xml" (the spec's required format, text/xml) or
+// ".json". Decisions beyond the spec:
 //
 //   - a service is an active item of the whistle catalogue (吹哨事项清单);
-//     the service list and definitions are public, like any Open311 discovery;
-//   - a service request is a case. Reading and filing requests needs a
-//     bearer token (or, filing with a form body, Open311's api_key field)
-//     and sees only the caller's jurisdiction, exactly as /api/v1/cases does;
-//   - filing goes through the one filing path (Server.file), so the same
-//     policy decides; without department_ids the departments come from
-//     the service's department kinds at the filer's level;
-//   - the answer to a filing already names the case, so the token Open311
-//     allows for deferred ids is the service_request_id itself;
-//   - errors are Open311's: an array of {"code": HTTP status,
-//     "description": message}, in Chinese or (Accept-Language: en) English.
+//     discovery, the service list and definitions are public;
+//   - GET requests, GET requests/{id} and GET tokens/{token} are public
+//     without credentials and then show only public fields (open311Public):
+//     what a resident sees on a notice board, never who filed, a phone, a
+//     name, an internal note or a staff username. With a staff bearer
+//     token they answer the staff view (a few more Shaobao fields) inside
+//     the caller's jurisdiction, as /api/v1/cases does;
+//   - POST requests needs the spec's api_key, issued per client
+//     application by an admin (open311_clients); the client files as the
+//     user the admin bound it to, so the one filing path (Server.file) and
+//     the same policy decide. Its report arrives pending (待受理) unless it
+//     names attribute[department_ids]. A staff bearer token still files
+//     (the integrations of before), with the service's default
+//     departments; a staff token is not an api_key;
+//   - the answer to a filing already names the case, so it carries
+//     service_request_id (the spec asks for it or a token); GET tokens/{id}
+//     resolves the id to itself;
+//   - errors are the spec's: [{"code", "description"}] or
+//     <errors><error><code/><description/></error></errors>, in Chinese or
+//     (Accept-Language: en) English.
 
 // open311Error is one element of Open311's error array.
 type open311Error struct {
-	Code        int    `json:"code"`
-	Description string `json:"description"`
+	Code        int    `json:"code" xml:"code"`
+	Description string `json:"description" xml:"description"`
+}
+
+type open311XMLErrors struct {
+	XMLName xml.Name       `xml:"errors"`
+	Errors  []open311Error `xml:"error"`
 }
 
 // isOpen311 reports whether the request is for the Open311 routes, whose
@@ -44,58 +63,153 @@ type open311Error struct {
 // (an oversized body, a panic) and of unknown Open311 paths.
 func isOpen311(c *gin.Context) bool { return strings.HasPrefix(c.Request.URL.Path, "/open311/") }
 
-// failOpen311 answers an error as Open311's error array and aborts.
+// wantsXML reports whether the route asked for the spec's XML format.
+func wantsXML(c *gin.Context) bool { return strings.HasSuffix(c.Request.URL.Path, ".xml") }
+
+// failOpen311 answers an error as Open311's error list and aborts.
 func failOpen311(c *gin.Context, status int, e envelopeError) {
 	if status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="shaobao"`)
 	}
-	c.AbortWithStatusJSON(status, []open311Error{{Code: status, Description: e.Message}})
+	errs := []open311Error{{Code: status, Description: e.Message}}
+	if wantsXML(c) {
+		c.Abort()
+		answer311XML(c, status, open311XMLErrors{Errors: errs})
+		return
+	}
+	c.AbortWithStatusJSON(status, errs)
 }
 
-// open311User resolves the caller from the bearer token or, on a form
-// POST, Open311's api_key field.
-func (s *Server) open311User(c *gin.Context) (whistle.Actor, bool) {
-	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	if !ok && c.Request.Method == http.MethodPost {
-		token = c.PostForm("api_key")
+// answer311 answers v as JSON, or x as XML on an ".xml" route.
+func answer311(c *gin.Context, status int, v, x any) {
+	if wantsXML(c) {
+		answer311XML(c, status, x)
+		return
 	}
-	if strings.TrimSpace(token) == "" {
-		fail(c, whistle.Errorf(whistle.EUnauthorized, "需要登录：请在 Authorization 头中提供 Bearer 令牌", "sign-in required: send a Bearer token in the Authorization header"))
-		return whistle.Actor{}, false
+	c.JSON(status, v)
+}
+
+// answer311XML writes x with the XML declaration the spec requires.
+func answer311XML(c *gin.Context, status int, x any) {
+	b, err := xml.Marshal(x)
+	if err != nil {
+		// Only a programming error (an unmarshalable type) gets here.
+		logger(c).Error("open311 xml answer", "err", err)
+		status, b = http.StatusInternalServerError, []byte("<errors><error><code>500</code><description>internal error</description></error></errors>")
+	}
+	c.Data(status, "text/xml; charset=utf-8", append([]byte(xml.Header), b...))
+}
+
+// open311Staff resolves a staff bearer token when one is sent. ok is false
+// once it has failed the request (a bad token fails rather than falling
+// back to the public view: a client that sent credentials wants to know);
+// signed is false for an anonymous, public read.
+func (s *Server) open311Staff(c *gin.Context) (a whistle.Actor, signed, ok bool) {
+	h := c.GetHeader("Authorization")
+	if h == "" {
+		return whistle.Actor{}, false, true
+	}
+	token, found := strings.CutPrefix(h, "Bearer ")
+	if !found || strings.TrimSpace(token) == "" {
+		fail(c, whistle.Errorf(whistle.EUnauthorized, "Authorization 头须为 Bearer 令牌", "the Authorization header must be a Bearer token"))
+		return whistle.Actor{}, false, false
 	}
 	a, err := s.signIn(c, strings.TrimSpace(token))
 	if err != nil {
 		fail(c, err)
-		return whistle.Actor{}, false
+		return whistle.Actor{}, false, false
 	}
-	return a, true
+	return a, true, true
 }
 
-// jsonResource returns the id in a path segment such as "noise.json";
-// Open311's other format, XML, is refused.
-func jsonResource(c *gin.Context, param string) (string, bool) {
+// open311Filer resolves who files a POST: the client of the spec's
+// api_key (form field, JSON field or query parameter), or a staff bearer
+// token. Without either, or with a bad or revoked key, the spec answers
+// 403. clientID is "" for a staff token.
+func (s *Server) open311Filer(c *gin.Context, apiKey string) (a whistle.Actor, clientID string, ok bool) {
+	if apiKey = strings.TrimSpace(firstNonEmpty(apiKey, c.Query("api_key"))); apiKey != "" {
+		cl, u, err := s.Store.Open311ClientByKey(c.Request.Context(), apiKey)
+		if err != nil {
+			fail(c, err)
+			return whistle.Actor{}, "", false
+		}
+		a := actorOf(u)
+		c.Set(ctxCaller, signedIn{actor: a, displayName: u.DisplayName})
+		c.Set(ctxLogger, logger(c).With("user", a.Username, "open311_client", cl.ID))
+		return a, cl.ID, true
+	}
+	if c.GetHeader("Authorization") == "" {
+		fail(c, whistle.Errorf(whistle.EForbidden, "需要 api_key：请向管理员申请客户端密钥", "api_key required: ask an admin for a client key"))
+		return whistle.Actor{}, "", false
+	}
+	a, _, ok = s.open311Staff(c)
+	return a, "", ok
+}
+
+// open311Resource returns the id in a path segment such as "noise.json"
+// or "noise.xml".
+func open311Resource(c *gin.Context, param string) (string, bool) {
 	v := c.Param(param)
 	id, ok := strings.CutSuffix(v, ".json")
+	if !ok {
+		id, ok = strings.CutSuffix(v, ".xml")
+	}
 	if !ok || id == "" {
-		if strings.HasSuffix(v, ".xml") {
-			fail(c, whistle.Errorf(whistle.EInvalid, "只支持 JSON 格式：请用 .json", "only JSON is served: use .json"))
-		} else {
-			fail(c, whistle.Errorf(whistle.ENotFound, "没有这个地址：%s（Open311 资源以 .json 结尾）", "no such route: %s (Open311 resources end in .json)", c.Request.URL.Path))
-		}
+		fail(c, whistle.Errorf(whistle.ENotFound, "没有这个地址：%s（Open311 资源以 .json 或 .xml 结尾）", "no such route: %s (Open311 resources end in .json or .xml)", c.Request.URL.Path))
 		return "", false
 	}
 	return id, true
 }
 
+// open311Discovery is the spec's service discovery document.
+type open311Discovery struct {
+	XMLName    xml.Name          `json:"-" xml:"discovery"`
+	Changeset  time.Time         `json:"changeset" xml:"changeset"`
+	Contact    string            `json:"contact" xml:"contact"`
+	KeyService string            `json:"key_service" xml:"key_service"`
+	Endpoints  []open311Endpoint `json:"endpoints" xml:"endpoints>endpoint"`
+}
+
+type open311Endpoint struct {
+	Specification string    `json:"specification" xml:"specification"`
+	URL           string    `json:"url" xml:"url"`
+	Changeset     time.Time `json:"changeset" xml:"changeset"`
+	Type          string    `json:"type" xml:"type"`
+	Formats       []string  `json:"formats" xml:"formats>format"`
+}
+
+// open311Changeset is when this endpoint's services or definitions last
+// changed in shape: the spec's hint to refresh cached definitions.
+var open311Changeset = time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+
+func (s *Server) open311Discovery(c *gin.Context) {
+	scheme := "http"
+	if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	base := scheme + "://" + c.Request.Host
+	d := open311Discovery{Changeset: open311Changeset,
+		Contact:    pick(c, "请联系本市城市运行管理中心", "contact the city operations centre"),
+		KeyService: pick(c, "api_key 由管理员在 "+base+"/api/v1/admin/open311-clients 签发", "api_keys are issued by an admin at "+base+"/api/v1/admin/open311-clients"),
+		Endpoints: []open311Endpoint{{Specification: "http://wiki.open311.org/GeoReport_v2", URL: base + "/open311/v2", Changeset: open311Changeset,
+			Type: "production", Formats: []string{"text/xml", "application/json"}}}}
+	answer311(c, http.StatusOK, d, d)
+}
+
 // open311Service is a catalogue item as an Open311 service.
 type open311Service struct {
-	ServiceCode string `json:"service_code"`
-	ServiceName string `json:"service_name"`
-	Description string `json:"description"`
-	Metadata    bool   `json:"metadata"`
-	Type        string `json:"type"`
-	Keywords    string `json:"keywords"`
-	Group       string `json:"group"`
+	ServiceCode string `json:"service_code" xml:"service_code"`
+	ServiceName string `json:"service_name" xml:"service_name"`
+	Description string `json:"description" xml:"description"`
+	Metadata    bool   `json:"metadata" xml:"metadata"`
+	Type        string `json:"type" xml:"type"`
+	Keywords    string `json:"keywords" xml:"keywords"`
+	Group       string `json:"group" xml:"group"`
+}
+
+type open311XMLServices struct {
+	XMLName  xml.Name         `xml:"services"`
+	Services []open311Service `xml:"service"`
 }
 
 func toOpen311Service(c *gin.Context, it store.CatalogueItem) open311Service {
@@ -126,44 +240,42 @@ func (s *Server) open311Services(c *gin.Context) {
 	for i, it := range items {
 		out[i] = toOpen311Service(c, it)
 	}
-	c.JSON(http.StatusOK, out)
+	answer311(c, http.StatusOK, out, open311XMLServices{Services: out})
 }
 
 // open311Definition is a service definition: the attributes a request
 // for the service may carry beyond Open311's standard fields.
 type open311Definition struct {
-	ServiceCode string             `json:"service_code"`
-	Attributes  []open311Attribute `json:"attributes"`
+	XMLName     xml.Name           `json:"-" xml:"service_definition"`
+	ServiceCode string             `json:"service_code" xml:"service_code"`
+	Attributes  []open311Attribute `json:"attributes" xml:"attributes>attribute"`
 }
 
 type open311Attribute struct {
-	Variable            bool           `json:"variable"`
-	Code                string         `json:"code"`
-	Datatype            string         `json:"datatype"`
-	Required            bool           `json:"required"`
-	DatatypeDescription string         `json:"datatype_description"`
-	Order               int            `json:"order"`
-	Description         string         `json:"description"`
-	Values              []open311Value `json:"values,omitempty"`
+	Variable            bool           `json:"variable" xml:"variable"`
+	Code                string         `json:"code" xml:"code"`
+	Datatype            string         `json:"datatype" xml:"datatype"`
+	Required            bool           `json:"required" xml:"required"`
+	DatatypeDescription string         `json:"datatype_description" xml:"datatype_description"`
+	Order               int            `json:"order" xml:"order"`
+	Description         string         `json:"description" xml:"description"`
+	Values              []open311Value `json:"values,omitempty" xml:"values>value,omitempty"`
 }
 
 type open311Value struct {
-	Key  string `json:"key"`
-	Name string `json:"name"`
+	Key  string `json:"key" xml:"key"`
+	Name string `json:"name" xml:"name"`
 }
 
 // open311Sources are the sources a request filed through Open311 may name.
 var open311Sources = []whistle.Source{whistle.SourceResident, whistle.SourceHotline, whistle.SourceGrid, whistle.SourceCommunity, whistle.SourceProperty}
 
 func (s *Server) open311ServiceDefinition(c *gin.Context) {
-	code, ok := jsonResource(c, "service_code")
+	code, ok := open311Resource(c, "service_code")
 	if !ok {
 		return
 	}
-	it, err := s.Store.CatalogueItemByID(c.Request.Context(), code)
-	if err == nil && !it.Active {
-		err = whistle.Errorf(whistle.ENotFound, "事项已停用：%s", "the service is inactive: %s", code)
-	}
+	it, err := s.open311Service(c.Request.Context(), code)
 	if err != nil {
 		fail(c, err)
 		return
@@ -196,7 +308,20 @@ func (s *Server) open311ServiceDefinition(c *gin.Context) {
 		{Variable: true, Code: "grid_id", Datatype: "string", Order: 5, DatatypeDescription: text("网格编码", "grid id"),
 			Description: text("问题所在网格", "the grid where the problem is")},
 	}}
-	c.JSON(http.StatusOK, def)
+	answer311(c, http.StatusOK, def, def)
+}
+
+// open311Service returns the active catalogue item of a service_code; an
+// unknown or inactive one is not found, as the spec has it.
+func (s *Server) open311Service(ctx context.Context, code string) (store.CatalogueItem, error) {
+	it, err := s.Store.CatalogueItemByID(ctx, code)
+	if errors.Is(err, whistle.ErrNotFound) {
+		return it, whistle.Errorf(whistle.ENotFound, "没有这个服务 service_code：%s", "no such service_code: %s", code)
+	}
+	if err == nil && !it.Active {
+		err = whistle.Errorf(whistle.ENotFound, "事项已停用：%s", "the service is inactive: %s", code)
+	}
+	return it, err
 }
 
 func sourceName(src whistle.Source, en bool) string {
@@ -207,28 +332,40 @@ func sourceName(src whistle.Source, en bool) string {
 		whistle.SourceCommunity: "社区", whistle.SourceProperty: "物业纠纷"}[src]
 }
 
-// open311Request is a case as an Open311 service request, with a few
-// Shaobao fields after the standard ones.
+// open311Request is a case as an Open311 service request. The public
+// view (no credentials) fills only the spec's fields that a notice board
+// would show: status and its notes, the service, the description and
+// media_url the resident gave, the address and coordinates, the
+// departments responsible and the times. Nobody's name, phone or username
+// and no timeline note is ever in it. The staff view adds Shaobao's
+// title, class, level and overdue after the standard fields.
 type open311Request struct {
-	ServiceRequestID  string     `json:"service_request_id"`
-	Status            string     `json:"status"`
-	StatusNotes       string     `json:"status_notes"`
-	ServiceName       string     `json:"service_name"`
-	ServiceCode       string     `json:"service_code"`
-	Description       string     `json:"description"`
-	AgencyResponsible string     `json:"agency_responsible"`
-	ServiceNotice     string     `json:"service_notice"`
-	RequestedDatetime time.Time  `json:"requested_datetime"`
-	UpdatedDatetime   time.Time  `json:"updated_datetime"`
-	ExpectedDatetime  *time.Time `json:"expected_datetime,omitempty"`
-	Address           string     `json:"address"`
-	Lat               float64    `json:"lat"`
-	Long              float64    `json:"long"`
-	MediaURL          string     `json:"media_url"`
-	Title             string     `json:"title"`
-	Class             string     `json:"class"`
-	Level             string     `json:"level"`
-	Overdue           bool       `json:"overdue"`
+	ServiceRequestID  string     `json:"service_request_id" xml:"service_request_id"`
+	Status            string     `json:"status" xml:"status"`
+	StatusNotes       string     `json:"status_notes" xml:"status_notes"`
+	ServiceName       string     `json:"service_name" xml:"service_name"`
+	ServiceCode       string     `json:"service_code" xml:"service_code"`
+	Description       string     `json:"description" xml:"description"`
+	AgencyResponsible string     `json:"agency_responsible" xml:"agency_responsible"`
+	ServiceNotice     string     `json:"service_notice" xml:"service_notice"`
+	RequestedDatetime time.Time  `json:"requested_datetime" xml:"requested_datetime"`
+	UpdatedDatetime   time.Time  `json:"updated_datetime" xml:"updated_datetime"`
+	ExpectedDatetime  *time.Time `json:"expected_datetime,omitempty" xml:"expected_datetime,omitempty"`
+	Address           string     `json:"address" xml:"address"`
+	// Lat and Long are absent when the request gave only an address.
+	Lat      *float64 `json:"lat,omitempty" xml:"lat,omitempty"`
+	Long     *float64 `json:"long,omitempty" xml:"long,omitempty"`
+	MediaURL string   `json:"media_url" xml:"media_url"`
+	// Staff view only.
+	Title   string `json:"title,omitempty" xml:"title,omitempty"`
+	Class   string `json:"class,omitempty" xml:"class,omitempty"`
+	Level   string `json:"level,omitempty" xml:"level,omitempty"`
+	Overdue *bool  `json:"overdue,omitempty" xml:"overdue,omitempty"`
+}
+
+type open311XMLRequests struct {
+	XMLName  xml.Name         `xml:"service_requests"`
+	Requests []open311Request `xml:"request"`
 }
 
 var caseStatusNotes = map[whistle.CaseStatus][2]string{
@@ -236,9 +373,11 @@ var caseStatusNotes = map[whistle.CaseStatus][2]string{
 	whistle.CaseVerifying:  {"待核查", "awaiting verification"},
 	whistle.CaseEvaluating: {"待评价", "awaiting evaluation"},
 	whistle.CaseClosed:     {"已结案", "closed"},
+	whistle.CasePending:    {"已收到，待受理", "received, awaiting acceptance"},
 }
 
-func (s *Server) toOpen311Request(c *gin.Context, sr store.ServiceRequest, names map[string]store.CatalogueItem) open311Request {
+// toOpen311Request is sr as Open311 shows it; staff adds the staff fields.
+func (s *Server) toOpen311Request(c *gin.Context, sr store.ServiceRequest, names map[string]store.CatalogueItem, staff bool) open311Request {
 	k := sr.Case
 	status := "open"
 	if k.Status == whistle.CaseClosed {
@@ -253,14 +392,55 @@ func (s *Server) toOpen311Request(c *gin.Context, sr store.ServiceRequest, names
 		}
 	}
 	r := open311Request{ServiceRequestID: k.ID, Status: status, StatusNotes: pick(c, notes[0], notes[1]), ServiceName: name, ServiceCode: k.CatalogueItem,
-		Description: k.Description, AgencyResponsible: strings.Join(sr.Departments, pick(c, "、", ", ")),
+		Description: open311Description(k.Description, sr.MediaURL), AgencyResponsible: strings.Join(sr.Departments, pick(c, "、", ", ")),
 		RequestedDatetime: k.CreatedAt.In(worktime.Location), UpdatedDatetime: k.UpdatedAt.In(worktime.Location),
-		Address: k.Location.Address, Lat: k.Location.Lat, Long: k.Location.Lon, Title: k.Title, Class: string(k.Class), Level: string(k.Level), Overdue: k.Overdue}
+		Address: k.Location.Address, MediaURL: sr.MediaURL}
+	if k.Location.Lat != 0 || k.Location.Lon != 0 {
+		lat, lon := k.Location.Lat, k.Location.Lon
+		r.Lat, r.Long = &lat, &lon
+	}
 	if sr.ExpectedAt != nil && k.Status == whistle.CaseOpen {
 		t := sr.ExpectedAt.In(worktime.Location)
 		r.ExpectedDatetime = &t
 	}
+	if !staff {
+		r.Description = maskPersonal(r.Description)
+	}
+	if staff {
+		overdue := k.Overdue
+		r.Title, r.Class, r.Level, r.Overdue = k.Title, string(k.Class), string(k.Level), &overdue
+	}
 	return r
+}
+
+// open311Description is the description a request was filed with: filing
+// appends media_url on a line of its own, so staff reading the case see
+// the link; Open311 returns it apart, in media_url.
+func open311Description(desc, mediaURL string) string {
+	if mediaURL == "" {
+		return desc
+	}
+	if d, ok := strings.CutSuffix(desc, mediaURL); ok {
+		return strings.TrimRight(d, "\n")
+	}
+	return desc
+}
+
+// personalNumbers are what a resident may type into a description that
+// must not reach a public page: a mainland mobile number or an identity
+// card number.
+var personalNumbers = regexp.MustCompile(`\d{17}[\dXx]|1[3-9]\d{9}`)
+
+// maskPersonal masks the personal numbers of a public description the way
+// lists mask a caller's phone (138****1234; an identity card keeps its
+// first six and last four).
+func maskPersonal(text string) string {
+	return personalNumbers.ReplaceAllStringFunc(text, func(n string) string {
+		if len(n) == 11 {
+			return n[:3] + "****" + n[7:]
+		}
+		return n[:6] + "********" + n[14:]
+	})
 }
 
 func (s *Server) catalogueByID(ctx context.Context) (map[string]store.CatalogueItem, error) {
@@ -279,13 +459,37 @@ func (s *Server) catalogueByID(ctx context.Context) (map[string]store.CatalogueI
 // suggested default of 90 days).
 const open311Window = 90 * 24 * time.Hour
 
+// open311Scope is what a read may see: the staff caller's jurisdiction,
+// or, for an anonymous read, every case (public fields only).
+func (s *Server) open311Scope(c *gin.Context) (scope store.Scope, staff, ok bool) {
+	u, staff, ok := s.open311Staff(c)
+	if !ok {
+		return store.Scope{}, false, false
+	}
+	if !staff {
+		return store.Scope{All: true}, false, true
+	}
+	return s.scope(u), true, true
+}
+
+// open311List splits a comma-separated parameter, dropping empty items.
+func open311List(v string) []string {
+	var out []string
+	for _, x := range strings.Split(v, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 func (s *Server) open311Requests(c *gin.Context) {
-	u, ok := s.open311User(c)
+	scope, staff, ok := s.open311Scope(c)
 	if !ok {
 		return
 	}
 	q := &queryReader{c: c}
-	f := store.ServiceRequestFilter{Scope: s.scope(u), CatalogueItem: q.text("service_code", 40), From: q.time("start_date"), To: q.time("end_date")}
+	f := store.ServiceRequestFilter{Scope: scope, CatalogueItems: open311List(q.text("service_code", 41*50)), From: q.time("start_date"), To: q.time("end_date")}
 	ids := q.text("service_request_id", 100*41)
 	status := q.text("status", 20)
 	_ = q.text("jurisdiction_id", 64) // one jurisdiction per server: accepted, not needed
@@ -295,17 +499,16 @@ func (s *Server) open311Requests(c *gin.Context) {
 	}
 	if ids != "" {
 		// Open311: with service_request_id every other filter is ignored.
-		f = store.ServiceRequestFilter{Scope: f.Scope}
-		for _, id := range strings.Split(ids, ",") {
-			if id = strings.TrimSpace(id); id != "" {
-				f.IDs = append(f.IDs, id)
-			}
-		}
+		f = store.ServiceRequestFilter{Scope: f.Scope, IDs: open311List(ids)}
 		if len(f.IDs) > 100 {
 			fail(c, whistle.Errorf(whistle.EInvalid, "service_request_id 至多 100 个", "at most 100 service_request_id values"))
 			return
 		}
 	} else {
+		if len(f.CatalogueItems) > 50 {
+			fail(c, whistle.Errorf(whistle.EInvalid, "service_code 至多 50 个", "at most 50 service_code values"))
+			return
+		}
 		if err := open311Status(status, &f); err != nil {
 			fail(c, err)
 			return
@@ -319,7 +522,7 @@ func (s *Server) open311Requests(c *gin.Context) {
 			return
 		}
 	}
-	s.answerRequests(c, f)
+	s.answerRequests(c, f, staff)
 }
 
 // open311Status reads Open311's status filter: open, closed, or both.
@@ -344,11 +547,17 @@ func open311Status(v string, f *store.ServiceRequestFilter) error {
 	return nil
 }
 
-func (s *Server) answerRequests(c *gin.Context, f store.ServiceRequestFilter) {
+// answerRequests answers the requests f finds; with one, given, it
+// answers 404 when none is found (GET requests/{id}).
+func (s *Server) answerRequests(c *gin.Context, f store.ServiceRequestFilter, staff bool, one ...string) {
 	ctx := c.Request.Context()
 	rows, err := s.Store.ServiceRequests(ctx, f)
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	if len(one) > 0 && len(rows) == 0 {
+		fail(c, whistle.Errorf(whistle.ENotFound, "没有这个服务请求：%s", "no such service request: %s", one[0]))
 		return
 	}
 	names, err := s.catalogueByID(ctx)
@@ -358,68 +567,126 @@ func (s *Server) answerRequests(c *gin.Context, f store.ServiceRequestFilter) {
 	}
 	out := make([]open311Request, len(rows))
 	for i, sr := range rows {
-		out[i] = s.toOpen311Request(c, sr, names)
+		out[i] = s.toOpen311Request(c, sr, names, staff)
 	}
-	c.JSON(http.StatusOK, out)
+	answer311(c, http.StatusOK, out, open311XMLRequests{Requests: out})
 }
 
 func (s *Server) open311Request(c *gin.Context) {
-	if id, ok := s.open311ReadableCase(c, "service_request_id"); ok {
-		s.answerRequests(c, store.ServiceRequestFilter{Scope: store.Scope{All: true}, IDs: []string{id}})
+	if id, staff, ok := s.open311ReadableCase(c, "service_request_id"); ok {
+		s.answerRequests(c, store.ServiceRequestFilter{Scope: store.Scope{All: true}, IDs: []string{id}}, staff, id)
 	}
+}
+
+// open311TokenAnswer is the spec's answer to GET tokens/{token}.
+type open311TokenAnswer struct {
+	ServiceRequestID string `json:"service_request_id" xml:"service_request_id"`
+	Token            string `json:"token" xml:"token"`
+}
+
+type open311XMLTokens struct {
+	XMLName  xml.Name             `xml:"service_requests"`
+	Requests []open311TokenAnswer `xml:"request"`
 }
 
 // open311Token resolves a token to its request. Filing answers with the
 // case id at once, so the token is the service_request_id itself.
 func (s *Server) open311Token(c *gin.Context) {
-	if token, ok := s.open311ReadableCase(c, "token"); ok {
-		c.JSON(http.StatusOK, []gin.H{{"service_request_id": token, "token": token}})
+	if token, _, ok := s.open311ReadableCase(c, "token"); ok {
+		out := []open311TokenAnswer{{ServiceRequestID: token, Token: token}}
+		answer311(c, http.StatusOK, out, open311XMLTokens{Requests: out})
 	}
 }
 
-// open311ReadableCase returns the case id in the route's param ("….json")
-// once the caller is signed in and may read that case; otherwise it has
-// failed the request.
-func (s *Server) open311ReadableCase(c *gin.Context, param string) (string, bool) {
-	id, ok := jsonResource(c, param)
+// open311ReadableCase returns the case id in the route's param ("….json"
+// or "….xml") once the caller may read that case: anyone may read a
+// case's public view; a staff caller reads the staff view inside their
+// jurisdiction (outside it the case is not found, as an unknown one).
+// Otherwise it has failed the request.
+func (s *Server) open311ReadableCase(c *gin.Context, param string) (id string, staff, ok bool) {
+	id, ok = open311Resource(c, param)
 	if !ok {
-		return "", false
+		return "", false, false
 	}
-	u, ok := s.open311User(c)
+	u, staff, ok := s.open311Staff(c)
 	if !ok {
-		return "", false
+		return "", false, false
 	}
-	if _, err := s.authorizedCase(c.Request.Context(), u, id, policy.ReadCase); err != nil {
+	ctx := c.Request.Context()
+	var err error
+	if staff {
+		_, err = s.authorizedCase(ctx, u, id, policy.ReadCase)
+	} else {
+		var rows []store.ServiceRequest
+		if rows, err = s.Store.ServiceRequests(ctx, store.ServiceRequestFilter{Scope: store.Scope{All: true}, IDs: []string{id}, Limit: 1}); err == nil && len(rows) == 0 {
+			err = whistle.Errorf(whistle.ENotFound, "没有这个服务请求：%s", "no such service request: %s", id)
+		}
+	}
+	if err != nil {
 		fail(c, err)
-		return "", false
+		return "", false, false
 	}
-	return id, true
+	return id, staff, true
 }
 
 // open311PostRequest is the body of POST requests.json: a form (as
 // Open311 has it) or JSON with the same names; attribute[CODE] fields (an
 // "attribute" object in JSON) carry the service definition's attributes.
+// A location is lat and long together, or address_string alone.
 type open311PostRequest struct {
+	APIKey        string            `form:"api_key" json:"api_key" binding:"max=200"`
 	ServiceCode   string            `form:"service_code" json:"service_code" binding:"required,max=40"`
-	Lat           *float64          `form:"lat" json:"lat" binding:"required,min=-90,max=90"`
-	Long          *float64          `form:"long" json:"long" binding:"required,min=-180,max=180"`
+	Lat           *float64          `form:"lat" json:"lat" binding:"omitnil,min=-90,max=90"`
+	Long          *float64          `form:"long" json:"long" binding:"omitnil,min=-180,max=180"`
 	AddressString string            `form:"address_string" json:"address_string" binding:"max=255"`
 	Description   string            `form:"description" json:"description" binding:"max=5000"`
 	MediaURL      string            `form:"media_url" json:"media_url" binding:"omitempty,max=1000,httpurl"`
 	Attribute     map[string]string `form:"-" json:"attribute" binding:"max=5"`
+	// The spec's personal fields (email, device_id, account_id,
+	// first_name, last_name, phone) are accepted and deliberately not
+	// kept: the public view never shows them, and keeping no copy is the
+	// surest way never to leak one.
+	Email     string `form:"email" json:"email" binding:"max=254"`
+	DeviceID  string `form:"device_id" json:"device_id" binding:"max=200"`
+	AccountID string `form:"account_id" json:"account_id" binding:"max=200"`
+	FirstName string `form:"first_name" json:"first_name" binding:"max=100"`
+	LastName  string `form:"last_name" json:"last_name" binding:"max=100"`
+	Phone     string `form:"phone" json:"phone" binding:"max=40"`
+	// The spec's address_id, jurisdiction_id and description-less
+	// alternatives: accepted, not needed (one jurisdiction per server).
+	AddressID      string `form:"address_id" json:"address_id" binding:"max=100"`
+	JurisdictionID string `form:"jurisdiction_id" json:"jurisdiction_id" binding:"max=64"`
 }
 
 // open311Attributes are the attribute codes of every service definition.
 var open311Attributes = []string{"title", "source", "class", "department_ids", "grid_id"}
 
+// open311Filed is the spec's answer to a filing.
+type open311Filed struct {
+	ServiceRequestID string  `json:"service_request_id" xml:"service_request_id"`
+	ServiceNotice    string  `json:"service_notice" xml:"service_notice"`
+	AccountID        *string `json:"account_id" xml:"account_id"`
+}
+
+type open311XMLFiled struct {
+	XMLName  xml.Name       `xml:"service_requests"`
+	Requests []open311Filed `xml:"request"`
+}
+
 func (s *Server) open311File(c *gin.Context) {
-	u, ok := s.open311User(c)
+	var req open311PostRequest
+	bindErr := c.ShouldBind(&req)
+	// Who files is decided first: without a valid key nothing else about
+	// the request is answered (403 before 400).
+	if req.APIKey == "" && bindErr != nil {
+		req.APIKey = c.PostForm("api_key")
+	}
+	u, clientID, ok := s.open311Filer(c, req.APIKey)
 	if !ok {
 		return
 	}
-	var req open311PostRequest
-	if err := c.ShouldBind(&req); err != nil {
-		fail(c, bindError(c, err))
+	if bindErr != nil {
+		fail(c, bindError(c, bindErr))
 		return
 	}
 	if req.Attribute == nil {
@@ -435,14 +702,30 @@ func (s *Server) open311File(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	kase, err := s.file(c.Request.Context(), u, fr, c.GetHeader("Idempotency-Key"), true)
+	// A client application's report (a resident's) without named
+	// departments arrives pending, for the command centre of its level to
+	// accept, dispatch or reject; a staff filer's gets the service's
+	// default departments, as before pending cases existed.
+	kase, err := s.file(c.Request.Context(), u, fr, c.GetHeader("Idempotency-Key"), clientID == "")
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	if clientID != "" || req.MediaURL != "" {
+		// The case is filed: a failure here loses only the media_url of the
+		// Open311 view (the link stays in the case's description), so it is
+		// logged, not answered as a failure of the filing.
+		if err := s.Store.RecordOpen311Request(c.Request.Context(), store.Open311Request{CaseID: kase.ID, ClientID: clientID, MediaURL: req.MediaURL}); err != nil {
+			logger(c).Error("record open311 request", "case_id", kase.ID, "err", err)
+		}
+	}
 	logger(c).Info("case filed through Open311", "case_id", kase.ID, "service_code", req.ServiceCode, "departments", len(kase.Tasks))
 	notice := pick(c, "已受理，按"+kase.Class.NameZH()+"办理", "accepted as a "+string(kase.Class)+" whistle")
-	c.JSON(http.StatusCreated, []gin.H{{"service_request_id": kase.ID, "token": kase.ID, "service_notice": notice, "account_id": nil}})
+	if kase.Status == whistle.CasePending {
+		notice = pick(c, "已收到，待受理", "received, awaiting acceptance")
+	}
+	out := []open311Filed{{ServiceRequestID: kase.ID, ServiceNotice: notice}}
+	answer311(c, http.StatusCreated, out, open311XMLFiled{Requests: out})
 }
 
 // open311Filing turns an Open311 request into the filing request of
@@ -456,9 +739,15 @@ func (s *Server) open311Filing(ctx context.Context, req open311PostRequest) (fil
 			return fileCaseRequest{}, whistle.Errorf(whistle.EInvalid, "属性 attribute[%s] 过长", "attribute[%s] is too long", code)
 		}
 	}
-	it, err := s.Store.CatalogueItemByID(ctx, req.ServiceCode)
+	it, err := s.open311Service(ctx, req.ServiceCode)
 	if err != nil {
-		return fileCaseRequest{}, invalidRef(err, "service_code", req.ServiceCode)
+		return fileCaseRequest{}, err
+	}
+	if (req.Lat == nil) != (req.Long == nil) {
+		return fileCaseRequest{}, whistle.Errorf(whistle.EInvalid, "lat 与 long 须同时给出", "lat and long go together: give both or neither")
+	}
+	if req.Lat == nil && strings.TrimSpace(req.AddressString) == "" {
+		return fileCaseRequest{}, whistle.Errorf(whistle.EInvalid, "请给出位置：lat 与 long，或 address_string", "a location is required: lat and long, or address_string")
 	}
 	a := req.Attribute
 	fr := fileCaseRequest{
@@ -474,6 +763,9 @@ func (s *Server) open311Filing(ctx context.Context, req open311PostRequest) (fil
 	}
 	if fr.Location.Address == "" {
 		fr.Location.Address = fmt.Sprintf("%.6f, %.6f", *req.Lat, *req.Long)
+	}
+	if fr.Location.Lat == nil {
+		addressOnly(&fr.Location)
 	}
 	if req.MediaURL != "" {
 		fr.Description = strings.TrimSpace(fr.Description + "\n" + req.MediaURL)
@@ -499,4 +791,13 @@ func (s *Server) open311Filing(ctx context.Context, req open311PostRequest) (fil
 		}
 	}
 	return fr, nil
+}
+
+// addressOnly readies a location given by address alone for the filing
+// path, which still takes coordinates: (0, 0), which no case of a Chinese
+// city can be at, stands for "none" and Open311 answers it without lat and
+// long.
+func addressOnly(l *locationRequest) {
+	zero := 0.0
+	l.Lat, l.Lon = &zero, &zero
 }

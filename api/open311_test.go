@@ -3,12 +3,15 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/whistle"
@@ -104,7 +107,6 @@ func TestOpen311Services(t *testing.T) {
 	}{
 		{"/open311/v2/services/nope.json", 404},
 		{"/open311/v2/services/garbage.json", 404},
-		{"/open311/v2/services/noise.xml", 400},
 		{"/open311/v2/services/noise", 404},
 	} {
 		if status, _ := call311(t, srv, "", "GET", tt.path, "", ""); status != tt.status {
@@ -144,7 +146,11 @@ func TestOpen311Requests(t *testing.T) {
 		{"BadStatus", c1, "?status=pending", 400, ""},
 		{"BadStartDate", c1, "?start_date=yesterday", 400, ""},
 		{"EndBeforeStart", c1, "?start_date=2026-02-01&end_date=2026-01-01", 400, ""},
-		{"NoToken", "", "", 401, ""},
+		// Issue 12: anonymous reads are public (every case, public fields);
+		// a bad bearer token still fails rather than falling back.
+		{"NoTokenPublic", "", "", 200, "SB-O311-3,SB-O311-2,SB-O311-1"},
+		{"PublicServiceCodes", "", "?service_code=stalls,noise&status=open", 200, "SB-O311-3,SB-O311-1"},
+		{"ServiceCodes", c1, "?service_code=stalls,noise", 200, "SB-O311-2,SB-O311-1"},
 		{"BadToken", "sb_nope", "", 401, ""},
 	}
 	for _, tt := range tests {
@@ -175,8 +181,9 @@ func TestOpen311Requests(t *testing.T) {
 	}{
 		{"OutsideJurisdiction", c3, "/open311/v2/requests/SB-O311-1.json", 404}, // as unknown: existence is not revealed
 		{"Unknown", c1, "/open311/v2/requests/NOPE.json", 404},
-		{"XML", c1, "/open311/v2/requests/SB-O311-1.xml", 400},
-		{"NoToken", "", "/open311/v2/requests/SB-O311-1.json", 401},
+		{"NoTokenPublic", "", "/open311/v2/requests/SB-O311-1.json", 200},
+		{"PublicUnknown", "", "/open311/v2/requests/NOPE.json", 404},
+		{"PublicToken", "", "/open311/v2/tokens/SB-O311-1.json", 200},
 		{"Token", c1, "/open311/v2/tokens/SB-O311-1.json", 200},
 		{"TokenOutsideJurisdiction", c3, "/open311/v2/tokens/SB-O311-1.json", 404},
 		{"TokenUnknown", c1, "/open311/v2/tokens/NOPE.json", 404},
@@ -221,11 +228,16 @@ func TestOpen311FileBadInput(t *testing.T) {
 		status                       int
 		mentions                     string
 	}{
-		{"NoToken", "", formType, form(), 401, "Bearer"},
-		{"BadAPIKey", "", formType, form("api_key", "sb_nope"), 401, "令牌"},
+		// Issue 12: the spec's api_key, 403 when missing or bad; a staff
+		// token is not an api_key.
+		{"NoAPIKey", "", formType, form(), 403, "api_key"},
+		{"BadAPIKey", "", formType, form("api_key", "o311_nope"), 403, "api_key"},
+		{"StaffTokenAsAPIKey", "", formType, form("api_key", c1), 403, "api_key"},
+		{"LatWithoutLong", c1, formType, form("long", ""), 400, "long"},
+		{"NoLocation", c1, formType, form("lat", "", "long", ""), 400, "address_string"},
 		{"MissingServiceCode", c1, formType, form("service_code", ""), 400, "service_code"},
-		{"UnknownService", c1, formType, form("service_code", "nope"), 400, "service_code"},
-		{"InactiveService", c1, formType, form("service_code", "garbage"), 400, "停用"},
+		{"UnknownService", c1, formType, form("service_code", "nope"), 404, "service_code"},
+		{"InactiveService", c1, formType, form("service_code", "garbage"), 404, "停用"},
 		{"MissingLat", c1, formType, form("lat", ""), 400, "lat"},
 		{"LatNotANumber", c1, formType, form("lat", "north"), 400, "north"},
 		{"LatOutOfRange", c1, formType, form("lat", "91"), 400, "lat"},
@@ -268,5 +280,252 @@ func TestOpen311FileBadInput(t *testing.T) {
 	st.DB.Model(&store.CaseRow{}).Count(&n)
 	if n != 0 {
 		t.Errorf("%d cases written by refused requests", n)
+	}
+}
+
+// raw311 sends a request and returns the status, content type and body.
+func raw311(t *testing.T, srv *httptest.Server, tok, method, path, contentType, body string) (int, string, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header.Get("Content-Type"), raw
+}
+
+// xmlNode is any XML element, for checking the spec's shapes.
+type xmlNode struct {
+	XMLName  xml.Name
+	Content  string    `xml:",chardata"`
+	Children []xmlNode `xml:",any"`
+}
+
+// path returns the text of the first element at the slash-separated path
+// below n ("request/status"), and whether there is one.
+func (n xmlNode) path(p string) (string, bool) {
+	first, rest, more := strings.Cut(p, "/")
+	for _, c := range n.Children {
+		if c.XMLName.Local == first {
+			if !more {
+				return c.Content, true
+			}
+			return c.path(rest)
+		}
+	}
+	return "", false
+}
+
+// newOpen311Client issues an api_key through the admin route.
+func newOpen311Client(t *testing.T, srv *httptest.Server, admin, userID string) (id, key string) {
+	t.Helper()
+	status, _, raw := raw311(t, srv, admin, "POST", "/api/v1/admin/open311-clients", "application/json", `{"name":"居民 App","user_id":"`+userID+`"}`)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil || status != 201 {
+		t.Fatalf("create open311 client = %d %s", status, raw)
+	}
+	id, _ = m["id"].(string)
+	key, _ = m["api_key"].(string)
+	if id == "" || !strings.HasPrefix(key, "o311_") {
+		t.Fatalf("create open311 client = %s", raw)
+	}
+	return id, key
+}
+
+// TestOpen311Conformance walks every route of GeoReport v2 in both of the
+// spec's formats, its error cases in both, and checks that a public read
+// shows no personal data. Filing itself needs the workflow: the
+// integration test files through an api_key end to end.
+func TestOpen311Conformance(t *testing.T) {
+	srv, st := newServer(t)
+	projectCase(t, st, "SB-O311-PUB", "noise", whistle.CaseOpen)
+	// Personal data in every place a case keeps it: the filer, the title
+	// (staff-written), a timeline note, a phone typed into the description.
+	st.DB.Model(&store.CaseRow{}).Where("id = ?", "SB-O311-PUB").Updates(map[string]any{
+		"title": "张三反映酒吧街噪音", "description": "夜间噪音，联系 13800138000"})
+	st.DB.Create(&store.TimelineRow{CaseID: "SB-O311-PUB", Seq: 3, At: time.Now().UTC(), Type: "note", Actor: "c1-secretary", Detail: "内部备注：张三 13900139000"})
+	admin, c1 := token(t, st, "admin"), token(t, st, "c1-secretary")
+	_, key := newOpen311Client(t, srv, admin, "u-c1-secretary")
+	revokedID, revoked := newOpen311Client(t, srv, admin, "u-c1-secretary")
+	if status, _, raw := raw311(t, srv, admin, "DELETE", "/api/v1/admin/open311-clients/"+revokedID, "", ""); status != 204 {
+		t.Fatalf("revoke = %d %s", status, raw)
+	}
+	const form = "application/x-www-form-urlencoded"
+	post := func(kv ...string) string {
+		v := url.Values{"service_code": {"noise"}, "lat": {"39.9"}, "long": {"116.4"}, "description": {"夜间噪音"}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == "" {
+				v.Del(kv[i])
+			} else {
+				v.Set(kv[i], kv[i+1])
+			}
+		}
+		return v.Encode()
+	}
+	tests := []struct {
+		name, tok, method, path, contentType, body string
+		status                                     int
+		// root is the XML root element (XML routes); first the JSON
+		// array's first item field that must be present (JSON routes).
+		root, first string
+	}{
+		{"Discovery", "", "GET", "/open311/discovery", "", "", 200, "discovery", ""},
+		{"Services", "", "GET", "/open311/v2/services", "", "", 200, "services", "service_code"},
+		{"ServiceDefinition", "", "GET", "/open311/v2/services/noise", "", "", 200, "service_definition", ""},
+		{"Requests", "", "GET", "/open311/v2/requests", "", "", 200, "service_requests", "service_request_id"},
+		{"RequestsByServiceCodes", "", "GET", "/open311/v2/requests", "", "", 200, "service_requests", "service_request_id"},
+		{"Request", "", "GET", "/open311/v2/requests/SB-O311-PUB", "", "", 200, "service_requests", "service_request_id"},
+		{"RequestStaff", c1, "GET", "/open311/v2/requests/SB-O311-PUB", "", "", 200, "service_requests", "title"},
+		{"Token", "", "GET", "/open311/v2/tokens/SB-O311-PUB", "", "", 200, "service_requests", "token"},
+		// The spec's errors.
+		{"UnknownService", "", "GET", "/open311/v2/services/nope", "", "", 404, "errors", ""},
+		{"UnknownRequest", "", "GET", "/open311/v2/requests/NOPE", "", "", 404, "errors", ""},
+		{"UnknownToken", "", "GET", "/open311/v2/tokens/NOPE", "", "", 404, "errors", ""},
+		{"BadStatus", "", "GET", "/open311/v2/requests", "", "?status=pending", 400, "errors", ""},
+		{"PostNoKey", "", "POST", "/open311/v2/requests", form, post(), 403, "errors", ""},
+		{"PostBadKey", "", "POST", "/open311/v2/requests", form, post("api_key", "o311_nope"), 403, "errors", ""},
+		{"PostRevokedKey", "", "POST", "/open311/v2/requests", form, post("api_key", revoked), 403, "errors", ""},
+		{"PostUnknownService", "", "POST", "/open311/v2/requests", form, post("api_key", key, "service_code", "nope"), 404, "errors", ""},
+		{"PostMissingServiceCode", "", "POST", "/open311/v2/requests", form, post("api_key", key, "service_code", ""), 400, "errors", ""},
+		{"PostNoLocation", "", "POST", "/open311/v2/requests", form, post("api_key", key, "lat", "", "long", ""), 400, "errors", ""},
+	}
+	for _, tt := range tests {
+		for _, format := range []string{"json", "xml"} {
+			t.Run(tt.name+"/"+format, func(t *testing.T) {
+				path, query := tt.path+"."+format, ""
+				body := tt.body
+				if strings.HasPrefix(tt.body, "?") {
+					query, body = tt.body, ""
+				}
+				if tt.name == "RequestsByServiceCodes" {
+					query = "?service_code=stalls,noise"
+				}
+				status, ctype, raw := raw311(t, srv, tt.tok, tt.method, path+query, tt.contentType, body)
+				if status != tt.status {
+					t.Fatalf("%s %s = %d, want %d: %s", tt.method, path, status, tt.status, raw)
+				}
+				if format == "xml" {
+					if !strings.HasPrefix(ctype, "text/xml") || !strings.HasPrefix(string(raw), `<?xml version="1.0" encoding="UTF-8"?>`) {
+						t.Fatalf("not the spec's XML (%s): %s", ctype, raw)
+					}
+					var root xmlNode
+					if err := xml.Unmarshal(raw, &root); err != nil {
+						t.Fatalf("XML does not parse: %v: %s", err, raw)
+					}
+					if root.XMLName.Local != tt.root {
+						t.Fatalf("root <%s>, want <%s>: %s", root.XMLName.Local, tt.root, raw)
+					}
+					if tt.root == "errors" {
+						if code, _ := root.path("error/code"); code != strconv.Itoa(status) {
+							t.Errorf("<error><code> = %q, want %d: %s", code, status, raw)
+						}
+						if d, ok := root.path("error/description"); !ok || d == "" {
+							t.Errorf("no <error><description>: %s", raw)
+						}
+					}
+					if tt.first != "" {
+						child := map[string]string{"services": "service", "service_requests": "request"}[tt.root]
+						if _, ok := root.path(child + "/" + tt.first); !ok {
+							t.Errorf("no <%s><%s>: %s", child, tt.first, raw)
+						}
+					}
+					return
+				}
+				if !strings.HasPrefix(ctype, "application/json") {
+					t.Fatalf("content type %s", ctype)
+				}
+				if status >= 400 {
+					var errs []map[string]any
+					if err := json.Unmarshal(raw, &errs); err != nil || len(errs) != 1 || errs[0]["code"] != float64(status) || errs[0]["description"] == "" {
+						t.Fatalf("not the spec's error array: %s", raw)
+					}
+				}
+				if tt.first != "" {
+					var items []map[string]any
+					if err := json.Unmarshal(raw, &items); err != nil || len(items) == 0 || items[0][tt.first] == nil {
+						t.Fatalf("no %s in the first item: %s", tt.first, raw)
+					}
+				}
+			})
+		}
+	}
+
+	// A public read shows the public fields and no personal data, in
+	// either format; the staff view shows the title.
+	for _, path := range []string{"/open311/v2/requests/SB-O311-PUB.json", "/open311/v2/requests/SB-O311-PUB.xml", "/open311/v2/requests.json", "/open311/v2/requests.xml"} {
+		_, _, raw := raw311(t, srv, "", "GET", path, "", "")
+		for _, personal := range []string{"c1-secretary", "u-c1-secretary", "张三", "13800138000", "13900139000", "内部备注", "title", "filed_by"} {
+			if strings.Contains(string(raw), personal) {
+				t.Errorf("public %s shows %q: %s", path, personal, raw)
+			}
+		}
+		for _, public := range []string{"SB-O311-PUB", "noise", "和平里1号", "和平派出所", "138****8000", "39.9", "116.4"} {
+			if !strings.Contains(string(raw), public) {
+				t.Errorf("public %s lacks %q: %s", path, public, raw)
+			}
+		}
+	}
+	_, _, staffView := raw311(t, srv, c1, "GET", "/open311/v2/requests/SB-O311-PUB.json", "", "")
+	if !strings.Contains(string(staffView), "张三反映酒吧街噪音") {
+		t.Errorf("the staff view lacks the title: %s", staffView)
+	}
+
+	// Discovery names the v2 endpoint and both formats.
+	_, _, disc := raw311(t, srv, "", "GET", "/open311/discovery.json", "", "")
+	if !strings.Contains(string(disc), `"url":"`+srv.URL+`/open311/v2"`) || !strings.Contains(string(disc), "text/xml") || !strings.Contains(string(disc), "GeoReport_v2") {
+		t.Errorf("discovery = %s", disc)
+	}
+	var n int64
+	st.DB.Model(&store.CaseRow{}).Count(&n)
+	if n != 1 {
+		t.Errorf("%d cases after refused filings, want 1", n)
+	}
+}
+
+// TestOpen311Clients: only an admin issues, lists and revokes client
+// keys; the key is shown once; revoking twice changes nothing.
+func TestOpen311Clients(t *testing.T) {
+	srv, st := newServer(t)
+	admin, c1, sup := token(t, st, "admin"), token(t, st, "c1-secretary"), token(t, st, "d1-supervisor")
+	id, key := newOpen311Client(t, srv, admin, "u-c1-secretary")
+	for _, tt := range []struct {
+		name, tok, method, path, body string
+		status                        int
+	}{
+		{"ListNoToken", "", "GET", "/api/v1/admin/open311-clients", "", 401},
+		{"ListSecretary", c1, "GET", "/api/v1/admin/open311-clients", "", 403},
+		{"CreateSupervisor", sup, "POST", "/api/v1/admin/open311-clients", `{"name":"x","user_id":"u-c1-secretary"}`, 403},
+		{"RevokeSecretary", c1, "DELETE", "/api/v1/admin/open311-clients/" + id, "", 403},
+		{"CreateUnknownUser", admin, "POST", "/api/v1/admin/open311-clients", `{"name":"x","user_id":"nope"}`, 400},
+		{"CreateNoName", admin, "POST", "/api/v1/admin/open311-clients", `{"user_id":"u-c1-secretary"}`, 400},
+		{"CreateUnknownField", admin, "POST", "/api/v1/admin/open311-clients", `{"name":"x","user_id":"u-c1-secretary","key":"mine"}`, 400},
+		{"RevokeUnknown", admin, "DELETE", "/api/v1/admin/open311-clients/nope", "", 404},
+		{"Revoke", admin, "DELETE", "/api/v1/admin/open311-clients/" + id, "", 204},
+		{"RevokeAgain", admin, "DELETE", "/api/v1/admin/open311-clients/" + id, "", 204},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ct := ""
+			if tt.body != "" {
+				ct = "application/json"
+			}
+			if status, _, raw := raw311(t, srv, tt.tok, tt.method, tt.path, ct, tt.body); status != tt.status {
+				t.Errorf("status %d, want %d: %s", status, tt.status, raw)
+			}
+		})
+	}
+	status, _, raw := raw311(t, srv, admin, "GET", "/api/v1/admin/open311-clients", "", "")
+	if status != 200 || strings.Contains(string(raw), key) || strings.Contains(string(raw), "api_key") || !strings.Contains(string(raw), `"revoked_at"`) {
+		t.Errorf("list = %d %s", status, raw)
+	}
+	if _, _, err := st.Open311ClientByKey(context.Background(), key); err == nil {
+		t.Error("a revoked key still signs in")
 	}
 }

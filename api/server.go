@@ -116,12 +116,18 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/catalogue", s.listCatalogue)
 	v1.POST("/cases", s.fileCase)
 	v1.GET("/cases", s.listCases)
+	v1.GET("/cases/nearby", s.nearbyCases) // a static segment beside :id: gin matches it first
 	v1.GET("/cases/:id", s.getCase)
 	v1.POST("/cases/:id/whistle", s.whistleMore)
 	v1.POST("/cases/:id/escalate", s.escalate)
 	v1.POST("/cases/:id/verify", s.verify)
 	v1.POST("/cases/:id/evaluations", s.evaluate)
 	v1.POST("/cases/:id/extensions", s.answerExtension)
+	// The acceptance queue (intake.go).
+	v1.GET("/intake", s.listIntake)
+	v1.POST("/cases/:id/accept", s.accept)
+	v1.POST("/cases/:id/reject", s.reject)
+	v1.POST("/cases/:id/merge", s.merge)
 	v1.GET("/tasks", s.listTasks)
 	v1.POST("/tasks/:id/report", s.reportTask)
 	v1.POST("/tasks/:id/feedback", s.feedback)
@@ -157,7 +163,7 @@ func (s *Server) Handler() http.Handler {
 	admin.POST("/policy-rules", s.addPolicyRule)
 	admin.DELETE("/policy-rules/:id", s.removePolicyRule)
 
-	// Open311 GeoReport v2 (open311.go): discovery is public, requests need a token.
+	// Open311 GeoReport v2 (open311.go): reads are public, filing needs an api_key.
 	o311 := r.Group("/open311/v2")
 	o311.GET("/services.json", s.open311Services)
 	o311.GET("/services/:service_code", s.open311ServiceDefinition)
@@ -165,6 +171,16 @@ func (s *Server) Handler() http.Handler {
 	o311.POST("/requests.json", s.open311File)
 	o311.GET("/requests/:service_request_id", s.open311Request)
 	o311.GET("/tokens/:token", s.open311Token)
+	// The spec's XML format and service discovery (open311.go); the
+	// ":param" routes above serve both "….json" and "….xml".
+	o311.GET("/services.xml", s.open311Services)
+	o311.GET("/requests.xml", s.open311Requests)
+	o311.POST("/requests.xml", s.open311File)
+	r.GET("/open311/discovery.json", s.open311Discovery)
+	r.GET("/open311/discovery.xml", s.open311Discovery)
+	admin.GET("/open311-clients", s.listOpen311Clients)
+	admin.POST("/open311-clients", s.createOpen311Client)
+	admin.DELETE("/open311-clients/:id", s.revokeOpen311Client)
 	s.engine = r
 	return r
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/whistle"
@@ -93,4 +95,24 @@ func (s *Server) summonable(ctx context.Context, sub whistle.Actor, holder strin
 		refs[i] = workflows.DepartmentRef{ID: d.ID, Name: d.Name, OrgUnitID: d.OrgUnitID, OrgPath: d.OrgPath}
 	}
 	return refs, nil
+}
+
+// summonAction answers an action that summons departments to the case of
+// the route's :id (whistling more, accepting a pending case): the caller
+// must be allowed act on the case and to summon each of ids from its
+// holder; input builds the update from the caller, the case and the
+// departments.
+func (s *Server) summonAction(c *gin.Context, act policy.Action, name string, ids []string,
+	input func(whistle.Actor, whistle.Case, []workflows.DepartmentRef) any) {
+	kase, ok := s.caseFor(c, c.Param("id"), act)
+	if !ok {
+		return
+	}
+	u := caller(c)
+	depts, err := s.summonable(c.Request.Context(), u, kase.HolderOrgPath, ids)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.respondUpdate(c, kase, name, input(u, kase, depts))
 }

@@ -155,7 +155,7 @@ func (s *Server) listBreaches(c *gin.Context) {
 		Level:        q.oneOf("level", names(whistle.Levels)...),
 		DepartmentID: q.text("department", 40),
 		Class:        q.oneOf("class", names(whistle.Classes)...),
-		Kind:         q.oneOf("kind", whistle.BreachReport, whistle.BreachHandle),
+		Kind:         q.oneOf("kind", whistle.BreachReport, whistle.BreachHandle, whistle.BreachAccept),
 		Resolved:     q.bool("resolved"),
 	}
 	serveSupervisionList(s, c, q, func(ctx context.Context, w listWindow) ([]store.BreachView, int64, error) {

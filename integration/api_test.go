@@ -233,6 +233,7 @@ func TestAPIEmergencyBreachEscalates(t *testing.T) {
 func TestAPIAuthorizationMatrix(t *testing.T) {
 	a := newAPIEnv(t)
 	shared := a.fileJoint()
+	other := a.fileJoint()
 	rows := []struct {
 		user, method, path, body string
 		status                   int
@@ -313,6 +314,27 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 		{"s1-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"2d","reason":"等待鉴定"}`, 200, true},
 		{"s2-police", "POST", "/api/v1/tasks/{t1}/extension", `{"extra":"2d","reason":"x"}`, 404, false},
 
+		// The acceptance queue: the holding unit's command centre or
+		// secretary answers a pending case (allowed → 409 on this open one);
+		// grid workers, clerks, supervisors and other levels never.
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/accept", `{"department_ids":["s1-market"]}`, 409, false},
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/reject", `{"reason":"x"}`, 409, false},
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/merge", `{"into":"{other}"}`, 409, false},
+		{"g1-worker", "POST", "/api/v1/cases/{id}/accept", `{"department_ids":["s1-market"]}`, 403, false},
+		{"g1-worker", "POST", "/api/v1/cases/{id}/reject", `{"reason":"x"}`, 403, false},
+		{"g1-worker", "POST", "/api/v1/cases/{id}/merge", `{"into":"{other}"}`, 403, false},
+		{"s1-secretary", "POST", "/api/v1/cases/{id}/accept", `{"department_ids":["s1-market"]}`, 403, false},
+		{"s1-police", "POST", "/api/v1/cases/{id}/reject", `{"reason":"x"}`, 403, false},
+		{"d1-supervisor", "POST", "/api/v1/cases/{id}/merge", `{"into":"{other}"}`, 403, false},
+		{"c3-secretary", "POST", "/api/v1/cases/{id}/reject", `{"reason":"x"}`, 404, false},
+		{"c1-secretary", "GET", "/api/v1/intake", "", 200, false},
+		{"s1-secretary", "GET", "/api/v1/intake", "", 200, false},
+		{"d1-commander", "GET", "/api/v1/intake", "", 200, false},
+		{"g1-worker", "GET", "/api/v1/intake", "", 403, false},
+		{"s1-police", "GET", "/api/v1/intake", "", 403, false},
+		{"d1-supervisor", "GET", "/api/v1/intake", "", 403, false},
+		{"admin", "GET", "/api/v1/intake", "", 403, false},
+
 		// Inboxes belong to clerks; the admin routes to the admin.
 		{"s1-police", "GET", "/api/v1/tasks", "", 200, false},
 		{"c1-secretary", "GET", "/api/v1/tasks", "", 403, false},
@@ -333,7 +355,7 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 				id = a.fileJoint()
 			}
 			before := seqOf(a.getCase(id))
-			fill := strings.NewReplacer("{id}", id, "{t1}", id+"-T1")
+			fill := strings.NewReplacer("{id}", id, "{t1}", id+"-T1", "{other}", other)
 			r := a.call(row.user, row.method, fill.Replace(row.path), fill.Replace(row.body))
 			require.Equal(t, row.status, r.Status, r.Raw)
 			if r.Status == 403 {
@@ -430,7 +452,7 @@ func TestAPIBadInputChangesNothing(t *testing.T) {
 		{"Oversized", "s1-police", "POST", "/api/v1/tasks/{t1}/feedback", `{"result":"` + strings.Repeat("x", 1100<<10) + `"}`, 400, whistle.EInvalid},
 		{"SLAPolicyBadSpan", "admin", "PUT", "/api/v1/admin/sla-policies/routine", `{"report_within":"1 day","handle_within":"7d"}`, 400, whistle.EInvalid},
 		{"SLAPolicyUnknownClass", "admin", "PUT", "/api/v1/admin/sla-policies/urgent", `{"report_within":"1d","handle_within":"7d"}`, 400, whistle.EInvalid},
-		{"ListBadStatus", "c1-secretary", "GET", "/api/v1/cases?status=pending", "", 400, whistle.EInvalid},
+		{"ListBadStatus", "c1-secretary", "GET", "/api/v1/cases?status=stalled", "", 400, whistle.EInvalid},
 		{"ListBadPage", "c1-secretary", "GET", "/api/v1/cases?page=0", "", 400, whistle.EInvalid},
 		{"ListBadOverdue", "c1-secretary", "GET", "/api/v1/cases?overdue=maybe", "", 400, whistle.EInvalid},
 		{"ListBadFrom", "c1-secretary", "GET", "/api/v1/cases?from=yesterday", "", 400, whistle.EInvalid},

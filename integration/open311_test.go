@@ -32,12 +32,22 @@ func (a *apiEnv) post311(tok string, form url.Values, idemKey string) (int, []ma
 	return a.do311(req)
 }
 
+// get311 reads an Open311 route, anonymously when tok is "".
 func (a *apiEnv) get311(tok, path string) (int, []map[string]any) {
 	a.t.Helper()
 	req, err := http.NewRequest("GET", a.srv.URL+path, nil)
 	require.NoError(a.t, err)
-	req.Header.Set("Authorization", "Bearer "+tok)
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	return a.do311(req)
+}
+
+// open311Key issues an Open311 client application filing as username.
+func (a *apiEnv) open311Key(username string) string {
+	a.t.Helper()
+	cl := a.must("admin", "POST", "/api/v1/admin/open311-clients", `{"name":"居民随手拍","user_id":"u-`+username+`"}`, 201)
+	return cl["api_key"].(string)
 }
 
 func (a *apiEnv) do311(req *http.Request) (int, []map[string]any) {
@@ -62,7 +72,7 @@ func TestOpen311FileAndTrack(t *testing.T) {
 	status, out := a.post311(a.token("c1-secretary"), form, "o311-1")
 	require.Equal(t, 201, status, out)
 	id := out[0]["service_request_id"].(string)
-	require.Equal(t, id, out[0]["token"])
+	require.NotContains(t, out[0], "token", "the spec's answer carries service_request_id or token, not both")
 	require.NotEmpty(t, out[0]["service_notice"])
 
 	c := a.getCase(id)
@@ -78,10 +88,13 @@ func TestOpen311FileAndTrack(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{"s1-citymgmt", "s1-market"}, depts, "the street squads of the service's kinds")
 
-	// The same Idempotency-Key files nothing twice; api_key in the form signs in too.
-	status, again := a.post311("api_key="+a.token("c1-secretary"), form, "o311-1")
+	// The same Idempotency-Key files nothing twice.
+	status, again := a.post311(a.token("c1-secretary"), form, "o311-1")
 	require.Equal(t, 201, status, again)
 	require.Equal(t, id, again[0]["service_request_id"])
+	// A staff token is not an api_key (issue 12).
+	status, _ = a.post311("api_key="+a.token("c1-secretary"), form, "")
+	require.Equal(t, 403, status)
 
 	// Named departments and attributes are used as given.
 	named := url.Values{"service_code": {"noise"}, "lat": {"39.95"}, "long": {"116.41"}, "description": {"夜间施工"},
@@ -102,6 +115,8 @@ func TestOpen311FileAndTrack(t *testing.T) {
 	require.Equal(t, "和平里菜市场东门", rs[0]["address"])
 	require.Contains(t, rs[0]["agency_responsible"], "和平城管执法队")
 	require.NotEmpty(t, rs[0]["expected_datetime"])
+	require.Equal(t, "https://example.org/p/2.jpg", rs[0]["media_url"], "media_url kept and returned")
+	require.Equal(t, "早市摊贩占道经营，堵塞消防通道", rs[0]["description"])
 	status, rs = a.get311(a.token("c1-secretary"), "/open311/v2/requests.json?service_code=stalls&status=open")
 	require.Equal(t, 200, status, rs)
 	require.Len(t, rs, 1)
@@ -113,6 +128,68 @@ func TestOpen311FileAndTrack(t *testing.T) {
 	status, rs = a.get311(a.token("s1-market"), "/open311/v2/tokens/"+id+".json")
 	require.Equal(t, 200, status, rs)
 	require.Equal(t, id, rs[0]["service_request_id"])
+}
+
+// TestOpen311ResidentFiling: a resident app files with its admin-issued
+// api_key, by address alone, and the report arrives as a pending case in
+// the command centre's acceptance queue; anyone reads it back, in JSON and
+// XML, with public fields only; a revoked key files nothing.
+func TestOpen311ResidentFiling(t *testing.T) {
+	a := newAPIEnv(t)
+	key := a.open311Key("c1-secretary")
+	form := url.Values{"service_code": {"noise"}, "address_string": {"和平里北街 7 号"}, "description": {"楼下酒吧深夜噪音，电话 13800138000"},
+		"media_url": {"https://example.org/p/9.jpg"}, "first_name": {"三"}, "last_name": {"张"}, "phone": {"13800138000"}, "email": {"z@example.org"}}
+	status, out := a.post311("api_key="+key, form, "")
+	require.Equal(t, 201, status, out)
+	id := out[0]["service_request_id"].(string)
+	require.Contains(t, out[0]["service_notice"], "待受理")
+
+	c := a.getCase(id)
+	require.Equal(t, "pending", c["status"], "a resident's report waits for acceptance")
+	require.Empty(t, c["tasks"])
+	require.Equal(t, "和平里北街 7 号", c["location"].(map[string]any)["address"])
+
+	// Public reads: no credentials, no personal data, no coordinates
+	// invented for an address-only report.
+	for _, path := range []string{"/open311/v2/requests/" + id + ".json", "/open311/v2/requests.json?service_code=noise,stalls"} {
+		status, rs := a.get311("", path)
+		require.Equal(t, 200, status, rs)
+		require.Len(t, rs, 1)
+		r := rs[0]
+		require.Equal(t, "open", r["status"])
+		require.Equal(t, "已收到，待受理", r["status_notes"])
+		require.Equal(t, "noise", r["service_code"])
+		require.Equal(t, "https://example.org/p/9.jpg", r["media_url"])
+		require.NotContains(t, r, "lat")
+		require.NotContains(t, r, "title")
+		raw, _ := json.Marshal(r)
+		for _, personal := range []string{"13800138000", "张", "z@example.org", "c1-secretary"} {
+			require.NotContains(t, string(raw), personal)
+		}
+	}
+	res, err := http.Get(a.srv.URL + "/open311/v2/requests/" + id + ".xml")
+	require.NoError(t, err)
+	raw, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Equal(t, 200, res.StatusCode, string(raw))
+	require.Contains(t, string(raw), "<service_requests><request><service_request_id>"+id+"</service_request_id>")
+	require.NotContains(t, string(raw), "13800138000")
+
+	// Filing in XML answers the spec's XML.
+	xmlForm := url.Values{"api_key": {key}, "service_code": {"stalls"}, "lat": {"39.95"}, "long": {"116.41"}, "description": {"占道经营"}}
+	res, err = http.Post(a.srv.URL+"/open311/v2/requests.xml", "application/x-www-form-urlencoded", strings.NewReader(xmlForm.Encode()))
+	require.NoError(t, err)
+	raw, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Equal(t, 201, res.StatusCode, string(raw))
+	require.Contains(t, string(raw), "<service_requests><request><service_request_id>SB")
+
+	// A revoked key files nothing.
+	list := a.must("admin", "GET", "/api/v1/admin/open311-clients", "", 200)
+	clientID := list["items"].([]any)[0].(map[string]any)["id"].(string)
+	a.must("admin", "DELETE", "/api/v1/admin/open311-clients/"+clientID, "", 204)
+	status, out = a.post311("api_key="+key, form, "")
+	require.Equal(t, 403, status, out)
 }
 
 // TestAdminSetupThenFile: what an admin sets up through the API works end

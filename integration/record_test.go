@@ -320,6 +320,41 @@ func TestRecordHistories(t *testing.T) {
 		require.Equal(t, whistle.LevelStreet, final.Level)
 		e.save("holder-checked-closed", id, run.GetRunID())
 	})
+
+	// The acceptance queue: a case filed pending is accepted and whistled
+	// (a stale holder refused first); a duplicate filed pending is merged
+	// into it, whose timeline records merged_in from the signal.
+	t.Run("intake accepted, a duplicate merged in", func(t *testing.T) {
+		id, dup := "REC-INTAKE", "REC-INTAKE-DUP"
+		community := chain[0].ID
+		run := e.start(input(id, whistle.ClassRoutine))
+		c := e.state(id)
+		require.Equal(t, whistle.CasePending, c.Status)
+		require.NotNil(t, c.AcceptDeadline)
+		e.refused(id, workflows.UpdateSummon, workflows.SummonInput{Actor: secretary, Departments: []workflows.DepartmentRef{dept("s1-citymgmt")}}, whistle.EConflict)
+		e.refused(id, workflows.UpdateAccept, workflows.AcceptInput{Actor: secretary, Departments: []workflows.DepartmentRef{dept("s1-citymgmt")}, HolderOrgUnitID: chain[1].ID}, whistle.EConflict)
+		e.do(id, workflows.UpdateAccept, workflows.AcceptInput{Actor: secretary, Departments: []workflows.DepartmentRef{dept("s1-citymgmt")}, HolderOrgUnitID: community})
+		dupRun := e.start(input(dup, whistle.ClassRoutine))
+		e.refused(dup, workflows.UpdateMerge, workflows.MergeInput{Actor: secretary, Into: dup, HolderOrgUnitID: community}, whistle.EInvalid)
+		e.do(dup, workflows.UpdateMerge, workflows.MergeInput{Actor: secretary, Into: id, IntoTitle: "recorded " + id, HolderOrgUnitID: community})
+		merged := e.closed(dupRun)
+		require.Equal(t, whistle.OutcomeMerged, merged.Outcome)
+		require.Eventually(t, func() bool {
+			tl := e.state(id).Timeline
+			return tl[len(tl)-1].Type == whistle.EventMergedIn
+		}, 10*time.Second, 100*time.Millisecond)
+		t1 := taskID(id, 1)
+		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-citymgmt"), TaskID: t1})
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-citymgmt"), TaskID: t1, Result: "已清理"})
+		e.do(id, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: true, HolderOrgUnitID: community})
+		ev := eval("s1-citymgmt")
+		ev.HolderOrgUnitID = community
+		e.do(id, workflows.UpdateEvaluate, ev)
+		final := e.closed(run)
+		require.Equal(t, whistle.OutcomeResolved, final.Outcome)
+		e.save("intake-accepted", id, run.GetRunID())
+		e.save("intake-merged", dup, dupRun.GetRunID())
+	})
 }
 
 // A long case continues as new when the server suggests it (the threshold

@@ -44,14 +44,19 @@ type Action string
 // then checked with Summon). They are apart so a grid worker may name the
 // departments of the problem it files without deciding for the case after.
 const (
-	FileCase         Action = "case:file"
-	ReadCase         Action = "case:read"
-	Summon           Action = "case:summon"
-	Whistle          Action = "case:whistle"
-	Escalate         Action = "case:escalate"
-	Verify           Action = "case:verify"
-	Evaluate         Action = "case:evaluate"
-	AnswerExtension  Action = "case:answer_extension"
+	FileCase        Action = "case:file"
+	ReadCase        Action = "case:read"
+	Summon          Action = "case:summon"
+	Whistle         Action = "case:whistle"
+	Escalate        Action = "case:escalate"
+	Verify          Action = "case:verify"
+	Evaluate        Action = "case:evaluate"
+	AnswerExtension Action = "case:answer_extension"
+	// Accept, Reject and Merge answer a pending case (受理, 不予受理, 并案):
+	// the holding unit's command centre or secretary decides.
+	Accept           Action = "case:accept"
+	Reject           Action = "case:reject"
+	Merge            Action = "case:merge"
 	ReportTask       Action = "task:report"
 	Feedback         Action = "task:feedback"
 	ReturnTask       Action = "task:return"
@@ -63,7 +68,7 @@ const (
 
 // Actions lists every action.
 var Actions = []Action{
-	FileCase, ReadCase, Summon, Whistle, Escalate, Verify, Evaluate, AnswerExtension,
+	FileCase, ReadCase, Summon, Whistle, Escalate, Verify, Evaluate, AnswerExtension, Accept, Reject, Merge,
 	ReportTask, Feedback, ReturnTask, RequestExtension, ReadInbox, Supervise, Admin,
 }
 

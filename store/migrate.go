@@ -53,6 +53,31 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateIdempotencyKeys,
 		Rollback: rollbackIdempotencyKeys,
 	},
+	{
+		// The acceptance queue: case outcome, merged_into, reject_reason
+		// and the acceptance clock; per-source acceptance settings; the
+		// case:accept/reject/merge rules (migrate_intake.go).
+		ID:       "202612020003_intake",
+		Migrate:  migrateIntake,
+		Rollback: rollbackIntake,
+	},
+	{
+		// Open311 client applications and their api_keys (hashed), and
+		// what Open311 keeps of the requests they file: the client and
+		// the media_url (store/open311_clients.go).
+		ID:       "202612020004_open311_clients",
+		Migrate:  migrateOpen311Clients,
+		Rollback: rollbackOpen311Clients,
+	},
+	{
+		// Case numbers people can read out (YYYYMMDD-NNNNN): the day
+		// counters, cases.number with its unique index, and the
+		// (category, lat, lon) index of the nearby-cases query
+		// (case_numbers.go, nearby.go).
+		ID:       "202612020005_case_numbers",
+		Migrate:  migrateCaseNumbers,
+		Rollback: rollbackCaseNumbers,
+	},
 }
 
 // Migrate brings the schema up to date. It is safe to run on every start

@@ -115,7 +115,12 @@ type PolicyRule struct {
 // CaseRow is the read model of a case, written only by the workflow's
 // projection activity. Seq is the version: a write with a lower Seq is stale.
 type CaseRow struct {
-	ID              string `gorm:"primaryKey;size:40"`
+	ID string `gorm:"primaryKey;size:40"`
+	// Number is the readable case number (YYYYMMDD-NNNNN), "" on cases
+	// filed before numbers; migration 202612020005 gives it a unique
+	// index over the non-empty values (no tag here: the initial
+	// migration auto-migrates this model and cannot say "where").
+	Number          string `gorm:"size:20;not null;default:''"`
 	Title           string `gorm:"size:200;not null"`
 	Description     string `gorm:"type:text"`
 	Category        string `gorm:"size:64;index"`
@@ -140,8 +145,17 @@ type CaseRow struct {
 	EvaluationDue   *time.Time
 	VerifiedAt      *time.Time
 	ClosedAt        *time.Time
-	CreatedAt       time.Time `gorm:"not null;index"`
-	UpdatedAt       time.Time `gorm:"not null"`
+	// Outcome is how a closed case ended (resolved, rejected, merged);
+	// MergedInto, RejectReason and the acceptance clock belong to the
+	// acceptance queue (migration 202612020003_intake).
+	Outcome        string `gorm:"size:16;not null;default:''"`
+	MergedInto     string `gorm:"size:40;not null;default:''"`
+	RejectReason   string `gorm:"type:text"`
+	AcceptDeadline *time.Time
+	AcceptBreached bool `gorm:"not null;default:false"`
+
+	CreatedAt time.Time `gorm:"not null;index"`
+	UpdatedAt time.Time `gorm:"not null"`
 }
 
 // TableName keeps the contract's name for the table.

@@ -14,9 +14,9 @@ type ServiceRequestFilter struct {
 	Scope Scope
 	// IDs keeps these cases only.
 	IDs []string
-	// CatalogueItem is Open311's service_code.
-	CatalogueItem string
-	From, To      *time.Time // filed in [From, To]
+	// CatalogueItems are Open311's service_code values (any of them).
+	CatalogueItems []string
+	From, To       *time.Time // filed in [From, To]
 	// Closed keeps closed cases (true) or the others (false).
 	Closed *bool
 	// Limit caps the answer (default and most: 1000, as Open311 suggests).
@@ -31,6 +31,9 @@ type ServiceRequest struct {
 	// ExpectedAt is the latest handling deadline of the tasks still
 	// active, nil when none is.
 	ExpectedAt *time.Time
+	// MediaURL is the media_url the request was filed with through
+	// Open311, "" for none.
+	MediaURL string
 }
 
 // ServiceRequests returns the cases matching f, newest first.
@@ -39,8 +42,8 @@ func (s *Store) ServiceRequests(ctx context.Context, f ServiceRequestFilter) ([]
 	if len(f.IDs) > 0 {
 		q = q.Where("id IN ?", f.IDs)
 	}
-	if f.CatalogueItem != "" {
-		q = q.Where("catalogue_item = ?", f.CatalogueItem)
+	if len(f.CatalogueItems) > 0 {
+		q = q.Where("catalogue_item IN ?", f.CatalogueItems)
 	}
 	if f.From != nil {
 		q = q.Where("created_at >= ?", f.From.UTC())
@@ -78,6 +81,13 @@ func (s *Store) ServiceRequests(ctx context.Context, f ServiceRequestFilter) ([]
 	if err := s.DB.WithContext(ctx).Select("case_id", "department_name", "department_id", "status", "handle_deadline").
 		Where("case_id IN ?", ids).Order("summoned_at, id").Find(&tasks).Error; err != nil {
 		return nil, fmt.Errorf("list tasks of service requests: %w", err)
+	}
+	media, err := s.open311Media(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, u := range media {
+		out[idx[id]].MediaURL = u
 	}
 	for _, t := range tasks {
 		sr := &out[idx[t.CaseID]]

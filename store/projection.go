@@ -89,12 +89,14 @@ func (s *Store) ApplyCase(ctx context.Context, c whistle.Case, entries []whistle
 
 func caseRow(c whistle.Case) CaseRow {
 	return CaseRow{
-		ID: c.ID, Title: c.Title, Description: c.Description, Category: c.Category, CatalogueItem: c.CatalogueItem,
+		ID: c.ID, Number: c.Number, Title: c.Title, Description: c.Description, Category: c.Category, CatalogueItem: c.CatalogueItem,
 		Source: string(c.Source), Class: string(c.Class), Status: string(c.Status), Level: string(c.Level), Overdue: c.Overdue,
 		OrgUnitID: c.OrgUnitID, OrgPath: c.OrgPath, HolderOrgUnitID: c.HolderOrgUnitID, HolderOrgPath: c.HolderOrgPath,
 		Address: c.Location.Address, Lat: c.Location.Lat, Lon: c.Location.Lon, GridID: c.Location.GridID,
 		FiledBy: c.FiledBy, FiledByUserID: c.FiledByUserID, VerifyFailures: c.VerifyFailures, Seq: c.Seq,
 		EvaluationDue: utcPtr(c.EvaluationDue), VerifiedAt: utcPtr(c.VerifiedAt), ClosedAt: utcPtr(c.ClosedAt),
+		Outcome: string(c.Outcome), MergedInto: c.MergedInto, RejectReason: c.RejectReason,
+		AcceptDeadline: utcPtr(c.AcceptDeadline), AcceptBreached: c.AcceptBreached,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 }
@@ -181,13 +183,15 @@ func (s *Store) Timeline(ctx context.Context, caseID string) ([]whistle.Timeline
 // reads in (pgx: the server's) and the JSON columns were written in.
 func caseFromRow(r CaseRow) whistle.Case {
 	return whistle.Case{
-		ID: r.ID, Title: r.Title, Description: r.Description, Category: r.Category, CatalogueItem: r.CatalogueItem,
+		ID: r.ID, Number: r.Number, Title: r.Title, Description: r.Description, Category: r.Category, CatalogueItem: r.CatalogueItem,
 		Source: whistle.Source(r.Source), Class: whistle.Class(r.Class), Status: whistle.CaseStatus(r.Status), Overdue: r.Overdue,
 		Location:  whistle.Location{Address: r.Address, Lat: r.Lat, Lon: r.Lon, GridID: r.GridID},
 		OrgUnitID: r.OrgUnitID, OrgPath: r.OrgPath, Level: whistle.Level(r.Level), HolderOrgUnitID: r.HolderOrgUnitID, HolderOrgPath: r.HolderOrgPath,
 		FiledBy: r.FiledBy, FiledByUserID: r.FiledByUserID, VerifyFailures: r.VerifyFailures,
 		Tasks: []whistle.Task{}, Escalations: []whistle.Escalation{}, Evaluations: []whistle.Evaluation{}, Breaches: []whistle.Breach{}, Timeline: []whistle.TimelineEntry{},
 		EvaluationDue: r.EvaluationDue, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, VerifiedAt: r.VerifiedAt, ClosedAt: r.ClosedAt, Seq: r.Seq,
+		Outcome: whistle.Outcome(r.Outcome), MergedInto: r.MergedInto, RejectReason: r.RejectReason,
+		AcceptDeadline: r.AcceptDeadline, AcceptBreached: r.AcceptBreached,
 	}.InUTC()
 }
 

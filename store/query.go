@@ -99,7 +99,7 @@ func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]whistle.Case, in
 	q = withTask(q, "id", f.DepartmentID)
 	q = flagged(q, "overdue", f.Overdue)
 	q = between(q, "created_at", f.From, f.To)
-	q = matching(q, f.Query, "title", "description", "address")
+	q = matching(q, f.Query, "title", "description", "address", "number")
 	rows, total, err := findCounted[CaseRow](q, "cases", "created_at DESC, id DESC", f.Page.paginate)
 	if err != nil {
 		return nil, 0, err

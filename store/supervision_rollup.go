@@ -233,7 +233,13 @@ func countEval(c *Counts, e factEval) {
 // contribution computes a case's facts: the case row (DepartmentID "")
 // and one row per department with a task on it. The rules are those of
 // docs/supervision.md; the tests hold them to hand-computed values.
+//
+// A pending, rejected or merged case contributes nothing: it was never
+// worked on, so it is in no rate's denominator (whistle.CountsForRates).
 func contribution(c CaseRow, tasks []factTask, evals []factEval) []SupervisionFact {
+	if !whistle.CountsForRates(whistle.CaseStatus(c.Status), whistle.Outcome(c.Outcome)) {
+		return nil
+	}
 	day := DayOf(c.CreatedAt)
 	area, district := AreaOf(c.OrgPath)
 	verified := c.VerifiedAt != nil
@@ -386,7 +392,7 @@ func (s *Store) refreshBatch(ctx context.Context, n int, wait bool) (done int, s
 			ids[i] = q.CaseID
 		}
 		var cases []CaseRow
-		if err := tx.Select("id, org_path, status, overdue, verify_failures, verified_at, created_at").Where("id IN ?", ids).Find(&cases).Error; err != nil {
+		if err := tx.Select("id, org_path, status, outcome, overdue, verify_failures, verified_at, created_at").Where("id IN ?", ids).Find(&cases).Error; err != nil {
 			return fmt.Errorf("read queued cases: %w", err)
 		}
 		var tasks []factTask

@@ -13,7 +13,11 @@ type Location struct {
 // Case is one whistle: the workflow's state and the read model's shape.
 // The workflow is its source of truth; the tables are its projection.
 type Case struct {
-	ID            string     `json:"id"`
+	ID string `json:"id"`
+	// Number is the readable case number, YYYYMMDD-NNNNN (China date of
+	// filing and the day's sequence), fixed at filing; empty on cases
+	// filed before numbers existed.
+	Number        string     `json:"number,omitempty"`
 	Title         string     `json:"title"`
 	Description   string     `json:"description"`
 	Category      string     `json:"category"`
@@ -42,6 +46,17 @@ type Case struct {
 	Evaluations []Evaluation    `json:"evaluations"`
 	Breaches    []Breach        `json:"breaches"`
 	Timeline    []TimelineEntry `json:"timeline"`
+
+	// Outcome is how a closed case ended; "" until it closes.
+	Outcome Outcome `json:"outcome,omitempty"`
+	// MergedInto is the surviving case of a merged one.
+	MergedInto string `json:"merged_into,omitempty"`
+	// RejectReason is why a pending case was not accepted.
+	RejectReason string `json:"reject_reason,omitempty"`
+	// AcceptDeadline is when a pending case must be accepted, rejected or
+	// merged; AcceptBreached is set once it passed unanswered.
+	AcceptDeadline *time.Time `json:"accept_deadline,omitempty"`
+	AcceptBreached bool       `json:"accept_breached,omitempty"`
 
 	// EvaluationDue is when the evaluation window closes (status evaluating).
 	EvaluationDue *time.Time `json:"evaluation_due,omitempty"`

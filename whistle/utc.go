@@ -14,6 +14,7 @@ func (c Case) InUTC() Case {
 	c.UpdatedAt = c.UpdatedAt.UTC()
 	c.VerifiedAt = utcPtr(c.VerifiedAt)
 	c.ClosedAt = utcPtr(c.ClosedAt)
+	c.AcceptDeadline = utcPtr(c.AcceptDeadline)
 	c.Tasks = mapSlice(c.Tasks, Task.InUTC)
 	c.Escalations = mapSlice(c.Escalations, func(e Escalation) Escalation { e.At = e.At.UTC(); return e })
 	c.Evaluations = mapSlice(c.Evaluations, func(e Evaluation) Evaluation { e.At = e.At.UTC(); return e })

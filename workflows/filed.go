@@ -19,11 +19,13 @@ type FiledInput struct {
 }
 
 // registerFiled installs UpdateFiled. Its handler may run before start has
-// taken the run's mutex, so it first waits for the summons to exist, then
+// taken the run's mutex, so it first waits for the summons to exist (or a
+// pending case's start to finish), then
 // for the mutex, which start holds until the summons is projected.
 func (r *run) registerFiled(ctx workflow.Context) error {
 	err := workflow.SetUpdateHandler(ctx, UpdateFiled, func(ctx workflow.Context, _ FiledInput) (whistle.Case, error) {
-		if err := workflow.Await(ctx, func() bool { return len(r.m.c.Tasks) > 0 }); err != nil {
+		// A pending case has no summons: it is filed once start is done.
+		if err := workflow.Await(ctx, func() bool { return len(r.m.c.Tasks) > 0 || r.ready }); err != nil {
 			return whistle.Case{}, err
 		}
 		if err := r.mu.Lock(ctx); err != nil {

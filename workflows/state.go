@@ -34,18 +34,23 @@ type machine struct {
 	outbox []Notification
 }
 
-// newMachine files a new case from the workflow input: status open, held
-// by the first level of the chain, timeline "filed". The departments are
-// summoned separately, once their deadlines are known.
+// newMachine files a new case from the workflow input: status open (or
+// pending when no departments are named), held by the first level of the
+// chain, timeline "filed". The departments are summoned separately, once
+// their deadlines are known; a pending case's acceptance clock likewise.
 func newMachine(in WhistleInput) (*machine, error) {
 	if err := checkInput(in); err != nil {
 		return nil, err
 	}
 	holder := in.Chain[0]
+	status := whistle.CaseOpen
+	if len(in.Departments) == 0 {
+		status = whistle.CasePending
+	}
 	m := &machine{chain: in.Chain, c: whistle.Case{
-		ID: in.ID, Title: in.Title, Description: in.Description, Category: in.Category,
+		ID: in.ID, Number: in.Number, Title: in.Title, Description: in.Description, Category: in.Category,
 		CatalogueItem: in.CatalogueItem, Source: in.Source, Class: in.Class,
-		Status: whistle.CaseOpen, Location: in.Location,
+		Status: status, Location: in.Location,
 		OrgUnitID: in.OrgUnitID, OrgPath: in.OrgPath,
 		Level: holder.Level, HolderOrgUnitID: holder.ID, HolderOrgPath: holder.Path,
 		FiledBy: in.Filer.Username, FiledByUserID: in.Filer.UserID,
@@ -65,6 +70,9 @@ func CheckFiling(in WhistleInput) error {
 	if err := checkInput(in); err != nil {
 		return err
 	}
+	if len(in.Departments) == 0 {
+		return nil // filed pending: the holder accepts and names them
+	}
 	return checkDepartments(in.Departments)
 }
 
@@ -77,8 +85,6 @@ func checkInput(in WhistleInput) error {
 		return whistle.Errorf(whistle.EInvalid, "哨类「%s」无效", "unknown class %q", in.Class)
 	case len(in.Chain) == 0:
 		return whistle.Errorf(whistle.EInvalid, "缺少指挥链", "the command chain is empty")
-	case len(in.Departments) == 0 && in.State == nil:
-		return whistle.Errorf(whistle.EInvalid, "至少吹哨一个部门", "summon at least one department")
 	}
 	for _, o := range in.Chain {
 		if !o.Level.Valid() || o.ID == "" {
@@ -625,7 +631,8 @@ func (m *machine) applyEscalate(now time.Time, in EscalateInput) {
 
 // nextDeadline is the earliest clock still armed: a report deadline of a
 // summoned task, a handling deadline of an active task (each fires once
-// per clock), or the evaluation window.
+// per clock), the evaluation window, or a pending case's acceptance
+// deadline (once).
 func (m *machine) nextDeadline() (time.Time, bool) {
 	var next time.Time
 	consider := func(t time.Time) {
@@ -644,6 +651,9 @@ func (m *machine) nextDeadline() (time.Time, bool) {
 	if m.c.Status == whistle.CaseEvaluating && m.c.EvaluationDue != nil {
 		consider(*m.c.EvaluationDue)
 	}
+	if m.c.Status == whistle.CasePending && m.c.AcceptDeadline != nil && !m.c.AcceptBreached {
+		consider(*m.c.AcceptDeadline)
+	}
 	return next, !next.IsZero()
 }
 
@@ -657,6 +667,7 @@ func (m *machine) nextDeadline() (time.Time, bool) {
 func (m *machine) onClock(now time.Time) bool {
 	before := m.c.Seq
 	escalated := false
+	m.acceptClock(now)
 	for i := range m.c.Tasks {
 		t := &m.c.Tasks[i]
 		if t.Status == whistle.TaskSummoned && !t.ReportBreached && !now.Before(t.ReportDeadline) {
@@ -754,7 +765,7 @@ func (m *machine) advance(now time.Time) {
 				return
 			}
 		}
-		m.c.Status, m.c.ClosedAt = whistle.CaseClosed, ptr(now)
+		m.close(now, whistle.OutcomeResolved)
 		m.record(now, whistle.EventClosed, whistle.SystemActor, "", "", "")
 	}
 }

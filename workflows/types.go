@@ -48,7 +48,11 @@ type OrgRef struct {
 // WhistleInput starts a case. The API fills it from the filing request
 // and the org tree; the workflow trusts it (the API has validated it).
 type WhistleInput struct {
-	ID            string           `json:"id"`
+	ID string `json:"id"`
+	// Number is the case number read out over the phone
+	// (YYYYMMDD-NNNNN), allocated by the API before the start so replay
+	// sees the same one; histories recorded before numbers lack it.
+	Number        string           `json:"number,omitempty"`
 	Title         string           `json:"title"`
 	Description   string           `json:"description"`
 	Category      string           `json:"category"`

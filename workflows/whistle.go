@@ -81,7 +81,13 @@ func Whistle(ctx workflow.Context, in WhistleInput) (whistle.Case, error) {
 	if err := r.registerFiled(ctx); err != nil {
 		return whistle.Case{}, err
 	}
-	if in.State == nil {
+	if in.State == nil && len(in.Departments) == 0 {
+		// Filed pending; histories recorded before the acceptance queue
+		// always name departments and take the path below unchanged.
+		if err := r.startPending(ctx); err != nil {
+			return whistle.Case{}, err
+		}
+	} else if in.State == nil {
 		if err := r.start(ctx); err != nil {
 			return whistle.Case{}, err
 		}
@@ -246,6 +252,7 @@ func (r *run) registerHandlers(ctx workflow.Context) error {
 			return nil
 		}),
 	}
+	errs = append(errs, r.intakeHandlers(ctx)...)
 	for _, err := range errs {
 		if err != nil {
 			return err
