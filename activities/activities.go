@@ -166,6 +166,7 @@ func (a *Activities) Project(ctx context.Context, in workflows.ProjectInput) err
 		a.logger().ErrorContext(ctx, "projection failed", "case_id", in.Case.ID, "seq", in.Case.Seq, "error", err)
 		return fmt.Errorf("project case %s at seq %d: %w", in.Case.ID, in.Case.Seq, err)
 	}
+	a.pushHotlineResults(ctx, in) // hotline.go: a closed ticket's result goes back
 	return nil
 }
 

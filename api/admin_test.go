@@ -13,7 +13,7 @@ import (
 )
 
 // adminTables are the tables the admin routes write.
-var adminTables = []string{"org_units", "departments", "users", "api_tokens", "catalogue_items", "sla_policies", "calendar_days", "policy_rules"}
+var adminTables = []string{"org_units", "departments", "users", "api_tokens", "catalogue_items", "sla_policies", "calendar_days", "policy_rules", "intake_settings"}
 
 // snapshot dumps the admin tables, so a test can tell that a refused
 // request changed nothing.
@@ -81,7 +81,7 @@ func projectCaseAt(t *testing.T, st *store.Store, id, item, unit, path string) {
 	t.Helper()
 	now := time.Now().UTC()
 	c := whistle.Case{ID: id, Title: "t", Category: "治安秩序", CatalogueItem: item, Source: whistle.SourceResident, Class: whistle.ClassRoutine,
-		Status: whistle.CaseOpen, Location: whistle.Location{Address: "a", Lat: 39.9, Lon: 116.4}, OrgUnitID: unit, OrgPath: path,
+		Status: whistle.CaseOpen, Location: whistle.At("a", 39.9, 116.4), OrgUnitID: unit, OrgPath: path,
 		Level: whistle.LevelCommunity, HolderOrgUnitID: unit, HolderOrgPath: path, FiledBy: "x", FiledByUserID: "x", CreatedAt: now, UpdatedAt: now, Seq: 1}
 	if err := st.ApplyCase(context.Background(), c, []whistle.TimelineEntry{{Seq: 1, At: now, Type: whistle.EventFiled, Actor: "x"}}); err != nil {
 		t.Fatal(err)
@@ -116,6 +116,18 @@ func TestAdminBadInput(t *testing.T) {
 		{"SLADeleteBadLevel", "DELETE", "/api/v1/admin/sla-policies/key?level=province", "", 400, "level"},
 		{"SLADeleteUnknownClass", "DELETE", "/api/v1/admin/sla-policies/urgent?level=street", "", 400, "urgent"},
 		{"SLADeleteNoSuchRow", "DELETE", "/api/v1/admin/sla-policies/key?level=street", "", 404, "street"},
+
+		// Intake settings (the acceptance clock per source).
+		{"IntakePutUnknownSource", "PUT", "/api/v1/admin/intake-settings/twitter", `{"accept_within":"2h"}`, 400, "twitter"},
+		{"IntakePutEmpty", "PUT", "/api/v1/admin/intake-settings/hotline", "", 400, "请求体不能为空"},
+		{"IntakePutMalformed", "PUT", "/api/v1/admin/intake-settings/hotline", `{"accept_within":`, 400, "JSON"},
+		{"IntakePutMissingSpan", "PUT", "/api/v1/admin/intake-settings/hotline", `{}`, 400, "accept_within"},
+		{"IntakePutWrongType", "PUT", "/api/v1/admin/intake-settings/hotline", `{"accept_within":2}`, 400, "accept_within"},
+		{"IntakePutBadSpan", "PUT", "/api/v1/admin/intake-settings/hotline", `{"accept_within":"soon"}`, 400, "accept_within"},
+		{"IntakePutZeroSpan", "PUT", "/api/v1/admin/intake-settings/hotline", `{"accept_within":"0h"}`, 400, "zero"},
+		{"IntakePutNegativeSpan", "PUT", "/api/v1/admin/intake-settings/hotline", `{"accept_within":"-2h"}`, 400, "negative"},
+		{"IntakePutTooLong", "PUT", "/api/v1/admin/intake-settings/hotline", `{"accept_within":"` + long(40) + `"}`, 400, "accept_within"},
+		{"IntakePutUnknownField", "PUT", "/api/v1/admin/intake-settings/hotline", `{"accept_within":"2h","within":"1d"}`, 400, "within"},
 
 		// Org units.
 		{"OrgListBadFormat", "GET", "/api/v1/admin/org-units?format=xml", "", 400, "format"},
@@ -297,6 +309,8 @@ var adminRoutes = []struct{ method, path, body string }{
 	{"GET", "/api/v1/admin/sla-policies", ""},
 	{"PUT", "/api/v1/admin/sla-policies/key", `{"level":"street","report_within":"1h","handle_within":"2d"}`},
 	{"DELETE", "/api/v1/admin/sla-policies/key?level=street", ""},
+	{"GET", "/api/v1/admin/intake-settings", ""},
+	{"PUT", "/api/v1/admin/intake-settings/hotline", `{"accept_within":"4h"}`},
 	{"GET", "/api/v1/admin/org-units", ""},
 	{"POST", "/api/v1/admin/org-units", `{"id":"110101001009","parent_id":"110101001","kind":"community","name":"新社区"}`},
 	{"PATCH", "/api/v1/admin/org-units/110101001009", `{"name":"更名社区"}`},

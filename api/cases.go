@@ -31,11 +31,39 @@ type fileCaseRequest struct {
 	Location      locationRequest `json:"location" binding:"required"`
 }
 
+// locationRequest is where the problem is: an address, and optionally a
+// point (lat and lon together, inside the city: Server.location).
 type locationRequest struct {
 	Address string   `json:"address" binding:"required,max=255"`
-	Lat     *float64 `json:"lat" binding:"required,min=-90,max=90"`
-	Lon     *float64 `json:"lon" binding:"required,min=-180,max=180"`
+	Lat     *float64 `json:"lat" binding:"omitempty,min=-90,max=90"`
+	Lon     *float64 `json:"lon" binding:"omitempty,min=-180,max=180"`
 	GridID  string   `json:"grid_id" binding:"max=32"`
+}
+
+// location checks l beyond its binding and returns it as the domain's:
+// lat and lon come both or neither, and a point lies inside the city's
+// bounds (Server.CityBounds).
+func (s *Server) location(l locationRequest) (whistle.Location, error) {
+	loc := whistle.Location{Address: l.Address, GridID: l.GridID}
+	if (l.Lat == nil) != (l.Lon == nil) {
+		return loc, whistle.Errorf(whistle.EInvalid, "location.lat 与 location.lon 须同时给出或都不给（只有地址也可以）",
+			"location.lat and location.lon go together: give both or neither (an address alone is enough)")
+	}
+	if l.Lat == nil {
+		return loc, nil
+	}
+	if err := s.cityBounds().CheckPoint(*l.Lat, *l.Lon); err != nil {
+		return loc, err
+	}
+	return whistle.At(l.Address, *l.Lat, *l.Lon).WithGrid(l.GridID), nil
+}
+
+// cityBounds is the box filed points must lie in: CityBounds, or Beijing.
+func (s *Server) cityBounds() whistle.Bounds {
+	if s.CityBounds.IsZero() {
+		return whistle.BeijingBounds
+	}
+	return s.CityBounds
 }
 
 // newCaseID names a case: SB + filing date + random, or, with an
@@ -83,6 +111,10 @@ func (s *Server) file(ctx context.Context, u whistle.Actor, req fileCaseRequest,
 	if !source.Valid() {
 		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "来源 source 无效：%[1]q（可选 %[2]s）", "invalid source %[1]q (one of %[3]s)",
 			req.Source, strings.Join(names(whistle.Sources), "、"), strings.Join(names(whistle.Sources), ", "))
+	}
+	loc, err := s.location(req.Location)
+	if err != nil {
+		return whistle.Case{}, err
 	}
 	class := whistle.Class(req.Class)
 	var item *store.CatalogueItem
@@ -134,8 +166,7 @@ func (s *Server) file(ctx context.Context, u whistle.Actor, req fileCaseRequest,
 	in := workflows.WhistleInput{
 		ID: id, Title: strings.TrimSpace(req.Title), Description: req.Description, Category: req.Category, CatalogueItem: req.CatalogueItem,
 		Source: source, Class: class, Filer: u, OrgUnitID: u.OrgUnitID, OrgPath: string(u.OrgPath), CreatedAt: now,
-		Location:    whistle.Location{Address: req.Location.Address, Lat: *req.Location.Lat, Lon: *req.Location.Lon, GridID: req.Location.GridID},
-		Departments: depts,
+		Location: loc, Departments: depts,
 	}
 	for _, o := range chain {
 		in.Chain = append(in.Chain, workflows.OrgRef{ID: o.ID, Path: o.Path, Level: whistle.LevelOf(whistle.OrgKind(o.Kind))})
@@ -212,13 +243,35 @@ func (s *Server) authorizedCase(ctx context.Context, sub whistle.Actor, id strin
 		return kase, err
 	}
 	obj := policy.Object{OrgPath: kase.OrgPath, HolderOrgPath: kase.HolderOrgPath, TaskDepartmentIDs: depts}
-	if err := s.Policy.Authorize(sub, act, obj); err != nil {
-		if act == policy.ReadCase || s.Policy.Authorize(sub, policy.ReadCase, obj) != nil {
-			return whistle.Case{}, store.NotFound("case", id)
-		}
-		return kase, err
+	err = s.Policy.Authorize(sub, act, obj)
+	if err == nil {
+		return kase, nil
 	}
-	return kase, nil
+	// Whether sub may see the case at all decides the answer: a refusal
+	// naming the rule (403) if so, "not found" if not. The filer of a case
+	// merged into this one may read it (followsMerged).
+	visible := act != policy.ReadCase && s.Policy.Authorize(sub, policy.ReadCase, obj) == nil
+	if !visible {
+		follows, ferr := s.followsMerged(ctx, sub, id)
+		switch {
+		case ferr != nil:
+			return whistle.Case{}, ferr
+		case !follows:
+			return whistle.Case{}, store.NotFound("case", id)
+		case act == policy.ReadCase:
+			return kase, nil
+		}
+	}
+	return kase, err
+}
+
+// followsMerged reports whether sub filed a case merged into id: its
+// filer follows the surviving case and may read it (并案: both filers see
+// its progress), wherever the survivor lies. It grants reading only; it
+// is asked only once the policy has refused, so the common read costs no
+// query.
+func (s *Server) followsMerged(ctx context.Context, sub whistle.Actor, id string) (bool, error) {
+	return s.Store.FiledCaseMergedInto(ctx, sub.UserID, id)
 }
 
 // getCase answers GET /cases/{id}, where id may also be the case's number
@@ -234,7 +287,13 @@ func (s *Server) getCase(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, kase)
+	// A hotline ticket's caller: whole to the holder's command centre only.
+	out, err := s.withHotline(c.Request.Context(), caller(c), kase)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 type whistleRequest struct {

@@ -110,6 +110,15 @@ func (s *Server) merge(c *gin.Context) {
 	}
 	u := caller(c)
 	into, err := s.authorizedCase(c.Request.Context(), u, req.Into, policy.ReadCase)
+	if err == nil {
+		// Reading is not enough: the filer of a case merged into another
+		// may read the survivor wherever it lies (authorizedCase), but a
+		// merge stays inside the caller's jurisdiction.
+		err = s.Policy.Authorize(u, policy.ReadCase, policy.Object{OrgPath: into.OrgPath, HolderOrgPath: into.HolderOrgPath})
+		if err != nil {
+			err = store.NotFound("case", req.Into)
+		}
+	}
 	if err != nil {
 		fail(c, invalidRef(err, "into", req.Into))
 		return

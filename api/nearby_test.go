@@ -24,7 +24,7 @@ func placeCase(t *testing.T, st *store.Store, id, number, category, unit, path s
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
 	c := whistle.Case{ID: id, Number: number, Title: "噪音 " + id, Category: category, Source: whistle.SourceGrid, Class: whistle.ClassRoutine, Status: status,
-		Location:  whistle.Location{Address: "和平里大街 " + id, Lat: lat, Lon: nearLon},
+		Location:  whistle.At("和平里大街 "+id, lat, nearLon),
 		OrgUnitID: unit, OrgPath: path, Level: whistle.LevelCommunity, HolderOrgUnitID: unit, HolderOrgPath: path,
 		FiledBy: "c1-secretary", FiledByUserID: "u-c1-secretary", CreatedAt: now, UpdatedAt: now, Seq: 1,
 		Tasks: []whistle.Task{{ID: id + "-T1", CaseID: id, DepartmentID: "s1-police", Status: whistle.TaskSummoned, SummonedAt: now,

@@ -376,14 +376,65 @@ var caseStatusNotes = map[whistle.CaseStatus][2]string{
 	whistle.CasePending:    {"已收到，待受理", "received, awaiting acceptance"},
 }
 
+// outcomeNotes is the status_notes of a case closed without being
+// resolved: the resident learns why (不予受理 and its reason) or where it
+// went (已并入 and the surviving case's number, which Open311 can look
+// up), not a bare "closed". survivor is the number, or the id, of the
+// case a merged one went into.
+func outcomeNotes(k whistle.Case, survivor string) (notes [2]string, ok bool) {
+	switch k.Outcome {
+	case whistle.OutcomeRejected:
+		if k.RejectReason == "" {
+			return [2]string{"不予受理", "not accepted"}, true
+		}
+		return [2]string{"不予受理：" + k.RejectReason, "not accepted: " + k.RejectReason}, true
+	case whistle.OutcomeMerged:
+		return [2]string{"已并入 " + survivor, "merged into " + survivor}, true
+	}
+	return notes, false
+}
+
+// survivorNumbers maps the merged_into of the merged cases among rows to
+// the surviving case's number (its id when it has none, or is gone), so
+// outcomeNotes can name it as a 12345 operator would read it out.
+func (s *Server) survivorNumbers(ctx context.Context, rows []store.ServiceRequest) (map[string]string, error) {
+	out := map[string]string{}
+	for _, sr := range rows {
+		id := sr.Case.MergedInto
+		if sr.Case.Outcome != whistle.OutcomeMerged || id == "" {
+			continue
+		}
+		if _, done := out[id]; done {
+			continue
+		}
+		k, err := s.Store.CaseHeader(ctx, id)
+		switch {
+		case whistle.ErrorCode(err) == whistle.ENotFound:
+			out[id] = id
+		case err != nil:
+			return nil, fmt.Errorf("survivor %s of a merged case: %w", id, err)
+		default:
+			out[id] = firstNonEmpty(k.Number, id)
+		}
+	}
+	return out, nil
+}
+
 // toOpen311Request is sr as Open311 shows it; staff adds the staff fields.
-func (s *Server) toOpen311Request(c *gin.Context, sr store.ServiceRequest, names map[string]store.CatalogueItem, staff bool) open311Request {
+// survivors maps a merged case's merged_into to the number to show
+// (survivorNumbers).
+func (s *Server) toOpen311Request(c *gin.Context, sr store.ServiceRequest, names map[string]store.CatalogueItem, survivors map[string]string, staff bool) open311Request {
 	k := sr.Case
 	status := "open"
 	if k.Status == whistle.CaseClosed {
 		status = "closed"
 	}
 	notes := caseStatusNotes[k.Status]
+	if k.Status == whistle.CaseClosed {
+		if n, ok := outcomeNotes(k, firstNonEmpty(survivors[k.MergedInto], k.MergedInto)); ok {
+			notes = n
+		}
+	}
 	name := k.Category
 	if it, ok := names[k.CatalogueItem]; ok {
 		name = it.Name
@@ -395,8 +446,9 @@ func (s *Server) toOpen311Request(c *gin.Context, sr store.ServiceRequest, names
 		Description: open311Description(k.Description, sr.MediaURL), AgencyResponsible: strings.Join(sr.Departments, pick(c, "、", ", ")),
 		RequestedDatetime: k.CreatedAt.In(worktime.Location), UpdatedDatetime: k.UpdatedAt.In(worktime.Location),
 		Address: k.Location.Address, MediaURL: sr.MediaURL}
-	if k.Location.Lat != 0 || k.Location.Lon != 0 {
-		lat, lon := k.Location.Lat, k.Location.Lon
+	// (0, 0) is no point either: Open311 filed address-only reports there
+	// before coordinates became optional.
+	if lat, lon, ok := k.Location.Point(); ok && (lat != 0 || lon != 0) {
 		r.Lat, r.Long = &lat, &lon
 	}
 	if sr.ExpectedAt != nil && k.Status == whistle.CaseOpen {
@@ -405,6 +457,7 @@ func (s *Server) toOpen311Request(c *gin.Context, sr store.ServiceRequest, names
 	}
 	if !staff {
 		r.Description = maskPersonal(r.Description)
+		r.StatusNotes = maskPersonal(r.StatusNotes) // a reject reason may quote the caller
 	}
 	if staff {
 		overdue := k.Overdue
@@ -565,9 +618,14 @@ func (s *Server) answerRequests(c *gin.Context, f store.ServiceRequestFilter, st
 		fail(c, err)
 		return
 	}
+	survivors, err := s.survivorNumbers(ctx, rows)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	out := make([]open311Request, len(rows))
 	for i, sr := range rows {
-		out[i] = s.toOpen311Request(c, sr, names, staff)
+		out[i] = s.toOpen311Request(c, sr, names, survivors, staff)
 	}
 	answer311(c, http.StatusOK, out, open311XMLRequests{Requests: out})
 }
@@ -764,9 +822,6 @@ func (s *Server) open311Filing(ctx context.Context, req open311PostRequest) (fil
 	if fr.Location.Address == "" {
 		fr.Location.Address = fmt.Sprintf("%.6f, %.6f", *req.Lat, *req.Long)
 	}
-	if fr.Location.Lat == nil {
-		addressOnly(&fr.Location)
-	}
 	if req.MediaURL != "" {
 		fr.Description = strings.TrimSpace(fr.Description + "\n" + req.MediaURL)
 	}
@@ -791,13 +846,4 @@ func (s *Server) open311Filing(ctx context.Context, req open311PostRequest) (fil
 		}
 	}
 	return fr, nil
-}
-
-// addressOnly readies a location given by address alone for the filing
-// path, which still takes coordinates: (0, 0), which no case of a Chinese
-// city can be at, stands for "none" and Open311 answers it without lat and
-// long.
-func addressOnly(l *locationRequest) {
-	zero := 0.0
-	l.Lat, l.Lon = &zero, &zero
 }

@@ -529,3 +529,117 @@ func TestOpen311Clients(t *testing.T) {
 		t.Error("a revoked key still signs in")
 	}
 }
+
+// TestOpen311Outcomes: a case closed without being resolved shows as
+// closed with its outcome in status_notes (不予受理 and the reason; 已并入
+// and the survivor's number) rather than a bare "已结案"; a case filed by
+// address alone shows no lat and long.
+func TestOpen311Outcomes(t *testing.T) {
+	srv, st := newServer(t)
+	ctx := context.Background()
+	projectCase(t, st, "SB-O311-SURV", "noise", whistle.CaseOpen)
+	projectCase(t, st, "SB-O311-DONE", "noise", whistle.CaseClosed)
+	// update projects the next version of a case, as the workflow would.
+	update := func(id, event string, edit func(*whistle.Case)) {
+		t.Helper()
+		c, err := st.Case(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		c.Seq, c.UpdatedAt = c.Seq+1, now
+		edit(&c)
+		if err := st.ApplyCase(ctx, c, []whistle.TimelineEntry{{Seq: c.Seq, At: now, Type: event, Actor: "system"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeAs := func(id string, edit func(*whistle.Case)) {
+		t.Helper()
+		update(id, whistle.EventClosed, func(c *whistle.Case) {
+			now := time.Now().UTC()
+			c.Status, c.ClosedAt = whistle.CaseClosed, &now
+			edit(c)
+		})
+	}
+	number := func(id, n string) {
+		t.Helper()
+		if err := st.DB.Model(&store.CaseRow{}).Where("id = ?", id).Update("number", n).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	projectCase(t, st, "SB-O311-REJ", "noise", whistle.CaseOpen)
+	closeAs("SB-O311-REJ", func(c *whistle.Case) {
+		c.Outcome, c.RejectReason = whistle.OutcomeRejected, "不属于政府职能，请拨打 13812345678 联系物业"
+	})
+	projectCase(t, st, "SB-O311-BARE", "noise", whistle.CaseOpen)
+	closeAs("SB-O311-BARE", func(c *whistle.Case) { c.Outcome = whistle.OutcomeRejected })
+	projectCase(t, st, "SB-O311-MRG", "noise", whistle.CaseOpen)
+	closeAs("SB-O311-MRG", func(c *whistle.Case) { c.Outcome, c.MergedInto = whistle.OutcomeMerged, "SB-O311-SURV" })
+	number("SB-O311-SURV", "20261202-00042")
+	projectCase(t, st, "SB-O311-OLD", "noise", whistle.CaseOpen)
+	closeAs("SB-O311-OLD", func(c *whistle.Case) { c.Outcome, c.MergedInto = whistle.OutcomeMerged, "SB-GONE" })
+	projectCase(t, st, "SB-O311-ADDR", "noise", whistle.CaseOpen)
+	update("SB-O311-ADDR", whistle.EventSummoned, func(c *whistle.Case) { c.Location = whistle.Location{Address: "和平里东街"} })
+	c1 := token(t, st, "c1-secretary")
+
+	for _, tt := range []struct {
+		name, tok, id, lang, status, notes string
+	}{
+		{"Rejected", c1, "SB-O311-REJ", "zh", "closed", "不予受理：不属于政府职能，请拨打 13812345678 联系物业"},
+		{"RejectedPublicMasked", "", "SB-O311-REJ", "zh", "closed", "不予受理：不属于政府职能，请拨打 138****5678 联系物业"},
+		{"RejectedEnglish", c1, "SB-O311-REJ", "en", "closed", "not accepted: 不属于政府职能，请拨打 13812345678 联系物业"},
+		{"RejectedNoReason", "", "SB-O311-BARE", "zh", "closed", "不予受理"},
+		{"MergedNamesSurvivorNumber", "", "SB-O311-MRG", "zh", "closed", "已并入 20261202-00042"},
+		{"MergedEnglish", c1, "SB-O311-MRG", "en", "closed", "merged into 20261202-00042"},
+		{"MergedSurvivorUnknown", "", "SB-O311-OLD", "zh", "closed", "已并入 SB-GONE"},
+		{"Resolved", "", "SB-O311-DONE", "zh", "closed", "已结案"},
+		{"Open", "", "SB-O311-SURV", "zh", "open", "部门办理中"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, rs := call311(t, srv, tt.tok, "GET", "/open311/v2/requests/"+tt.id+".json?lang="+tt.lang, "", "")
+			if status != 200 || len(rs) != 1 {
+				t.Fatalf("got %d %v", status, rs)
+			}
+			if rs[0]["status"] != tt.status || rs[0]["status_notes"] != tt.notes {
+				t.Errorf("status %v, status_notes %q; want %s, %q", rs[0]["status"], rs[0]["status_notes"], tt.status, tt.notes)
+			}
+		})
+	}
+	t.Run("ListShowsOutcomes", func(t *testing.T) {
+		status, rs := call311(t, srv, "", "GET", "/open311/v2/requests.json?status=closed", "", "")
+		if status != 200 {
+			t.Fatalf("got %d %v", status, rs)
+		}
+		notes := map[string]any{}
+		for _, r := range rs {
+			notes[r["service_request_id"].(string)] = r["status_notes"]
+		}
+		if notes["SB-O311-MRG"] != "已并入 20261202-00042" || notes["SB-O311-BARE"] != "不予受理" {
+			t.Errorf("status_notes in the list = %v", notes)
+		}
+	})
+	t.Run("AddressOnlyHasNoPoint", func(t *testing.T) {
+		status, rs := call311(t, srv, "", "GET", "/open311/v2/requests/SB-O311-ADDR.json", "", "")
+		if status != 200 || len(rs) != 1 {
+			t.Fatalf("got %d %v", status, rs)
+		}
+		if _, ok := rs[0]["lat"]; ok || rs[0]["address"] != "和平里东街" {
+			t.Errorf("address-only request = %v, want no lat/long", rs[0])
+		}
+		if _, ok := rs[0]["long"]; ok {
+			t.Errorf("address-only request = %v, want no long", rs[0])
+		}
+	})
+	t.Run("XML", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", srv.URL+"/open311/v2/requests/SB-O311-MRG.xml", nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 || !strings.Contains(string(raw), "<status_notes>已并入 20261202-00042</status_notes>") {
+			t.Errorf("XML = %d %s", res.StatusCode, raw)
+		}
+	})
+}

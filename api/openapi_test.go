@@ -157,7 +157,7 @@ func projectCase(t *testing.T, st *store.Store, id, item string, status whistle.
 	now := time.Now().UTC().Truncate(time.Second)
 	community := "/110000/110101/110101001/110101001001/"
 	c := whistle.Case{ID: id, Title: "酒吧街噪音", Description: "夜间噪音", Category: "治安秩序", CatalogueItem: item, Source: whistle.SourceResident,
-		Class: whistle.ClassKey, Status: status, Location: whistle.Location{Address: "和平里1号", Lat: 39.9, Lon: 116.4},
+		Class: whistle.ClassKey, Status: status, Location: whistle.At("和平里1号", 39.9, 116.4),
 		OrgUnitID: "110101001001", OrgPath: community, Level: whistle.LevelCommunity, HolderOrgUnitID: "110101001001", HolderOrgPath: community,
 		FiledBy: "c1-secretary", FiledByUserID: "u-c1-secretary", CreatedAt: now, UpdatedAt: now, Seq: 2,
 		Tasks: []whistle.Task{{ID: id + "-T1", CaseID: id, DepartmentID: "s1-police", DepartmentName: "和平派出所", Status: whistle.TaskSummoned,
@@ -224,6 +224,10 @@ func TestOpenAPIResponses(t *testing.T) {
 		k.do(admin, "GET", p, "", "", 200)
 	}
 	k.do(admin, "PUT", "/api/v1/admin/sla-policies/key", js, `{"level":"street","report_within":"1h","handle_within":"2d"}`, 200)
+	k.do(admin, "GET", "/api/v1/admin/intake-settings", "", "", 200)
+	k.do(admin, "PUT", "/api/v1/admin/intake-settings/hotline", js, `{"accept_within":"1d"}`, 200)
+	k.do(admin, "GET", "/api/v1/admin/intake-settings", "", "", 200)
+	k.do(admin, "PUT", "/api/v1/admin/intake-settings/twitter", js, `{"accept_within":"1d"}`, 400)
 	k.do(admin, "DELETE", "/api/v1/admin/sla-policies/key?level=street", "", "", 204)
 	k.do(admin, "POST", "/api/v1/admin/org-units", js, `{"id":"110101001003","parent_id":"110101001","kind":"community","name":"新社区"}`, 201)
 	k.do(admin, "PATCH", "/api/v1/admin/org-units/110101001003", js, `{"name":"新建社区","name_en":"New Community"}`, 200)

@@ -45,6 +45,9 @@ type Server struct {
 	// IdempotencyTTL is how long an Idempotency-Key is remembered
 	// (default 24 h); older keys are forgotten and swept.
 	IdempotencyTTL time.Duration
+	// CityBounds is the box a filed point must lie in (default
+	// whistle.BeijingBounds): a point outside is refused with 400.
+	CityBounds whistle.Bounds
 
 	metrics   *httpMetrics
 	idemSwept atomic.Int64 // unix nanoseconds of the last sweep of expired keys
@@ -139,6 +142,8 @@ func (s *Server) Handler() http.Handler {
 	admin.GET("/sla-policies", s.listSLAPolicies)
 	admin.PUT("/sla-policies/:class", s.putSLAPolicy)
 	admin.DELETE("/sla-policies/:class", s.deleteSLAPolicy)
+	admin.GET("/intake-settings", s.listIntakeSettings)
+	admin.PUT("/intake-settings/:source", s.putIntakeSetting)
 	admin.GET("/org-units", s.listOrgUnits)
 	admin.POST("/org-units", s.createOrgUnit)
 	admin.PATCH("/org-units/:id", s.renameOrgUnit)
@@ -181,6 +186,14 @@ func (s *Server) Handler() http.Handler {
 	admin.GET("/open311-clients", s.listOpen311Clients)
 	admin.POST("/open311-clients", s.createOpen311Client)
 	admin.DELETE("/open311-clients/:id", s.revokeOpen311Client)
+	// 12345 hotline tickets (hotline.go): the webhook and the result are
+	// signed by the hotline system, not bearer tokens (the result also
+	// takes staff tokens); the import is staff's.
+	r.POST("/api/v1/intake/hotline", s.hotlineWebhook)
+	r.GET("/api/v1/intake/hotline/:ticket_no", s.hotlineTicketResult)
+	v1.POST("/intake/hotline/import", s.hotlineImport)
+	admin.GET("/hotline-systems", s.listHotlineSystems)
+	admin.POST("/hotline-systems", s.createHotlineSystem)
 	s.engine = r
 	return r
 }

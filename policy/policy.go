@@ -64,11 +64,15 @@ const (
 	ReadInbox        Action = "task:read"
 	Supervise        Action = "supervision:read"
 	Admin            Action = "admin:manage"
+	// ReadPersonal shows a case's personal data whole (a hotline caller's
+	// phone): the holding unit's command centre or secretary only; anyone
+	// else who may read the case sees it masked.
+	ReadPersonal Action = "case:read_personal"
 )
 
 // Actions lists every action.
 var Actions = []Action{
-	FileCase, ReadCase, Summon, Whistle, Escalate, Verify, Evaluate, AnswerExtension, Accept, Reject, Merge,
+	FileCase, ReadCase, Summon, Whistle, Escalate, Verify, Evaluate, AnswerExtension, Accept, Reject, Merge, ReadPersonal,
 	ReportTask, Feedback, ReturnTask, RequestExtension, ReadInbox, Supervise, Admin,
 }
 

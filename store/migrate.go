@@ -78,6 +78,22 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateCaseNumbers,
 		Rollback: rollbackCaseNumbers,
 	},
+	{
+		// 12345 hotline tickets: the hotline systems that may post them
+		// (signed webhook) and the tickets with their caller (personal
+		// data kept out of the workflow); case:read_personal for the
+		// holder's command centre (store/hotline.go).
+		ID:       "202612020006_hotline",
+		Migrate:  migrateHotline,
+		Rollback: rollbackHotline,
+	},
+	{
+		// A merged case's filer follows the survivor: index
+		// cases.merged_into for that read check (store/merged.go).
+		ID:       "202612020007_merged_into_index",
+		Migrate:  migrateMergedIntoIndex,
+		Rollback: rollbackMergedIntoIndex,
+	},
 }
 
 // Migrate brings the schema up to date. It is safe to run on every start

@@ -135,16 +135,18 @@ type CaseRow struct {
 	HolderOrgUnitID string `gorm:"size:32;not null"`
 	HolderOrgPath   string `gorm:"size:255;not null;index"`
 	Address         string `gorm:"size:255"`
-	Lat             float64
-	Lon             float64
-	GridID          string `gorm:"size:32"`
-	FiledBy         string `gorm:"size:64;not null"`
-	FiledByUserID   string `gorm:"size:40;not null"`
-	VerifyFailures  int    `gorm:"not null"`
-	Seq             int64  `gorm:"not null"`
-	EvaluationDue   *time.Time
-	VerifiedAt      *time.Time
-	ClosedAt        *time.Time
+	// Lat and Lon are NULL on a case filed by address alone (the initial
+	// migration made them nullable: no tag said not null).
+	Lat            *float64
+	Lon            *float64
+	GridID         string `gorm:"size:32"`
+	FiledBy        string `gorm:"size:64;not null"`
+	FiledByUserID  string `gorm:"size:40;not null"`
+	VerifyFailures int    `gorm:"not null"`
+	Seq            int64  `gorm:"not null"`
+	EvaluationDue  *time.Time
+	VerifiedAt     *time.Time
+	ClosedAt       *time.Time
 	// Outcome is how a closed case ended (resolved, rejected, merged);
 	// MergedInto, RejectReason and the acceptance clock belong to the
 	// acceptance queue (migration 202612020003_intake).

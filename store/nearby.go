@@ -121,7 +121,10 @@ func (s *Store) NearbyCases(ctx context.Context, f NearbyFilter) ([]NearbyCase, 
 	}
 	out := make([]NearbyCase, 0, len(rows))
 	for _, r := range rows {
-		d := HaversineM(f.Lat, f.Lon, r.Lat, r.Lon)
+		if r.Lat == nil || r.Lon == nil {
+			continue // BETWEEN already leaves out NULL; a case filed by address alone has no distance
+		}
+		d := HaversineM(f.Lat, f.Lon, *r.Lat, *r.Lon)
 		if d > f.RadiusM {
 			continue // in the box's corners
 		}

@@ -21,7 +21,7 @@ func TestNearbyCases(t *testing.T) {
 		place := func(id string, northM float64, category string, status whistle.CaseStatus) whistle.Case {
 			c := sampleCase(id, 1, status)
 			c.Category = category
-			c.Location = whistle.Location{Address: "东城区东长安街" + id, Lat: metresNorth(lat, northM), Lon: lon}
+			c.Location = whistle.At("东城区东长安街"+id, metresNorth(lat, northM), lon)
 			return c
 		}
 		d3 := place("c-d3", 40, "治安秩序", whistle.CaseOpen)

@@ -22,6 +22,8 @@ func TestHandler(t *testing.T) {
 		{"AppRoot", "GET", "/app", 200, "text/html", "哨报"},
 		{"AppDeepLink", "GET", "/app/cases/SB260101ABCDEF", 200, "text/html", `type="module"`},
 		{"Script", "GET", "/assets/js/app.js", 200, "text/javascript", "import"},
+		{"IntakeScript", "GET", "/assets/js/intake.js", 200, "text/javascript", "export function intakeView"},
+		{"IntakeDeepLink", "GET", "/app/intake", 200, "text/html", `type="module"`},
 		{"Stylesheet", "GET", "/assets/app.css", 200, "text/css", ".topbar"},
 		{"Icon", "GET", "/assets/icon.svg", 200, "image/svg+xml", "<svg"},
 		{"Head", "HEAD", "/app/inbox", 200, "text/html", ""},

@@ -2,12 +2,35 @@ package whistle
 
 import "time"
 
-// Location is where the problem is.
+// Location is where the problem is. An address alone is enough (a
+// hotline caller rarely knows coordinates): Lat and Lon are WGS-84
+// degrees, both or neither, nil when none were given. Pointers rather
+// than a flag keep the workflow inputs of recorded histories, which carry
+// plain numbers, decoding exactly as before.
 type Location struct {
-	Address string  `json:"address"`
-	Lat     float64 `json:"lat"`
-	Lon     float64 `json:"lon"`
-	GridID  string  `json:"grid_id,omitempty"`
+	Address string   `json:"address"`
+	Lat     *float64 `json:"lat,omitempty"`
+	Lon     *float64 `json:"lon,omitempty"`
+	GridID  string   `json:"grid_id,omitempty"`
+}
+
+// At is the location at an address and a point.
+func At(address string, lat, lon float64) Location {
+	return Location{Address: address, Lat: &lat, Lon: &lon}
+}
+
+// WithGrid is l in grid gridID.
+func (l Location) WithGrid(gridID string) Location {
+	l.GridID = gridID
+	return l
+}
+
+// Point returns the location's coordinates; ok is false when it has none.
+func (l Location) Point() (lat, lon float64, ok bool) {
+	if l.Lat == nil || l.Lon == nil {
+		return 0, 0, false
+	}
+	return *l.Lat, *l.Lon, true
 }
 
 // Case is one whistle: the workflow's state and the read model's shape.

@@ -52,7 +52,7 @@ func dept(id string) workflows.DepartmentRef {
 func input(id string, class whistle.Class, depts ...string) workflows.WhistleInput {
 	in := workflows.WhistleInput{
 		ID: id, Title: "占道经营 " + id, Description: "街口有流动摊贩", Category: "市容环境", CatalogueItem: "stalls",
-		Source: whistle.SourceGrid, Class: class, Location: whistle.Location{Address: "和平里 1 号", Lat: 39.9, Lon: 116.4},
+		Source: whistle.SourceGrid, Class: class, Location: whistle.At("和平里 1 号", 39.9, 116.4),
 		Filer: secretary, OrgUnitID: chain[0].ID, OrgPath: chain[0].Path, CreatedAt: t0, Chain: chain,
 	}
 	for _, d := range depts {

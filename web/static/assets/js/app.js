@@ -5,6 +5,7 @@ import { t, lang, setLang, label, pickName } from './i18n.js';
 import { h, form, field } from './ui.js';
 import * as cases from './cases.js';
 import * as inbox from './inbox.js';
+import * as intake from './intake.js';
 import * as supervision from './supervision.js';
 import * as admin from './admin.js';
 
@@ -22,7 +23,11 @@ const FILERS = ['community_secretary', 'street_secretary', 'commander', 'grid_wo
 
 // Each side: its home, its menu, and which views it may open.
 function sideOf(role) {
-  if (FILERS.includes(role)) return { home: '/app/cases', menu: [['/app/cases', 'nav_cases'], ['/app/cases/new', 'nav_new']] };
+  if (FILERS.includes(role)) {
+    const menu = [['/app/cases', 'nav_cases'], ['/app/cases/new', 'nav_new']];
+    if (intake.ACCEPTERS.includes(role)) menu.push(['/app/intake', 'nav_intake']);
+    return { home: '/app/cases', menu };
+  }
   if (role === 'clerk') return { home: '/app/inbox', menu: [['/app/inbox', 'nav_inbox']] };
   if (role === 'supervisor') return { home: '/app/supervision', menu: [['/app/supervision', 'nav_supervision'], ['/app/cases', 'nav_all_cases']] };
   if (role === 'admin') return { home: '/app/admin', menu: [['/app/admin', 'nav_admin'], ['/app/cases', 'nav_all_cases']] };
@@ -35,6 +40,7 @@ const routes = [
   [/^\/app\/cases\/new$/, (ctx) => cases.newView(ctx)],
   [/^\/app\/cases\/([^/]+)$/, (ctx, id) => cases.caseView(ctx, decodeURIComponent(id))],
   [/^\/app\/inbox$/, (ctx) => inbox.inboxView(ctx)],
+  [/^\/app\/intake$/, (ctx) => intake.intakeView(ctx)],
   [/^\/app\/supervision$/, (ctx) => supervision.supervisionView(ctx)],
   [/^\/app\/admin$/, (ctx) => admin.slaView(ctx)],
 ];
@@ -112,9 +118,28 @@ function chrome() {
   const place = me.department ? pickName(me.department) : pickName(me.org_unit);
   who.replaceChildren(h('b', {}, me.display_name || me.username), h('small', {}, ` ${label('role', me.role)} · ${place}`));
   who.title = me.username;
-  nav.replaceChildren(...sideOf(me.role).menu.map(([href, key]) => h('a', { href, 'data-link': true }, t(key))));
+  nav.replaceChildren(...sideOf(me.role).menu.map(([href, key]) => h('a', { href, 'data-link': true, id: key === 'nav_intake' ? 'nav-intake' : undefined }, t(key),
+    key === 'nav_intake' ? h('span', { class: 'count', id: 'intake-count', hidden: true }) : null)));
   highlightMenu();
+  countIntake();
 }
+
+// countIntake shows how many cases wait in the acceptance queue next to
+// its menu entry; a failure leaves the badge hidden (the page itself shows
+// the API's message).
+let counting = 0;
+async function countIntake() {
+  if (!me || !intake.ACCEPTERS.includes(me.role)) return;
+  const mine = ++counting;
+  let n = 0;
+  try { n = await intake.pendingCount(); } catch { n = 0; }
+  const el = document.getElementById('intake-count');
+  if (!el || mine !== counting) return;
+  el.textContent = String(n);
+  el.hidden = n === 0;
+  el.title = t('intake_count', n);
+}
+window.addEventListener('intake-changed', countIntake);
 
 function highlightMenu() {
   for (const a of nav.querySelectorAll('a')) {

@@ -3,11 +3,12 @@
 // whistling level takes (verify, evaluate, escalate, re-route, answer an
 // extension, summon more).
 import { get, post, query, departmentNames } from './api.js';
+import { ACCEPTERS, nearbyLine } from './intake.js';
 import { t, label, pickName } from './i18n.js';
 import { h, form, field, select, section, badge, overdueBadge, clock, fmtTime, linkify, pager, load, busy, errorBox, randomKey } from './ui.js';
 
 const FILERS = ['community_secretary', 'street_secretary', 'commander', 'grid_worker'];
-const STATUSES = ['open', 'verifying', 'evaluating', 'closed'];
+const STATUSES = ['pending', 'open', 'verifying', 'evaluating', 'closed'];
 const CLASSES = ['emergency', 'key', 'routine', 'coordination'];
 const SOURCES = ['grid', 'community', 'resident', 'hotline', 'property', 'escalation'];
 const SATISFACTION = ['satisfied', 'basically_satisfied', 'dissatisfied'];
@@ -76,8 +77,8 @@ function caseCard(c, names) {
     h('a', { class: 'case-link', href: '/app/cases/' + encodeURIComponent(c.id) },
       h('div', { class: 'case-card-head' },
         h('h3', {}, c.title),
-        h('div', { class: 'badges' }, badge('case_status', c.status), badge('class', c.class), c.overdue ? overdueBadge() : null)),
-      h('p', { class: 'muted meta' }, `${c.id} · ${fmtTime(c.created_at)} · ${label('level', c.level)} · ${c.location?.address || ''}`)),
+        h('div', { class: 'badges' }, badge('case_status', c.status), c.outcome ? badge('outcome', c.outcome) : null, badge('class', c.class), c.overdue ? overdueBadge() : null)),
+      h('p', { class: 'muted meta' }, `${c.number || c.id} · ${fmtTime(c.created_at)} · ${label('level', c.level)} · ${c.location?.address || ''}`)),
     clocks.length ? h('ul', { class: 'mini-tasks' }, clocks) : null);
 }
 
@@ -94,6 +95,7 @@ export function newView(ctx) {
 
 function newCaseForm(ctx, catalogue, depts) {
   const idemKey = randomKey();
+  const hints = h('div', { class: 'notice dup-hints', id: 'dup-hints', role: 'status', hidden: true });
   const classSel = select('class', CLASSES.map((c) => [c, label('class', c)]), 'routine', { id: 'class' });
   const deptList = h('div', { class: 'checks', id: 'departments' },
     depts.length ? depts.map((d) => h('label', { class: 'check dept-check', 'data-kind': d.kind },
@@ -102,10 +104,19 @@ function newCaseForm(ctx, catalogue, depts) {
       : h('p', { class: 'muted' }, t('no_departments')));
   const catSel = select('catalogue_item', [['', t('catalogue_pick')], ...catalogue.map((c) => [c.id, `${pickName(c)}（${c.category}）`])], '', { id: 'catalogue' });
   const title = h('input', { name: 'title', id: 'title', required: true, maxlength: 200 });
+  const categories = [...new Set(catalogue.map((c) => c.category).filter(Boolean))];
+  const category = h('input', { name: 'category', id: 'category', maxlength: 64, list: 'categories', autocomplete: 'off' });
+  const categoryList = h('datalist', { id: 'categories' }, categories.map((c) => h('option', { value: c })));
+  let autoCategory = '';
   catSel.addEventListener('change', () => {
     const item = catalogue.find((c) => c.id === catSel.value);
     if (item?.default_class) classSel.value = item.default_class;
     if (item && !title.value) title.value = pickName(item);
+    // The item's category, unless the user typed another one.
+    if (!category.value || category.value === autoCategory) {
+      category.value = autoCategory = item?.category || '';
+      category.dispatchEvent(new Event('input', { bubbles: true }));
+    }
     for (const el of deptList.querySelectorAll('.dept-check')) {
       el.classList.toggle('suggested', Boolean(item?.department_kinds?.includes(el.dataset.kind)));
     }
@@ -119,6 +130,7 @@ function newCaseForm(ctx, catalogue, depts) {
       lat.value = pos.coords.latitude.toFixed(6);
       lon.value = pos.coords.longitude.toFixed(6);
       locErr.hidden = true;
+      lon.dispatchEvent(new Event('change', { bubbles: true })); // the duplicate hints look again
       resolve();
     }, (err) => { locErr.textContent = t('locate_failed', err.message); locErr.hidden = false; resolve(); }, { timeout: 10000 });
   })));
@@ -126,8 +138,9 @@ function newCaseForm(ctx, catalogue, depts) {
   const f = form({ id: 'new-case-form' }, [
     field(t('catalogue'), catSel),
     field(t('class'), classSel),
-    h('fieldset', { class: 'field' }, h('legend', { class: 'field-label' }, t('departments')), deptList, h('small', { class: 'hint' }, t('departments_hint'))),
+    h('fieldset', { class: 'field' }, h('legend', { class: 'field-label' }, t('departments_optional')), deptList, h('small', { class: 'hint' }, t('departments_hint'), ' ', t('departments_pending_hint'))),
     field(t('title'), title),
+    field(t('category'), [category, categoryList], t('category_hint')),
     field(t('description'), h('textarea', { name: 'description', id: 'description', rows: 4, maxlength: 5000 })),
     field(t('photo'), h('input', { name: 'photo', id: 'photo', type: 'url', placeholder: t('photo_ph') })),
     field(t('source'), select('source', SOURCES.map((s) => [s, label('source', s)]), ctx.me.role === 'grid_worker' ? 'grid' : 'community', { id: 'source' })),
@@ -135,22 +148,62 @@ function newCaseForm(ctx, catalogue, depts) {
     h('div', { class: 'row' }, field(t('lat'), lat), field(t('lon'), lon)),
     h('div', { class: 'row' }, locate, locErr),
     field(t('grid_id'), h('input', { name: 'grid_id', id: 'grid_id', maxlength: 32 })),
+    hints,
   ], t('whistle'), async (d) => {
+    // Without departments the case is filed pending (待受理) for the command
+    // centre of its level to accept.
     const ids = d.getAll('department_ids');
-    if (!ids.length) throw new Error(t('pick_department'));
     let description = String(d.get('description') || '').trim();
     const photo = String(d.get('photo') || '').trim();
     if (photo) description += (description ? '\n' : '') + t('photo_label') + t('colon') + photo;
     const body = {
       title: String(d.get('title')).trim(), description, source: d.get('source'), class: d.get('class'),
-      department_ids: ids, catalogue_item: d.get('catalogue_item') || undefined,
+      department_ids: ids.length ? ids : undefined, catalogue_item: d.get('catalogue_item') || undefined,
+      category: String(d.get('category') || '').trim() || undefined,
       location: { address: String(d.get('address')).trim(), lat: Number(d.get('lat')), lon: Number(d.get('lon')), grid_id: String(d.get('grid_id') || '').trim() || undefined },
     };
     const kase = await post('/cases', body, { 'Idempotency-Key': idemKey });
     ctx.navigate('/app/cases/' + encodeURIComponent(kase.id));
   });
-  f.querySelector('button[type=submit]').id = 'whistle-btn';
+  const submit = f.querySelector('button[type=submit]');
+  submit.id = 'whistle-btn';
+  // The button says what will happen: whistle now, or file for acceptance.
+  const relabel = () => { submit.textContent = deptList.querySelector('input:checked') ? t('whistle') : t('file_pending'); };
+  deptList.addEventListener('change', relabel);
+  relabel();
+  watchDuplicates(f, hints);
   return section(null, f);
+}
+
+// watchDuplicates asks GET /cases/nearby, once the title, the category and
+// the place are filled, for open cases of the same category near it, and
+// lists them above the submit button (FixMyStreet does this): the filer may
+// join the existing case instead of filing a second one.
+function watchDuplicates(f, hints) {
+  let timer = null;
+  let asked = '';
+  const check = async () => {
+    const d = new FormData(f);
+    const title = String(d.get('title') || '').trim();
+    const category = String(d.get('category') || '').trim();
+    const address = String(d.get('address') || '').trim();
+    const latS = String(d.get('lat') || '').trim(), lonS = String(d.get('lon') || '').trim();
+    const lat = Number(latS), lon = Number(lonS);
+    const point = latS !== '' && lonS !== '' && Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
+    if (!title || !category || (!point && !address)) { hints.hidden = true; asked = ''; return; }
+    const q = query(point ? { lat, lon, category, limit: 5 } : { address, category, limit: 5 });
+    if (q === asked) return;
+    asked = q;
+    let items = [];
+    try { items = (await get('/cases/nearby' + q)).items || []; } catch { items = []; } // a hint only: filing goes on
+    if (q !== asked) return; // a newer question is under way
+    hints.hidden = !items.length;
+    hints.replaceChildren(h('b', {}, t('dup_title')), h('small', { class: 'muted' }, ' ' + t('dup_hint')),
+      h('ul', {}, items.map((n) => h('li', { 'data-case-id': n.id },
+        h('a', { href: '/app/cases/' + encodeURIComponent(n.id), target: '_blank', rel: 'noopener' }, nearbyLine(n))))));
+  };
+  f.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(check, 400); });
+  f.addEventListener('change', () => { clearTimeout(timer); timer = setTimeout(check, 400); });
 }
 
 // ---- the case page ----
@@ -173,24 +226,33 @@ function renderCase(ctx, c, names, redraw) {
   const desc = c.description ? h('p', { class: 'description' }, linkify(c.description)) : null;
   const head = h('section', { class: 'card case-head' + (c.overdue ? ' is-late' : ''), 'data-case-status': c.status, 'data-case-id': c.id },
     h('div', { class: 'case-card-head' }, h('h1', {}, c.title),
-      h('div', { class: 'badges' }, badge('case_status', c.status, 'big'), badge('class', c.class), c.overdue ? overdueBadge() : null)),
+      h('div', { class: 'badges' }, badge('case_status', c.status, 'big'), c.outcome ? badge('outcome', c.outcome, 'big') : null, badge('class', c.class), c.overdue ? overdueBadge() : null)),
     desc,
+    outcomeNote(c),
     h('dl', { class: 'facts' },
-      fact(t('case_no'), h('code', {}, c.id)),
+      fact(t('case_no'), c.number ? [h('code', { id: 'case-number' }, c.number), h('small', { class: 'muted' }, ' · ' + c.id)] : h('code', {}, c.id)),
+      c.status === 'pending' && c.accept_deadline ? fact(t('accept_deadline'), clock(c.accept_deadline, { overdue: c.accept_breached })) : null,
       fact(t('level'), label('level', c.level)),
       fact(t('source'), label('source', c.source)),
       c.category ? fact(t('category'), c.category) : null,
-      fact(t('location'), [c.location?.address, ' ', h('small', { class: 'muted' }, `(${c.location?.lat}, ${c.location?.lon})`)]),
+      // A case filed by address alone has no lat/lon: show no point then.
+      fact(t('location'), [c.location?.address, ...(Number.isFinite(c.location?.lat) && Number.isFinite(c.location?.lon)
+        ? [' ', h('small', { class: 'muted' }, `(${c.location.lat}, ${c.location.lon})`)] : [])]),
       fact(t('filed_by'), c.filed_by),
       fact(t('created_at'), fmtTime(c.created_at)),
       c.evaluation_due && c.status === 'evaluating' ? fact(t('evaluation_due', ''), fmtTime(c.evaluation_due)) : null,
       c.verify_failures ? fact(t('verify_failures', c.verify_failures), '') : null));
   const out = [head];
-  if (FILERS.includes(ctx.me.role) && c.status !== 'closed') {
+  if (c.status === 'pending') {
+    // A pending case is accepted, rejected or merged from the queue, not here.
+    out.push(h('section', { class: 'card actions', id: 'actions' }, h('p', { class: 'notice' }, t('pending_notice'),
+      ACCEPTERS.includes(ctx.me.role) && holds(ctx.me, c) ? [' ', h('a', { href: '/app/intake', id: 'to-intake' }, t('to_intake'))] : null)));
+  } else if (FILERS.includes(ctx.me.role) && c.status !== 'closed') {
     const acts = actions(ctx, c, dn, redraw, holds(ctx.me, c));
     if (acts.length) out.push(h('section', { class: 'card actions', id: 'actions' }, h('h2', {}, t('actions')), acts));
   }
-  out.push(section(t('tasks'), h('ul', { class: 'tasks' }, (c.tasks || []).map((task) => taskItem(task, dn)))));
+  // A case rejected or merged before acceptance never had tasks.
+  if (c.tasks?.length || c.status !== 'closed') out.push(section(t('tasks'), h('ul', { class: 'tasks' }, (c.tasks || []).map((task) => taskItem(task, dn)))));
   if (c.escalations?.length) {
     out.push(section(t('escalations'), h('ul', { class: 'plain' }, c.escalations.map((e) => h('li', {},
       h('b', {}, t('esc_line', label('level', e.from), label('level', e.to))), ' · ', label('esc', e.kind), e.reason ? ' · ' + e.reason : '',
@@ -211,8 +273,22 @@ function renderCase(ctx, c, names, redraw) {
     h('div', {}, h('b', {}, label('event', e.type)), e.department_id ? ' · ' + dn(e.department_id) : '',
       h('small', { class: 'muted' }, ' — ' + (e.actor || '')),
       // The detail often repeats the department's name: show it only when it says more.
-      e.detail && e.detail !== dn(e.department_id) && e.detail !== names.get(e.department_id)?.name ? h('div', { class: 'detail' }, linkify(e.detail)) : null))))));
+      e.detail && e.detail !== dn(e.department_id) && e.detail !== names.get(e.department_id)?.name
+        ? h('div', { class: 'detail' }, e.type === 'closed' ? label('outcome', e.detail) : linkify(e.detail)) : null))))));
   return out;
+}
+
+// outcomeNote says how a closed case ended: rejected with the reason, or
+// merged with a link to the surviving case.
+function outcomeNote(c) {
+  if (c.outcome === 'rejected') {
+    return h('p', { class: 'notice outcome-note', id: 'outcome', 'data-outcome': 'rejected' }, h('b', {}, label('outcome', 'rejected')), t('colon'), c.reject_reason || '');
+  }
+  if (c.outcome === 'merged') {
+    return h('p', { class: 'notice outcome-note', id: 'outcome', 'data-outcome': 'merged' }, h('b', {}, label('outcome', 'merged')), t('colon'), t('merged_into'), ' ',
+      c.merged_into ? h('a', { href: '/app/cases/' + encodeURIComponent(c.merged_into), id: 'merged-into' }, c.merged_into) : '');
+  }
+  return null;
 }
 
 function fact(term, value) {

@@ -87,6 +87,26 @@ const zh = {
   'rate.on_time_closure_rate': '按期结案率', 'rate.rework_rate': '返工率', 'rate.extension_rate': '延期率',
   'clock.working': '工作时间计时', 'clock.wall': '自然时间计时',
   'unit.d': '天', 'unit.h': '小时', 'unit.m': '分钟',
+
+  // intake (受理) and duplicates (并案)
+  nav_intake: '受理台', intake_count: '{0} 件待受理',
+  intake_title: '受理台', intake_lead: '未指定部门的案件在此等待本级受理：受理并吹哨、不予受理（须说明理由）或并入已有案件。最早的在前。',
+  intake_empty: '没有待受理的案件。', intake_q_ph: '标题、描述、地址或案件编号', only_accept_overdue: '仅受理超时',
+  accept_overdue: '受理超时', accept_deadline: '受理期限',
+  accept: '受理', reject: '不予受理', merge: '并案',
+  accept_title: '受理并吹哨', accept_hint: '选择要吹哨的部门（可多选）。', accept_submit: '受理并吹哨',
+  reject_title: '不予受理', reject_reason: '不予受理理由', reject_reason_ph: '如：不属于政府职责范围、信息不足无法核实', reject_submit: '确认不予受理',
+  reject_reason_needed: '请填写不予受理的理由。',
+  merge_title: '并入已有案件', merge_nearby: '附近同类的未结案件', merge_none_nearby: '附近没有同类的未结案件。',
+  merge_other: '或填写案件编号 / ID', merge_other_hint: '如 20261202-00123；填写后以此为准。', merge_submit: '确认并案', merge_pick: '请选择或填写要并入的案件。',
+  distance_m: '{0} 米',
+  departments_optional: '吹哨部门（可选）', departments_pending_hint: '不选部门则案件以“待受理”提交，由本级指挥中心受理后吹哨。',
+  category_hint: '选择事项后自动填写；用于提示附近的同类案件。', file_pending: '提交待受理',
+  dup_title: '附近已有同类案件', dup_hint: '请先查看是否为同一问题，避免重复立案。',
+  pending_notice: '案件待受理：由本级指挥中心在受理台受理、不予受理或并案。', to_intake: '前往受理台', merged_into: '已并入案件',
+  'case_status.pending': '待受理',
+  'outcome.resolved': '已办结', 'outcome.rejected': '不予受理', 'outcome.merged': '已并案',
+  'event.accepted': '受理', 'event.rejected': '不予受理', 'event.merged': '并案', 'event.merged_in': '他案并入', 'event.accept_breach': '受理超时',
 };
 
 const en = {
@@ -169,6 +189,25 @@ const en = {
   'rate.on_time_closure_rate': 'on-time closure rate', 'rate.rework_rate': 'rework rate', 'rate.extension_rate': 'extension rate',
   'clock.working': 'working-time clock', 'clock.wall': 'wall clock',
   'unit.d': 'd', 'unit.h': 'h', 'unit.m': 'min',
+
+  nav_intake: 'Intake', intake_count: '{0} pending',
+  intake_title: 'Intake queue', intake_lead: 'Cases filed without departments wait here for this level to accept them: accept and whistle, reject (with a reason) or merge into an existing case. Oldest first.',
+  intake_empty: 'No case awaits acceptance.', intake_q_ph: 'Title, description, address or case number', only_accept_overdue: 'Only past the acceptance deadline',
+  accept_overdue: 'acceptance overdue', accept_deadline: 'Accept by',
+  accept: 'Accept', reject: 'Reject', merge: 'Merge',
+  accept_title: 'Accept and whistle', accept_hint: 'Pick the departments to whistle (one or more).', accept_submit: 'Accept and whistle',
+  reject_title: 'Reject (not accepted)', reject_reason: 'Reason for rejecting', reject_reason_ph: 'e.g. not a government matter, not enough information to verify', reject_submit: 'Reject',
+  reject_reason_needed: 'Give the reason for rejecting.',
+  merge_title: 'Merge into an existing case', merge_nearby: 'Open cases of the same category nearby', merge_none_nearby: 'No open case of the same category nearby.',
+  merge_other: 'Or type a case number / id', merge_other_hint: 'e.g. 20261202-00123; when given, it wins.', merge_submit: 'Merge', merge_pick: 'Pick or type the case to merge into.',
+  distance_m: '{0} m',
+  departments_optional: 'Departments (optional)', departments_pending_hint: 'With none, the case is filed pending, for the command centre of its level to accept and whistle.',
+  category_hint: 'Filled from the item; used to hint at open cases of the same category nearby.', file_pending: 'File for acceptance',
+  dup_title: 'Open cases of the same category nearby', dup_hint: 'Check whether it is the same problem before filing a second case.',
+  pending_notice: 'Pending acceptance: the command centre of its level accepts, rejects or merges it from the intake queue.', to_intake: 'Open the intake queue', merged_into: 'merged into case',
+  'case_status.pending': 'pending',
+  'outcome.resolved': 'resolved', 'outcome.rejected': 'rejected', 'outcome.merged': 'merged',
+  'event.accepted': 'accepted', 'event.rejected': 'rejected', 'event.merged': 'merged', 'event.merged_in': 'another case merged in', 'event.accept_breach': 'acceptance overdue',
 };
 
 export const dictionaries = { zh, en };
