@@ -27,6 +27,7 @@ import (
 	"github.com/shaobao/shaobao/api"
 	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/whistle"
 	"github.com/shaobao/shaobao/workflows"
 )
 
@@ -46,6 +47,7 @@ type Config struct {
 	MetricsAddr       string        // /metrics on this address alone, off the main one
 	MetricsToken      string        // bearer token /metrics requires
 	PprofAddr         string        // runtime profiles on this loopback address; empty: none
+	CityBounds        string        // "minLon,minLat,maxLon,maxLat" a filed point must lie in; empty: Beijing's
 
 	Dev bool // `shaobao dev`: the main address is loopback, /metrics stays open there
 }
@@ -188,6 +190,10 @@ func (a *App) Notifier() activities.Notifier {
 // Handler loads the policy (reloaded every PolicyReload until ctx ends)
 // and returns the HTTP API on the app's store and Temporal client.
 func (a *App) Handler(ctx context.Context) (http.Handler, error) {
+	bounds, err := whistle.ParseBounds(a.Config.CityBounds)
+	if err != nil {
+		return nil, fmt.Errorf("--city-bounds: %w", err)
+	}
 	pol, err := policy.New(ctx, a.Store.DB, policy.WithLogger(a.Log.With("component", "policy")))
 	if err != nil {
 		return nil, fmt.Errorf("load policy: %w", err)
@@ -197,7 +203,7 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	}
 	srv := &api.Server{Store: a.Store, Temporal: a.Temporal, Policy: pol, Logger: a.Log, RequestTimeout: a.Config.RequestTimeout,
 		MetricsToken: a.Config.MetricsToken, MetricsOff: a.Config.MetricsOffMain(), Registry: a.registry(),
-		Namespace: a.Config.TemporalNamespace}
+		Namespace: a.Config.TemporalNamespace, CityBounds: bounds}
 	return srv.Handler(), nil
 }
 

@@ -83,6 +83,7 @@ func (c *Config) bind(fs *flag.FlagSet, which ...string) {
 		fs.DurationVar(&c.PolicyReload, "policy-reload", envDuration("SHAOBAO_POLICY_RELOAD", 10*time.Second), "how often policy rules are checked for changes (SHAOBAO_POLICY_RELOAD)")
 		fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SHAOBAO_METRICS_ADDR", ""), "serve /metrics on this address instead of --addr (SHAOBAO_METRICS_ADDR)")
 		fs.StringVar(&c.MetricsToken, "metrics-token", env("SHAOBAO_METRICS_TOKEN", ""), "bearer token /metrics requires; serve without it or --metrics-addr answers 404 on /metrics (SHAOBAO_METRICS_TOKEN)")
+		fs.StringVar(&c.CityBounds, "city-bounds", env("SHAOBAO_CITY_BOUNDS", ""), "minLon,minLat,maxLon,maxLat a filed point must lie in; empty: Beijing's (SHAOBAO_CITY_BOUNDS)")
 		fs.StringVar(&c.PprofAddr, "pprof-addr", env("SHAOBAO_PPROF_ADDR", ""), "serve runtime profiles under /debug/pprof/ on this loopback host:port; empty: off (SHAOBAO_PPROF_ADDR)")
 	}
 }
@@ -112,7 +113,7 @@ func (c *Config) logConfig(l *slog.Logger) {
 		"temporal", c.TemporalAddress, "namespace", c.TemporalNamespace, "role", c.Role,
 		"log_level", c.LogLevel, "log_format", c.LogFormat, "webhook", redact.URL(c.WebhookURL), "webhook_secret", secret,
 		"request_timeout", c.RequestTimeout, "policy_reload", c.PolicyReload,
-		"metrics_addr", c.MetricsAddr, "metrics_token", metricsToken, "pprof_addr", c.PprofAddr)
+		"metrics_addr", c.MetricsAddr, "metrics_token", metricsToken, "pprof_addr", c.PprofAddr, "city_bounds", c.CityBounds)
 	_ = l.Handler().Handle(context.Background(), r)
 }
 

@@ -121,8 +121,8 @@ function newCaseForm(ctx, catalogue, depts) {
       el.classList.toggle('suggested', Boolean(item?.department_kinds?.includes(el.dataset.kind)));
     }
   });
-  const lat = h('input', { name: 'lat', id: 'lat', type: 'number', step: 'any', min: -90, max: 90, inputmode: 'decimal', required: true });
-  const lon = h('input', { name: 'lon', id: 'lon', type: 'number', step: 'any', min: -180, max: 180, inputmode: 'decimal', required: true });
+  const lat = h('input', { name: 'lat', id: 'lat', type: 'number', step: 'any', min: -90, max: 90, inputmode: 'decimal' });
+  const lon = h('input', { name: 'lon', id: 'lon', type: 'number', step: 'any', min: -180, max: 180, inputmode: 'decimal' });
   const locErr = h('small', { class: 'hint error-text', hidden: true });
   const locate = h('button', { class: 'btn', type: 'button', hidden: !('geolocation' in navigator) }, t('locate'));
   locate.addEventListener('click', () => busy(locate, null, () => new Promise((resolve) => {
@@ -160,7 +160,7 @@ function newCaseForm(ctx, catalogue, depts) {
       title: String(d.get('title')).trim(), description, source: d.get('source'), class: d.get('class'),
       department_ids: ids.length ? ids : undefined, catalogue_item: d.get('catalogue_item') || undefined,
       category: String(d.get('category') || '').trim() || undefined,
-      location: { address: String(d.get('address')).trim(), lat: Number(d.get('lat')), lon: Number(d.get('lon')), grid_id: String(d.get('grid_id') || '').trim() || undefined },
+      location: { address: String(d.get('address')).trim(), ...point(d), grid_id: String(d.get('grid_id') || '').trim() || undefined },
     };
     const kase = await post('/cases', body, { 'Idempotency-Key': idemKey });
     ctx.navigate('/app/cases/' + encodeURIComponent(kase.id));
@@ -204,6 +204,14 @@ function watchDuplicates(f, hints) {
   };
   f.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(check, 400); });
   f.addEventListener('change', () => { clearTimeout(timer); timer = setTimeout(check, 400); });
+}
+
+// point gives the form's lat and lon when both are filled in: an address
+// alone is enough (a hotline caller rarely knows coordinates), and the API
+// refuses one without the other.
+function point(d) {
+  const latS = String(d.get('lat') || '').trim(), lonS = String(d.get('lon') || '').trim();
+  return latS !== '' && lonS !== '' ? { lat: Number(latS), lon: Number(lonS) } : {};
 }
 
 // ---- the case page ----
