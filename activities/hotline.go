@@ -1,17 +1,12 @@
 package activities
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
-	"strings"
 	"time"
 
-	"github.com/shaobao/shaobao/redact"
 	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/whistle"
 	"github.com/shaobao/shaobao/workflows"
@@ -44,28 +39,7 @@ func (w *WebhookNotifier) PushHotlineResult(ctx context.Context, key string, r s
 	if err != nil {
 		return fmt.Errorf("encode hotline result: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("webhook request: %w", redact.Error(err))
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(SignatureHeader, Sign(w.Secret, body))
-	req.Header.Set(IdempotencyHeader, key)
-	req.Header.Set(EventHeader, HotlineResultEvent)
-	c := w.Client
-	if c == nil {
-		c = defaultWebhookClient
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return fmt.Errorf("webhook post: %w", redact.Error(err))
-	}
-	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("webhook answered %s: %s", resp.Status, strings.TrimSpace(string(snippet)))
-	}
-	return nil
+	return w.post(ctx, body, key, HotlineResultEvent)
 }
 
 // PushHotlineResult logs the result: no caller's name or phone is in it.

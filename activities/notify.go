@@ -86,17 +86,21 @@ func (w *WebhookNotifier) Notify(ctx context.Context, n workflows.Notification) 
 	if err != nil {
 		return fmt.Errorf("encode notification: %w", err)
 	}
-	// Errors about the URL repeat it, token and password included, and
-	// reach the log and the activity's failure in Temporal's history:
-	// redact.Error masks them.
+	return w.post(ctx, body, IdempotencyKey(n), n.Event)
+}
+
+// post sends one signed body to the webhook under key and event. Errors
+// about the URL repeat it, token and password included, and reach the log
+// and the activity's failure in Temporal's history: redact.Error masks them.
+func (w *WebhookNotifier) post(ctx context.Context, body []byte, key, event string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("webhook request: %w", redact.Error(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(SignatureHeader, Sign(w.Secret, body))
-	req.Header.Set(IdempotencyHeader, IdempotencyKey(n))
-	req.Header.Set(EventHeader, n.Event)
+	req.Header.Set(IdempotencyHeader, key)
+	req.Header.Set(EventHeader, event)
 	c := w.Client
 	if c == nil {
 		c = defaultWebhookClient

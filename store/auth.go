@@ -153,6 +153,10 @@ func whatZH(what string) string {
 		return "事项"
 	case "SLA policy":
 		return "时限策略"
+	case "hotline system":
+		return "热线系统"
+	case "hotline ticket":
+		return "热线工单"
 	}
 	return what
 }

@@ -187,27 +187,13 @@ func (s *Store) HotlineSystems(ctx context.Context) ([]HotlineSystem, error) {
 // HotlineSystem loads one hotline system.
 func (s *Store) HotlineSystem(ctx context.Context, id string) (HotlineSystem, error) {
 	var row HotlineSystem
-	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return row, whistle.Errorf(whistle.ENotFound, "热线系统不存在：%s", "hotline system not found: %s", id)
-	}
-	if err != nil {
-		return row, fmt.Errorf("load hotline system %s: %w", id, err)
-	}
-	return row, nil
+	return row, take(s.DB.WithContext(ctx).Where("id = ?", id), &row, "hotline system", id)
 }
 
 // HotlineTicket loads a ticket by its number.
 func (s *Store) HotlineTicket(ctx context.Context, ticketNo string) (HotlineTicket, error) {
 	var row HotlineTicket
-	err := s.DB.WithContext(ctx).Where("ticket_no = ?", ticketNo).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return row, whistle.Errorf(whistle.ENotFound, "热线工单不存在：%s", "hotline ticket not found: %s", ticketNo)
-	}
-	if err != nil {
-		return row, fmt.Errorf("load hotline ticket %s: %w", ticketNo, err)
-	}
-	return row, nil
+	return row, take(s.DB.WithContext(ctx).Where("ticket_no = ?", ticketNo), &row, "hotline ticket", ticketNo)
 }
 
 // HotlineTicketsIn returns the tickets among numbers that exist, by number.
