@@ -114,7 +114,13 @@ func (a *Activities) Deadlines(ctx context.Context, in workflows.DeadlinesInput)
 		return whistle.Deadlines{}, err
 	}
 	wall := in.Class.WallClock()
-	return whistle.Deadlines{Report: cal.Add(in.From, report, wall).UTC(), Handle: cal.Add(in.From, handle, wall).UTC()}, nil
+	dl := whistle.Deadlines{Report: cal.Add(in.From, report, wall).UTC(), Handle: cal.Add(in.From, handle, wall).UTC()}
+	count, days := p.ExtensionLimits()
+	// The total is in working days on every class: an emergency's wall
+	// clock is for its own deadlines, not for how long it may be put off.
+	limit := cal.Add(dl.Handle, worktime.Span{Days: days}, false).UTC()
+	dl.Extensions = whistle.ExtensionLimits{Count: count, Cap: &limit}
+	return dl, nil
 }
 
 // AddSpan returns in.From plus in.Span ("2d", "4h") on the wall clock or

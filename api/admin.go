@@ -30,6 +30,11 @@ type slaPolicyRequest struct {
 	HandleWithin        string `json:"handle_within" binding:"required,max=16"`
 	EvaluateWithin      string `json:"evaluate_within" binding:"max=16"`
 	DefaultSatisfaction string `json:"default_satisfaction" binding:"omitempty,oneof=satisfied basically_satisfied dissatisfied"`
+	// MaxExtensions (1–10) and MaxExtensionDays (1–60 working days) bound
+	// a task's extensions; 0 or absent: the defaults, 2 and 15. The store
+	// checks the bounds.
+	MaxExtensions    int `json:"max_extensions"`
+	MaxExtensionDays int `json:"max_extension_days"`
 }
 
 type slaPolicyView struct {
@@ -40,12 +45,17 @@ type slaPolicyView struct {
 	EvaluateWithin      string `json:"evaluate_within"`
 	DefaultSatisfaction string `json:"default_satisfaction"`
 	WorkingTime         bool   `json:"working_time"`
-	UpdatedBy           string `json:"updated_by,omitempty"`
+	// The limits in force (the defaults filled in).
+	MaxExtensions    int    `json:"max_extensions"`
+	MaxExtensionDays int    `json:"max_extension_days"`
+	UpdatedBy        string `json:"updated_by,omitempty"`
 }
 
 func slaView(p store.SLAPolicy) slaPolicyView {
+	count, days := p.ExtensionLimits()
 	return slaPolicyView{Class: p.Class, Level: p.Level, ReportWithin: p.ReportWithin, HandleWithin: p.HandleWithin, EvaluateWithin: p.EvaluateWithin,
-		DefaultSatisfaction: p.DefaultSatisfaction, WorkingTime: !whistle.Class(p.Class).WallClock(), UpdatedBy: p.UpdatedBy}
+		DefaultSatisfaction: p.DefaultSatisfaction, WorkingTime: !whistle.Class(p.Class).WallClock(), UpdatedBy: p.UpdatedBy,
+		MaxExtensions: count, MaxExtensionDays: days}
 }
 
 func (s *Server) listSLAPolicies(c *gin.Context) {
@@ -83,7 +93,8 @@ func (s *Server) putSLAPolicy(c *gin.Context) {
 			return slaPolicyView{}, err
 		}
 		p := store.SLAPolicy{Class: string(class), Level: req.Level, ReportWithin: req.ReportWithin, HandleWithin: req.HandleWithin,
-			EvaluateWithin: req.EvaluateWithin, DefaultSatisfaction: req.DefaultSatisfaction, UpdatedBy: caller(c).Username}
+			EvaluateWithin: req.EvaluateWithin, DefaultSatisfaction: req.DefaultSatisfaction, UpdatedBy: caller(c).Username,
+			MaxExtensions: req.MaxExtensions, MaxExtensionDays: req.MaxExtensionDays}
 		if p.EvaluateWithin == "" {
 			p.EvaluateWithin = whistle.EvaluateWithinOrDefault(cur.EvaluateWithin)
 		}

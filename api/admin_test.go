@@ -112,6 +112,10 @@ func TestAdminBadInput(t *testing.T) {
 		{"SLAPutReportDayHandleHours", "PUT", "/api/v1/admin/sla-policies/key", `{"report_within":"1d","handle_within":"4h"}`, 400, "1d"},
 		{"SLAPutReportLongerInHours", "PUT", "/api/v1/admin/sla-policies/routine", `{"level":"street","report_within":"10h","handle_within":"1d"}`, 400, "10h"}, // a working day holds 9 working hours
 		{"SLAPutReportLongerOnWallClock", "PUT", "/api/v1/admin/sla-policies/emergency", `{"report_within":"25h","handle_within":"1d"}`, 400, "25h"},
+		{"SLAPutTooManyExtensions", "PUT", "/api/v1/admin/sla-policies/key", `{"report_within":"1h","handle_within":"1d","max_extensions":11}`, 400, "max_extensions"},
+		{"SLAPutNegativeExtensions", "PUT", "/api/v1/admin/sla-policies/key", `{"report_within":"1h","handle_within":"1d","max_extensions":-1}`, 400, "max_extensions"},
+		{"SLAPutTooManyExtensionDays", "PUT", "/api/v1/admin/sla-policies/key", `{"report_within":"1h","handle_within":"1d","max_extension_days":61}`, 400, "max_extension_days"},
+		{"SLAPutExtensionsWrongType", "PUT", "/api/v1/admin/sla-policies/key", `{"report_within":"1h","handle_within":"1d","max_extensions":"2"}`, 400, "max_extensions"},
 		{"SLADeleteNoLevel", "DELETE", "/api/v1/admin/sla-policies/key", "", 400, "level"},
 		{"SLADeleteBadLevel", "DELETE", "/api/v1/admin/sla-policies/key?level=province", "", 400, "level"},
 		{"SLADeleteUnknownClass", "DELETE", "/api/v1/admin/sla-policies/urgent?level=street", "", 400, "urgent"},

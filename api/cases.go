@@ -107,24 +107,41 @@ func (s *Server) file(ctx context.Context, u whistle.Actor, req fileCaseRequest,
 	if len(idemKey) > 128 {
 		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "Idempotency-Key 过长（上限 128 字符）", "Idempotency-Key too long (limit 128 characters)")
 	}
+	now := time.Now().UTC()
+	in, err := s.filing(ctx, u, req, defaultDepartments, newCaseID(u.UserID, idemKey, now), now)
+	if err != nil {
+		return whistle.Case{}, err
+	}
+	// The number last, once nothing can refuse the filing: a refusal
+	// would burn it (numbers.go).
+	if in.Number, err = s.caseNumber(ctx, in.ID, idemKey, now); err != nil {
+		return whistle.Case{}, err
+	}
+	return s.startCase(ctx, in, idemKey)
+}
+
+// filing checks req as file does and returns the workflow input of the
+// case id filed at now, without its number: a hotline ticket numbers its
+// case when it claims the ticket (hotline.go).
+func (s *Server) filing(ctx context.Context, u whistle.Actor, req fileCaseRequest, defaultDepartments bool, id string, now time.Time) (workflows.WhistleInput, error) {
 	source := whistle.Source(req.Source)
 	if !source.Valid() {
-		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "来源 source 无效：%[1]q（可选 %[2]s）", "invalid source %[1]q (one of %[3]s)",
+		return workflows.WhistleInput{}, whistle.Errorf(whistle.EInvalid, "来源 source 无效：%[1]q（可选 %[2]s）", "invalid source %[1]q (one of %[3]s)",
 			req.Source, strings.Join(names(whistle.Sources), "、"), strings.Join(names(whistle.Sources), ", "))
 	}
 	loc, err := s.location(req.Location)
 	if err != nil {
-		return whistle.Case{}, err
+		return workflows.WhistleInput{}, err
 	}
 	class := whistle.Class(req.Class)
 	var item *store.CatalogueItem
 	if req.CatalogueItem != "" {
 		it, err := s.Store.CatalogueItemByID(ctx, req.CatalogueItem)
 		if err != nil {
-			return whistle.Case{}, invalidRef(err, "catalogue_item", req.CatalogueItem)
+			return workflows.WhistleInput{}, invalidRef(err, "catalogue_item", req.CatalogueItem)
 		}
 		if !it.Active {
-			return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "事项已停用：%s", "the catalogue item is inactive: %s", it.ID)
+			return workflows.WhistleInput{}, whistle.Errorf(whistle.EInvalid, "事项已停用：%s", "the catalogue item is inactive: %s", it.ID)
 		}
 		if class == "" {
 			class = whistle.Class(it.DefaultClass)
@@ -135,22 +152,22 @@ func (s *Server) file(ctx context.Context, u whistle.Actor, req fileCaseRequest,
 		item = &it
 	}
 	if class == "" {
-		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "请选择哨类 class（或给出带默认哨类的 catalogue_item）", "class is required (or give a catalogue_item that has a default class)")
+		return workflows.WhistleInput{}, whistle.Errorf(whistle.EInvalid, "请选择哨类 class（或给出带默认哨类的 catalogue_item）", "class is required (or give a catalogue_item that has a default class)")
 	}
 	if !class.Valid() {
-		return whistle.Case{}, invalidClass("哨类 class ", req.Class)
+		return workflows.WhistleInput{}, invalidClass("哨类 class ", req.Class)
 	}
 	chain, err := s.Store.Chain(ctx, u.OrgUnitID)
 	if err != nil {
-		return whistle.Case{}, err
+		return workflows.WhistleInput{}, err
 	}
 	if err := s.Policy.Authorize(u, policy.FileCase, policy.Object{OrgPath: string(u.OrgPath), HolderOrgPath: chain[0].Path}); err != nil {
-		return whistle.Case{}, err
+		return workflows.WhistleInput{}, err
 	}
 	holder := whistle.OrgPath(chain[0].Path)
 	if len(req.DepartmentIDs) == 0 && defaultDepartments && item != nil {
 		if req.DepartmentIDs, err = s.defaultFor(ctx, u, holder, *item); err != nil {
-			return whistle.Case{}, err
+			return workflows.WhistleInput{}, err
 		}
 	}
 	// No departments: the case is filed pending (待受理), held by the
@@ -158,11 +175,9 @@ func (s *Server) file(ctx context.Context, u whistle.Actor, req fileCaseRequest,
 	var depts []workflows.DepartmentRef
 	if len(req.DepartmentIDs) > 0 {
 		if depts, err = s.summonable(ctx, u, string(holder), req.DepartmentIDs); err != nil {
-			return whistle.Case{}, err
+			return workflows.WhistleInput{}, err
 		}
 	}
-	now := time.Now().UTC()
-	id := newCaseID(u.UserID, idemKey, now)
 	in := workflows.WhistleInput{
 		ID: id, Title: strings.TrimSpace(req.Title), Description: req.Description, Category: req.Category, CatalogueItem: req.CatalogueItem,
 		Source: source, Class: class, Filer: u, OrgUnitID: u.OrgUnitID, OrgPath: string(u.OrgPath), CreatedAt: now,
@@ -172,17 +187,12 @@ func (s *Server) file(ctx context.Context, u whistle.Actor, req fileCaseRequest,
 		in.Chain = append(in.Chain, workflows.OrgRef{ID: o.ID, Path: o.Path, Level: whistle.LevelOf(whistle.OrgKind(o.Kind))})
 	}
 	if in.Title == "" {
-		return whistle.Case{}, whistle.Errorf(whistle.EInvalid, "标题 title 不能为空", "title must not be blank")
+		return workflows.WhistleInput{}, whistle.Errorf(whistle.EInvalid, "标题 title 不能为空", "title must not be blank")
 	}
 	if err := workflows.CheckFiling(in); err != nil {
-		return whistle.Case{}, err
+		return workflows.WhistleInput{}, err
 	}
-	// The number last, once nothing can refuse the filing: a refusal
-	// would burn it (numbers.go).
-	if in.Number, err = s.caseNumber(ctx, id, idemKey, now); err != nil {
-		return whistle.Case{}, err
-	}
-	return s.startCase(ctx, in, idemKey)
+	return in, nil
 }
 
 // invalidClass refuses an unknown class, listing whistle.Classes; zh
@@ -319,21 +329,51 @@ type reasonRequest struct {
 	Reason string `json:"reason" binding:"required,max=2000"`
 }
 
+// escalate asks the level above to take the case; where the holding
+// level reviews its escalations (admin escalation-review), its own
+// command centre reviews it first.
 func (s *Server) escalate(c *gin.Context) {
-	caseAction(s, c, policy.Escalate, workflows.UpdateEscalate, func(req reasonRequest, kase whistle.Case) any {
-		return workflows.EscalateInput{Actor: caller(c), Reason: req.Reason, HolderOrgUnitID: kase.HolderOrgUnitID}
-	})
+	var req reasonRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	kase, ok := s.caseFor(c, c.Param("id"), policy.Escalate)
+	if !ok {
+		return
+	}
+	review, err := s.Store.EscalationReviewFor(c.Request.Context(), kase.Level)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.respondUpdate(c, kase, workflows.UpdateEscalate, workflows.EscalateInput{Actor: caller(c), Reason: req.Reason, Review: review.Review, HolderOrgUnitID: kase.HolderOrgUnitID})
 }
 
 type verifyRequest struct {
 	Passed  *bool  `json:"passed" binding:"required"`
 	Comment string `json:"comment" binding:"max=2000"`
+	// DepartmentIDs, on a failed verification, names the departments
+	// whose work failed: only their tasks reopen (targeted rework).
+	DepartmentIDs []string `json:"department_ids" binding:"max=10,dive,required,max=40"`
 }
 
 func (s *Server) verify(c *gin.Context) {
-	caseAction(s, c, policy.Verify, workflows.UpdateVerify, func(req verifyRequest, kase whistle.Case) any {
-		return workflows.VerifyInput{Actor: caller(c), Passed: *req.Passed, Comment: req.Comment, HolderOrgUnitID: kase.HolderOrgUnitID}
-	})
+	var req verifyRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if *req.Passed && len(req.DepartmentIDs) > 0 {
+		fail(c, whistle.Errorf(whistle.EInvalid, "核查通过时不能指定返工部门 department_ids", "department_ids names rework: only with passed false"))
+		return
+	}
+	kase, ok := s.caseFor(c, c.Param("id"), policy.Verify)
+	if !ok {
+		return
+	}
+	s.respondUpdate(c, kase, workflows.UpdateVerify, workflows.VerifyInput{Actor: caller(c), Passed: *req.Passed, Comment: req.Comment,
+		DepartmentIDs: req.DepartmentIDs, HolderOrgUnitID: kase.HolderOrgUnitID})
 }
 
 type evaluateRequest struct {

@@ -17,6 +17,7 @@ var statusOf = map[string]int{
 	whistle.EInvalid:      http.StatusBadRequest,
 	whistle.ENotFound:     http.StatusNotFound,
 	whistle.EConflict:     http.StatusConflict,
+	whistle.EReplayed:     http.StatusConflict,
 	whistle.EUnauthorized: http.StatusUnauthorized,
 	whistle.EForbidden:    http.StatusForbidden,
 	whistle.EInternal:     http.StatusInternalServerError,

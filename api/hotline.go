@@ -68,7 +68,7 @@ type hotlineTicketRequest struct {
 	CallbackRequired bool      `json:"callback_required"`
 }
 
-// hotlineFiled answers a filed (or replayed) ticket.
+// hotlineFiled answers a filed ticket, or one delivered again.
 type hotlineFiled struct {
 	TicketNo string `json:"ticket_no"`
 	CaseID   string `json:"case_id"`
@@ -168,8 +168,11 @@ func (s *Server) hotlineSigned(c *gin.Context, body []byte) (store.HotlineSystem
 }
 
 // hotlineWebhook answers POST /api/v1/intake/hotline: a signed ticket files
-// a pending case (201); the same ticket again answers its case (200);
-// another body under a known ticket_no is a conflict (409).
+// a pending case (201); the ticket delivered again (a new timestamp and
+// signature) answers its case (200), as does a ticket first imported;
+// another body under a ticket_no the webhook sent is a conflict (409); the
+// same delivery again within the window (same signature) is a replay (409
+// replayed).
 func (s *Server) hotlineWebhook(c *gin.Context) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
@@ -194,7 +197,9 @@ func (s *Server) hotlineWebhook(c *gin.Context) {
 		return
 	}
 	sum := sha256.Sum256(body)
-	filed, created, err := s.fileTicket(ctx, actorOf(user), sys.OrgUnitID, sys.ID, req, hex.EncodeToString(sum[:]))
+	sig := sha256.Sum256([]byte(c.GetHeader(HotlineSignatureHeader)))
+	d := &store.HotlineDelivery{SignatureHash: hex.EncodeToString(sig[:]), SystemID: sys.ID}
+	filed, created, err := s.fileTicket(ctx, actorOf(user), sys.OrgUnitID, sys.ID, req, hex.EncodeToString(sum[:]), d)
 	if err != nil {
 		fail(c, err)
 		return
@@ -255,24 +260,24 @@ func ticketFiling(req hotlineTicketRequest) fileCaseRequest {
 	}
 }
 
+// ticketCaseID is the id of the case a ticket files: from the ticket
+// number alone, so every path and every retry names the same workflow.
+func ticketCaseID(ticketNo string) string {
+	sum := sha256.Sum256([]byte("hotline-ticket\x00" + ticketNo))
+	return "SB" + hex.EncodeToString(sum[:8])
+}
+
 // fileTicket files req as u acting at the ticket's community (inside
-// defaultUnit's jurisdiction), or answers the case a ticket of the same
-// number and body already filed. The case id derives from the ticket
-// number, so two deliveries racing file one case.
-func (s *Server) fileTicket(ctx context.Context, u whistle.Actor, defaultUnit, systemID string, req hotlineTicketRequest, bodyHash string) (hotlineFiled, bool, error) {
+// defaultUnit's jurisdiction), or answers the case the ticket already
+// filed (created false). Everything that can refuse the ticket is checked
+// first; then the store claims the ticket number for one case id and
+// number in one step (with the webhook's delivery d, refused if already
+// recorded), and only then does the workflow start, under that id: two
+// deliveries, or a delivery and an import, racing file one case. A claim
+// whose workflow never started (Temporal was down) is filed by whoever
+// meets the ticket next.
+func (s *Server) fileTicket(ctx context.Context, u whistle.Actor, defaultUnit, systemID string, req hotlineTicketRequest, bodyHash string, d *store.HotlineDelivery) (hotlineFiled, bool, error) {
 	if err := checkTicket(&req); err != nil {
-		return hotlineFiled{}, false, err
-	}
-	if have, err := s.Store.HotlineTicket(ctx, req.TicketNo); err == nil {
-		if have.BodyHash != bodyHash {
-			return hotlineFiled{}, false, whistle.Errorf(whistle.EConflict, "工单编号已存在且内容不同：%s", "ticket_no already exists with a different body: %s", req.TicketNo)
-		}
-		status := ""
-		if k, err := s.Store.CaseHeader(ctx, have.CaseID); err == nil {
-			status = string(k.Status)
-		}
-		return hotlineFiled{TicketNo: have.TicketNo, CaseID: have.CaseID, Number: have.CaseNumber, Status: status}, false, nil
-	} else if whistle.ErrorCode(err) != whistle.ENotFound {
 		return hotlineFiled{}, false, err
 	}
 	def, err := s.Store.OrgUnit(ctx, defaultUnit)
@@ -284,17 +289,39 @@ func (s *Server) fileTicket(ctx context.Context, u whistle.Actor, defaultUnit, s
 		return hotlineFiled{}, false, err
 	}
 	u.OrgUnitID, u.OrgPath = unit.ID, whistle.OrgPath(unit.Path)
-	kase, err := s.file(ctx, u, ticketFiling(req), "hotline:"+req.TicketNo, false)
+	in, err := s.filing(ctx, u, ticketFiling(req), false, ticketCaseID(req.TicketNo), time.Now().UTC())
 	if err != nil {
 		return hotlineFiled{}, false, err
 	}
-	t := store.HotlineTicket{TicketNo: req.TicketNo, SystemID: systemID, CaseID: kase.ID, CaseNumber: kase.Number, CallAt: req.CallAt.UTC(),
-		CallerName: strings.TrimSpace(req.CallerName), CallerPhone: strings.TrimSpace(req.CallerPhone), RequestType: req.RequestType,
-		CallbackRequired: req.CallbackRequired, BodyHash: bodyHash}
-	if err := s.Store.RecordHotlineTicket(ctx, t); err != nil {
+	t, created, err := s.Store.ClaimHotlineTicket(ctx, store.HotlineTicket{TicketNo: req.TicketNo, SystemID: systemID, CaseID: in.ID,
+		CallAt: req.CallAt.UTC(), CallerName: strings.TrimSpace(req.CallerName), CallerPhone: strings.TrimSpace(req.CallerPhone),
+		RequestType: req.RequestType, CallbackRequired: req.CallbackRequired, BodyHash: bodyHash}, d)
+	if err != nil {
 		return hotlineFiled{}, false, err
 	}
-	return hotlineFiled{TicketNo: t.TicketNo, CaseID: kase.ID, Number: kase.Number, Status: string(kase.Status)}, true, nil
+	if !created {
+		k, err := s.Store.CaseHeader(ctx, t.CaseID)
+		if err == nil {
+			return hotlineFiled{TicketNo: t.TicketNo, CaseID: k.ID, Number: t.CaseNumber, Status: string(k.Status)}, false, nil
+		}
+		if whistle.ErrorCode(err) != whistle.ENotFound {
+			return hotlineFiled{}, false, err
+		}
+		// Claimed, not (yet) in the read model: start it under the
+		// claim's id; a workflow already running is joined, not doubled.
+	}
+	in.ID, in.Number = t.CaseID, t.CaseNumber
+	kase, err := s.startCase(ctx, in, "hotline:"+t.TicketNo)
+	if err != nil {
+		if d != nil {
+			// Not accepted: the sender may send this delivery again.
+			if ferr := s.Store.ForgetHotlineDelivery(context.WithoutCancel(ctx), d.SignatureHash); ferr != nil {
+				s.Logger.ErrorContext(ctx, "hotline delivery not forgotten", "ticket_no", t.TicketNo, "err", ferr)
+			}
+		}
+		return hotlineFiled{}, false, err
+	}
+	return hotlineFiled{TicketNo: t.TicketNo, CaseID: kase.ID, Number: kase.Number, Status: string(kase.Status)}, created, nil
 }
 
 // hotlineTicketResult answers GET /api/v1/intake/hotline/{ticket_no}, for
@@ -390,8 +417,10 @@ type importRow struct {
 	TicketNo string `json:"ticket_no"`
 	Action   string `json:"action"` // file, duplicate, error; filed once filed
 	Error    string `json:"error,omitempty"`
-	CaseID   string `json:"case_id,omitempty"`
-	Number   string `json:"number,omitempty"`
+	// Message says what became of a duplicate: already filed as its number.
+	Message string `json:"message,omitempty"`
+	CaseID  string `json:"case_id,omitempty"`
+	Number  string `json:"number,omitempty"`
 	// CallerPhone is masked: an import answer is an export of sorts.
 	CallerPhone string `json:"caller_phone"`
 }
@@ -481,10 +510,17 @@ func parseImportRow(cols map[string]int, row []string) (hotlineTicketRequest, er
 	return req, checkTicket(&req)
 }
 
+// duplicateRow marks row as a ticket already filed as the case id, number.
+func duplicateRow(c *gin.Context, row *importRow, id, number string) {
+	row.Action, row.CaseID, row.Number = "duplicate", id, number
+	row.Message = pick(c, "已立案，案件编号 "+number+"，跳过", "already filed as "+number+", skipped")
+}
+
 // hotlineImport answers POST /api/v1/intake/hotline/import: every row is
 // checked before any is filed, so a file with a bad row files nothing
 // (400 naming the rows); ?dry_run=true reports what would be filed.
-// Tickets already known are reported as duplicates, not filed again.
+// Tickets already known (by either path) are reported as duplicates with
+// the case they filed, not filed again.
 func (s *Server) hotlineImport(c *gin.Context) {
 	u := caller(c)
 	ctx := c.Request.Context()
@@ -552,7 +588,7 @@ func (s *Server) hotlineImport(c *gin.Context) {
 	}
 	for i := range ans.Rows {
 		if t, ok := known[ans.Rows[i].TicketNo]; ok && ans.Rows[i].Action == "file" {
-			ans.Rows[i].Action, ans.Rows[i].CaseID, ans.Rows[i].Number = "duplicate", t.CaseID, t.CaseNumber
+			duplicateRow(c, &ans.Rows[i], t.CaseID, t.CaseNumber)
 		}
 	}
 	if len(bad) > 0 && !dry {
@@ -563,18 +599,35 @@ func (s *Server) hotlineImport(c *gin.Context) {
 	}
 	if !dry {
 		for i := range ans.Rows {
-			if ans.Rows[i].Action != "file" {
+			row := &ans.Rows[i]
+			if row.Action == "duplicate" {
+				// Skipped, unless its claim never became a case (a filing
+				// that failed): fileTicket files that one under its claim.
+				_, err := s.Store.CaseHeader(ctx, row.CaseID)
+				if whistle.ErrorCode(err) != whistle.ENotFound {
+					if err != nil {
+						fail(c, fmt.Errorf("import row %d: %w", row.Row, err))
+						return
+					}
+					continue
+				}
+			} else if row.Action != "file" {
 				continue
 			}
-			filed, _, err := s.fileTicket(ctx, u, u.OrgUnitID, "", reqs[i], hashes[i])
+			filed, created, err := s.fileTicket(ctx, u, u.OrgUnitID, "", reqs[i], hashes[i], nil)
 			if err != nil {
 				// Checked above; only the service failing gets here. What
 				// was filed stays filed and is idempotent on ticket_no: the
 				// same file again files the rest.
-				fail(c, fmt.Errorf("import row %d: %w", ans.Rows[i].Row, err))
+				fail(c, fmt.Errorf("import row %d: %w", row.Row, err))
 				return
 			}
-			ans.Rows[i].Action, ans.Rows[i].CaseID, ans.Rows[i].Number = "filed", filed.CaseID, filed.Number
+			if !created {
+				// The webhook filed it meanwhile: one case, reported as such.
+				duplicateRow(c, row, filed.CaseID, filed.Number)
+				continue
+			}
+			row.Action, row.CaseID, row.Number, row.Message = "filed", filed.CaseID, filed.Number, ""
 			ans.Filed++
 		}
 	}

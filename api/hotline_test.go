@@ -117,8 +117,9 @@ func envelopeCode(body map[string]any) string {
 
 // TestHotlineWebhookSignature: unsigned, badly signed, stale or unknown
 // system → 401 with the envelope and nothing filed; a good signature
-// reaches the filing (503 here: no Temporal); the same ticket again
-// answers its case (200), another body under its number 409.
+// reaches the filing (503 here: no Temporal); the ticket delivered again
+// answers its case (200), the same delivery replayed 409 replayed,
+// another body under its number 409 conflict.
 func TestHotlineWebhookSignature(t *testing.T) {
 	e := newHotlineEnv(t)
 	const path = "/api/v1/intake/hotline"
@@ -161,23 +162,31 @@ func TestHotlineWebhookSignature(t *testing.T) {
 	if status, out := e.signed("POST", path, e.sys.ID, e.secret, now, ticketBody("T-0001", "闲聊")); status != 400 || envelopeCode(out) != "invalid" {
 		t.Errorf("bad request_type = %d %v", status, out)
 	}
-	// Signed and good: it reaches the workflow, which is not there.
-	if status, out := e.signed("POST", path, e.sys.ID, e.secret, now, body); status != 503 {
-		t.Errorf("good ticket without Temporal = %d %v, want 503", status, out)
+	// Signed and good: it reaches the workflow, which is not there. The
+	// ticket stays claimed (its case id and number fixed) but the delivery
+	// was not accepted: sent again as it was, it is not a replay.
+	for i := 0; i < 2; i++ {
+		if status, out := e.signed("POST", path, e.sys.ID, e.secret, now, body); status != 503 {
+			t.Errorf("good ticket without Temporal (try %d) = %d %v, want 503", i, status, out)
+		}
 	}
-	if n := e.tickets(); n != 0 {
-		t.Fatalf("%d tickets after a failed filing", n)
+	claim, err := e.st.HotlineTicket(context.Background(), "T-0001")
+	if err != nil || claim.CaseID == "" || claim.CaseNumber == "" {
+		t.Fatalf("claim = %+v %v", claim, err)
 	}
 
-	// As if filed: the same ticket again answers its case; another body 409.
-	placeCase(t, e.st, "SB-HL-1", "20261202-00001", "市容环境", "110101001001", community1, north(0), whistle.CasePending)
-	if err := e.st.RecordHotlineTicket(context.Background(), store.HotlineTicket{TicketNo: "T-0001", SystemID: e.sys.ID, CaseID: "SB-HL-1",
-		CaseNumber: "20261202-00001", CallAt: now, CallerPhone: hotlinePhone, RequestType: "投诉", BodyHash: sha(body)}); err != nil {
-		t.Fatal(err)
+	// As if the workflow had filed the claim's case: the ticket delivered
+	// again (a new timestamp and signature) answers its case; that same
+	// delivery replayed is refused (409 replayed); another body 409.
+	placeCase(t, e.st, claim.CaseID, claim.CaseNumber, "市容环境", "110101001001", community1, north(0), whistle.CasePending)
+	later := now.Add(time.Second)
+	status, out := e.signed("POST", path, e.sys.ID, e.secret, later, body)
+	if status != 200 || out["case_id"] != claim.CaseID || out["number"] != claim.CaseNumber || out["status"] != "pending" {
+		t.Errorf("ticket delivered again = %d %v, want 200 with its case", status, out)
 	}
-	status, out := e.signed("POST", path, e.sys.ID, e.secret, now, body)
-	if status != 200 || out["case_id"] != "SB-HL-1" || out["number"] != "20261202-00001" || out["status"] != "pending" {
-		t.Errorf("replayed ticket = %d %v, want 200 with its case", status, out)
+	status, out = e.signed("POST", path, e.sys.ID, e.secret, later, body)
+	if status != 409 || envelopeCode(out) != "replayed" || !strings.Contains(out["error"].(map[string]any)["message"].(string), "重复投递") {
+		t.Errorf("replayed delivery = %d %v, want 409 replayed", status, out)
 	}
 	if status, out := e.signed("POST", path, e.sys.ID, e.secret, now, ticketBody("T-0001", "求助")); status != 409 || envelopeCode(out) != "conflict" {
 		t.Errorf("another body under the ticket_no = %d %v, want 409", status, out)
@@ -426,4 +435,53 @@ func TestHotlineImport(t *testing.T) {
 func sha(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// TestHotlineAcrossPaths: a ticket first imported, then posted to the
+// webhook with another body (an export and a delivery never match byte
+// for byte), answers the imported case (200), and the posting system
+// reads its result; a ticket the webhook filed is, on import, a duplicate
+// "already filed as" its number, in the dry run and for real, and nothing
+// new is filed.
+func TestHotlineAcrossPaths(t *testing.T) {
+	e := newHotlineEnv(t)
+	ctx := context.Background()
+	c1 := "Bearer " + token(t, e.st, "c1-secretary")
+	claim := func(no, systemID, hash string, d *store.HotlineDelivery) store.HotlineTicket {
+		t.Helper()
+		got, created, err := e.st.ClaimHotlineTicket(ctx, store.HotlineTicket{TicketNo: no, SystemID: systemID, CaseID: "SB-" + no,
+			CallAt: time.Now(), CallerPhone: hotlinePhone, RequestType: "投诉", BodyHash: hash}, d)
+		if err != nil || !created {
+			t.Fatalf("claim %s = %v %v", no, created, err)
+		}
+		// As if its workflow had filed it.
+		placeCase(t, e.st, got.CaseID, got.CaseNumber, "市容环境", "110101001001", community1, north(0), whistle.CasePending)
+		return got
+	}
+
+	imported := claim("X-1", "", "import-hash", nil)
+	status, out := e.signed("POST", "/api/v1/intake/hotline", e.sys.ID, e.secret, time.Now(), ticketBody("X-1", "求助"))
+	if status != 200 || out["case_id"] != imported.CaseID || out["number"] != imported.CaseNumber {
+		t.Errorf("webhook after import = %d %v, want 200 with the imported case", status, out)
+	}
+	if status, out := e.signed("GET", "/api/v1/intake/hotline/X-1", e.sys.ID, e.secret, time.Now(), nil); status != 200 || out["case_id"] != imported.CaseID {
+		t.Errorf("the posting system reads the imported ticket = %d %v", status, out)
+	}
+
+	posted := claim("W-1", e.sys.ID, sha(ticketBody("W-1", "投诉")), &store.HotlineDelivery{SignatureHash: "sig-w-1", SystemID: e.sys.ID})
+	for _, q := range []string{"?dry_run=true", ""} {
+		status, out := e.send("POST", "/api/v1/intake/hotline/import"+q, "text/csv", importCSV(goodRow("W-1")), "Authorization", c1)
+		rows, _ := out["rows"].([]any)
+		if status != 200 || len(rows) != 1 || out["filed"] != 0.0 {
+			t.Fatalf("import%s = %d %v", q, status, out)
+		}
+		r := rows[0].(map[string]any)
+		if r["action"] != "duplicate" || r["case_id"] != posted.CaseID || r["number"] != posted.CaseNumber ||
+			!strings.Contains(r["message"].(string), "已立案，案件编号 "+posted.CaseNumber) {
+			t.Errorf("import%s row = %v, want already filed as %s", q, r, posted.CaseNumber)
+		}
+	}
+	if n := e.tickets(); n != 2 {
+		t.Errorf("%d tickets, want 2", n)
+	}
 }

@@ -60,18 +60,30 @@ func (s *Server) listIntake(c *gin.Context) {
 	c.JSON(http.StatusOK, newList(items, total, f.Page.Normalize()))
 }
 
-// acceptRequest is the body of POST /cases/{id}/accept. Handing a pending
-// case down (dispatch_to) belongs to the dispatch issue.
+// acceptRequest is the body of POST /cases/{id}/accept: the departments
+// to whistle, or the unit to hand the case down to (dispatch_to); exactly
+// one.
 type acceptRequest struct {
-	DepartmentIDs []string `json:"department_ids" binding:"required,min=1,max=10,dive,required,max=40"`
+	DepartmentIDs []string `json:"department_ids" binding:"max=10,dive,required,max=40"`
+	DispatchTo    string   `json:"dispatch_to" binding:"max=40"`
+	Reason        string   `json:"reason" binding:"max=2000"`
 }
 
 // accept answers POST /cases/{id}/accept: the holder accepts the pending
-// case and whistles the departments, each checked as a summons is.
+// case and whistles the departments, each checked as a summons is, or
+// dispatches it down (派单) as POST /dispatch does.
 func (s *Server) accept(c *gin.Context) {
 	var req acceptRequest
 	if err := bindJSON(c, &req); err != nil {
 		fail(c, err)
+		return
+	}
+	if (len(req.DepartmentIDs) == 0) == (req.DispatchTo == "") {
+		fail(c, whistle.Errorf(whistle.EInvalid, "请给出 department_ids 或 dispatch_to 之一", "give exactly one of department_ids and dispatch_to"))
+		return
+	}
+	if req.DispatchTo != "" {
+		s.dispatchTo(c, req.DispatchTo, req.Reason)
 		return
 	}
 	s.summonAction(c, policy.Accept, workflows.UpdateAccept, req.DepartmentIDs, func(u whistle.Actor, kase whistle.Case, depts []workflows.DepartmentRef) any {

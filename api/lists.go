@@ -181,7 +181,7 @@ func (s *Server) listCases(c *gin.Context) {
 func (s *Server) listTasks(c *gin.Context) {
 	sub := caller(c)
 	q := &queryReader{c: c}
-	status := q.oneOf("status", "summoned", "reported", "done", "returned", "active", "all")
+	status := q.oneOf("status", append([]string{"active", "all"}, store.TaskStatuses...)...)
 	overdue := q.bool("overdue")
 	page := q.page()
 	if q.err != nil {
@@ -196,7 +196,7 @@ func (s *Server) listTasks(c *gin.Context) {
 	switch status {
 	case "", "active":
 	case "all":
-		f.Status = []string{"summoned", "reported", "done", "returned"}
+		f.Status = store.AllTaskStatuses
 	default:
 		f.Status = []string{status}
 	}

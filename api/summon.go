@@ -26,16 +26,20 @@ func (s *Server) maySummon(sub whistle.Actor, holder string, d store.Department)
 
 // summonableNear returns the active departments sub may summon for a case
 // held at holder, ordered by org path and id. Only departments stationed at
-// the holding unit or at the unit directly above it are considered: no
-// Summon relation reaches farther.
+// the unit directly above the holder or inside the holder's subtree (a
+// command centre whistles the levels below it) are considered: no Summon
+// relation reaches farther.
 func (s *Server) summonableNear(ctx context.Context, sub whistle.Actor, holder whistle.OrgPath) ([]store.Department, error) {
-	units := []string{holder.Unit()}
-	if up := holder.Parent(); up != "" {
-		units = append(units, up.Unit())
-	}
-	depts, err := s.Store.ListDepartments(ctx, store.DepartmentFilter{OrgUnitIDs: units})
+	depts, err := s.Store.ListDepartments(ctx, store.DepartmentFilter{PathPrefix: string(holder)})
 	if err != nil {
 		return nil, err
+	}
+	if up := holder.Parent(); up != "" {
+		above, err := s.Store.ListDepartments(ctx, store.DepartmentFilter{OrgUnitIDs: []string{up.Unit()}})
+		if err != nil {
+			return nil, err
+		}
+		depts = append(above, depts...) // the parent's path sorts before its subtree's
 	}
 	var allowed []store.Department
 	for _, d := range depts {

@@ -25,6 +25,7 @@ func (s *Server) supervisionRoutes(v1 *gin.RouterGroup) {
 	g := v1.Group("/supervision")
 	g.GET("/breaches", s.listBreaches)
 	g.GET("/escalations", s.listEscalations)
+	g.GET("/unresolvable", s.listUnresolvable) // 挂账 (twoway.go)
 	g.GET("/rates", s.rates)
 	g.GET("/assessments", s.assessments)
 	g.GET("/assessment-settings", s.assessmentSettings)
@@ -146,7 +147,9 @@ func serveSupervisionList[T any](s *Server, c *gin.Context, q *queryReader,
 // Query: from, to (breach time, [from, to), RFC 3339 or YYYY-MM-DD China
 // time), level (the level holding the case when the deadline was missed),
 // org (an org unit id: its subtree), department, class, kind (report |
-// handle), resolved (true | false), page, page_size, format (csv | xlsx).
+// handle | accept | escalation: an escalation the level above left
+// unanswered; accept and escalation name no task), resolved (true |
+// false), page, page_size, format (csv | xlsx).
 func (s *Server) listBreaches(c *gin.Context) {
 	q := &queryReader{c: c}
 	f := store.BreachFilter{
@@ -155,7 +158,7 @@ func (s *Server) listBreaches(c *gin.Context) {
 		Level:        q.oneOf("level", names(whistle.Levels)...),
 		DepartmentID: q.text("department", 40),
 		Class:        q.oneOf("class", names(whistle.Classes)...),
-		Kind:         q.oneOf("kind", whistle.BreachReport, whistle.BreachHandle, whistle.BreachAccept),
+		Kind:         q.oneOf("kind", whistle.BreachReport, whistle.BreachHandle, whistle.BreachAccept, whistle.BreachEscalation),
 		Resolved:     q.bool("resolved"),
 	}
 	serveSupervisionList(s, c, q, func(ctx context.Context, w listWindow) ([]store.BreachView, int64, error) {
@@ -169,9 +172,10 @@ func (s *Server) listBreaches(c *gin.Context) {
 //
 // Query: from, to (escalation time), level (the level escalated to),
 // from_level, org, department (cases with a task of it), class, kind
-// (requested | handle_breach | verification), open (true: the case is not
-// closed yet; false: closed) or resolved (its inverse), page, page_size,
-// format.
+// (requested | handle_breach | verification), status (review | pending |
+// accepted | returned, or awaiting: review or pending, the escalations
+// waiting for an answer), open (true: the case is not closed yet; false:
+// closed) or resolved (its inverse), page, page_size, format.
 func (s *Server) listEscalations(c *gin.Context) {
 	q := &queryReader{c: c}
 	levels := names(whistle.Levels)
@@ -184,6 +188,13 @@ func (s *Server) listEscalations(c *gin.Context) {
 		Class:        q.oneOf("class", names(whistle.Classes)...),
 		Kind:         q.oneOf("kind", whistle.EscalationRequested, whistle.EscalationHandleBreach, whistle.EscalationVerification),
 		Open:         q.bool("open"),
+	}
+	switch st := q.oneOf("status", "awaiting", whistle.EscalationInReview, whistle.EscalationPending, whistle.EscalationAccepted, whistle.EscalationReturned); st {
+	case "":
+	case "awaiting":
+		f.Status = store.EscalationAwaiting
+	default:
+		f.Status = []string{st}
 	}
 	if resolved := q.bool("resolved"); resolved != nil && f.Open == nil {
 		open := !*resolved
@@ -223,11 +234,12 @@ func (q *queryReader) month(name string) int {
 // evaluation of those cases (for group=department: the department's tasks
 // and evaluations, and resolution, closure and rework per task):
 //
-//	响应率 response      = #T answered (reported_at, else returned_at) ≤ report_deadline
+//	响应率 response      = #T answered (reported_at, else returned_at of an accepted return) ≤ report_deadline
 //	                       / #T answered or report_breached
 //	解决率 resolution    = #C verified / #C verified or overdue
 //	                       (department: #T not returned with the case verified
-//	                        / #T not returned with the case verified or T overdue)
+//	                        / #T not returned with the case verified or T overdue;
+//	                        a case closed as unresolvable in neither)
 //	满意率 satisfaction  = #E satisfied or basically_satisfied / #E
 //	按期结案率 on time    = #C closed and not overdue / #C closed or overdue
 //	                       (department: per T not returned, T.overdue)
@@ -235,7 +247,8 @@ func (q *queryReader) month(name string) int {
 //	                       (department: Σ T.reopened / Σ (T.reopened + [case verified]))
 //	延期率 extension     = #T not returned with extensions > 0 / #T not returned
 //
-// docs/supervision.md spells each out with a worked example.
+// Dropped and released tasks count in no rate. docs/supervision.md spells
+// each out with a worked example.
 func (s *Server) rates(c *gin.Context) {
 	q := &queryReader{c: c}
 	from, to := q.time("from"), q.time("to")

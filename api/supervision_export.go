@@ -177,11 +177,13 @@ func cellText(v any) string {
 }
 
 var (
-	levelZH  = map[string]string{"community": "社区", "street": "街道", "district": "区", "city": "市"}
-	classZH  = map[string]string{"emergency": "应急哨", "key": "重点哨", "routine": "常规哨", "coordination": "协调哨"}
-	breachZH = map[string]string{whistle.BreachReport: "未按时报到", whistle.BreachHandle: "未按时办结"}
-	escZH    = map[string]string{whistle.EscalationRequested: "本级无法解决", whistle.EscalationHandleBreach: "处置超时", whistle.EscalationVerification: "多次核查不通过"}
-	statusZH = map[string]string{"open": "办理中", "verifying": "待核查", "evaluating": "待评价", "closed": "已结案"}
+	levelZH     = map[string]string{"community": "社区", "street": "街道", "district": "区", "city": "市"}
+	classZH     = map[string]string{"emergency": "应急哨", "key": "重点哨", "routine": "常规哨", "coordination": "协调哨"}
+	breachZH    = map[string]string{whistle.BreachReport: "未按时报到", whistle.BreachHandle: "未按时办结", whistle.BreachAccept: "未按时受理", whistle.BreachEscalation: "上报未按时答复"}
+	escZH       = map[string]string{whistle.EscalationRequested: "本级无法解决", whistle.EscalationHandleBreach: "处置超时", whistle.EscalationVerification: "多次核查不通过"}
+	statusZH    = map[string]string{"open": "办理中", "verifying": "待核查", "evaluating": "待评价", "closed": "已结案"}
+	escStatusZH = map[string]string{"": "直接升级", whistle.EscalationInReview: "本级审核中", whistle.EscalationPending: "待上级答复",
+		whistle.EscalationAccepted: "上级已接收", whistle.EscalationReturned: "已退回"}
 )
 
 func zhOf(m map[string]string, k string) string {
@@ -203,10 +205,12 @@ func breachTable(items []store.BreachView, total int64) table {
 
 func escalationTable(items []store.EscalationView, total int64) table {
 	t := table{file: "escalations", fileZH: "升级记录", sheet: "升级记录", total: total,
-		headers: []string{"案件编号", "案件标题", "案件状态", "序号", "哨类", "原层级", "升至层级", "原单位", "升至单位", "升级类型", "原因", "时间", "操作人"}}
+		headers: []string{"案件编号", "案件标题", "案件状态", "序号", "哨类", "原层级", "升至层级", "原单位", "升至单位", "升级类型", "原因", "时间", "操作人",
+			"答复状态", "答复期限", "答复超时", "答复时间", "答复人", "答复意见"}}
 	for _, e := range items {
 		t.rows = append(t.rows, []any{e.CaseID, e.CaseTitle, zhOf(statusZH, e.CaseStatus), e.Seq, zhOf(classZH, e.Class), zhOf(levelZH, string(e.From)), zhOf(levelZH, string(e.To)),
-			e.FromOrgUnitID, e.ToOrgUnitID, zhOf(escZH, e.Kind), e.Reason, e.At, e.By})
+			e.FromOrgUnitID, e.ToOrgUnitID, zhOf(escZH, e.Kind), e.Reason, e.At, e.By,
+			zhOf(escStatusZH, e.Status), e.AnswerDeadline, e.AnswerBreached, e.AnsweredAt, e.AnsweredBy, e.Comment})
 	}
 	return t
 }

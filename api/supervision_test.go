@@ -160,6 +160,18 @@ func TestSupervisionJurisdiction(t *testing.T) {
 				t.Errorf("city by district %v", r.body)
 			}
 		}},
+		// The demo case escalated at once (no answer): not awaiting one.
+		{"EscalationsMovedAtOnce", "d1-supervisor", "/api/v1/supervision/escalations?status=awaiting", 200, func(t *testing.T, r reply) {
+			if len(items(r)) != 0 {
+				t.Errorf("an escalation that moved at once awaits an answer: %v", r.body)
+			}
+		}},
+		{"EscalationsBadStatus", "d1-supervisor", "/api/v1/supervision/escalations?status=late", 400, nil},
+		{"BreachesOfEscalations", "d1-supervisor", "/api/v1/supervision/breaches?kind=escalation", 200, func(t *testing.T, r reply) {
+			if len(items(r)) != 0 {
+				t.Errorf("escalation breaches %v", r.body)
+			}
+		}},
 		{"OrgInsideJurisdiction", "d1-supervisor", "/api/v1/supervision/breaches?org=110101001", 200, nil},
 		{"OrgOutsideJurisdiction", "d2-supervisor", "/api/v1/supervision/breaches?org=110101001", 403, nil},
 		{"UnknownOrg", "d1-supervisor", "/api/v1/supervision/rates?org=nope", 400, nil},

@@ -155,17 +155,23 @@ func (a *App) EnsureSearchAttributes(ctx context.Context) error {
 }
 
 // StartWorker starts the whistle workflow's worker on the task queue: the
-// workflow, its activities and the projection into the app's store, and
-// the monthly publication of the supervision figures. Close stops it.
+// workflow, its activities and the projection into the app's store; the
+// monthly publication of the supervision figures; and the sweep that
+// pushes hotline results whose push failed. Close stops it.
 func (a *App) StartWorker(ctx context.Context) error {
 	w := worker.New(a.Temporal, workflows.TaskQueue, worker.Options{})
+	metrics := activities.NewMetrics(a.registry())
 	activities.Register(w, &activities.Activities{Store: a.Store, Notifier: a.Notifier(), Logger: a.Log.With("component", "activities"),
-		Metrics: activities.NewMetrics(a.registry())})
+		Metrics: metrics})
 	activities.RegisterSupervision(w, &activities.Supervision{Store: a.Store, Logger: a.Log.With("component", "supervision")})
+	// Hotline results whose push failed are pushed again every minute.
+	activities.RegisterHotlineSweep(w, &activities.HotlineSweeper{Store: a.Store, Notifier: a.Notifier(), Logger: a.Log.With("component", "hotline-sweep"),
+		Metrics: metrics})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", workflows.TaskQueue, err)
 	}
-	// The monthly publication of the supervision figures (Asia/Shanghai).
+	// The monthly publication of the supervision figures (Asia/Shanghai)
+	// and the hotline push sweep (every minute).
 	if err := workflows.EnsureSchedules(ctx, a.Temporal); err != nil {
 		w.Stop()
 		return err

@@ -228,8 +228,9 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 }
 
 // TestReturnedTaskInTheBrowser: s1-market returns a misrouted task,
-// c1-secretary re-routes it to s1-citymgmt, who reports for duty and asks
-// for two more days, which c1-secretary grants.
+// c1-secretary accepts the return and re-routes it to s1-citymgmt, who
+// reports for duty and asks for two more days, which c1-secretary grants;
+// the community escalates and street 1 takes the case.
 func TestReturnedTaskInTheBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the browser walk builds and starts the whole product: skipped with -short")
@@ -251,9 +252,10 @@ func TestReturnedTaskInTheBrowser(t *testing.T) {
 	w.click(card + ` button[data-action="return"]`)
 	w.sendKeys(card+` form.return-form textarea[name="reason"]`, "垃圾清运属城管职责，非市场监管事项。")
 	w.click(card + ` form.return-form button[type="submit"]`)
-	w.waitVisible(card + `[data-task-status="returned"]`)
+	w.waitVisible(card + `[data-task-status="return_requested"]`)
 	w.signIn("c1-secretary")
 	w.open("/app/cases/" + second)
+	w.click(`.return-answer button[data-action="accept-return"]`)
 	w.waitVisible(`form.reroute-form input[value="s1-citymgmt"]`)
 	w.shot("15-community-reroute")
 	w.click(`form.reroute-form input[value="s1-citymgmt"]`)
@@ -275,15 +277,16 @@ func TestReturnedTaskInTheBrowser(t *testing.T) {
 	w.waitJS(`document.querySelector('#timeline li[data-type="extension_granted"]') !== null`, "the granted extension")
 
 	// The community cannot resolve it: it escalates to the street, whose
-	// secretary now holds the case and may whistle.
+	// secretary takes the case, then holds it and may whistle.
 	w.click(`#actions details.more:last-of-type summary`)
 	w.sendKeys(`form.escalate-form textarea[name="reason"]`, "涉及多个部门，社区协调不动。")
 	w.click(`form.escalate-form button[type="submit"]`)
-	w.waitJS(`document.querySelector('#timeline li[data-type="escalated"]') !== null && document.querySelector('#actions .notice') !== null`, "the escalation")
+	w.waitJS(`document.querySelector('#timeline li[data-type="escalation_requested"]') !== null && document.querySelector('#escalation-waiting') !== null`, "the escalation")
 	w.signIn("s1-secretary")
 	w.open("/app/cases/" + second)
-	w.waitVisible(`#case .case-head`)
-	w.waitJS(`document.querySelector('#actions form.escalate-form') !== null && document.querySelector('#actions .notice') === null`, "the street holding the case")
+	w.click(`#escalation-answer button[data-action="accept"]`)
+	w.waitJS(`document.querySelector('#timeline li[data-type="escalation_accepted"]') !== null`, "the escalation accepted")
+	w.waitJS(`document.querySelector('#actions form.escalate-form') !== null && document.querySelector('#held-above') === null`, "the street holding the case")
 	w.shot("17-street-escalated-case")
 
 	w.checkNoErrors()

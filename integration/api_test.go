@@ -223,6 +223,10 @@ func TestAPIEmergencyBreachEscalates(t *testing.T) {
 	require.Equal(t, 403, r.Status, r.Raw)
 }
 
+// hotlineImportCSV is a one-ticket 12345 export of community 1.
+const hotlineImportCSV = "工单编号,来电时间,来电人,来电号码,诉求类型,诉求内容,地址,所属社区,是否回访\n" +
+	"AUTHZ-1,2026-12-02 09:30:00,李四,13900001111,求助,路灯不亮,和平里大街 3 号,110101001001,是\n"
+
 // TestAPIAuthorizationMatrix: role × route × inside/outside jurisdiction.
 // Each row states allow (the status an allowed request gets in that state)
 // or deny: 403 naming the rule when the caller may see the case, else 404
@@ -265,6 +269,9 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 		{"c3-secretary", "POST", "/api/v1/cases", jointBody, 403, false}, // s1's squads are not c3's street's
 		{"s1-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"city-police"`, 1), 403, false},
 		{"d1-commander", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"d2-police"`, 1), 403, false},
+		// A command centre also whistles the levels below it (issue 13).
+		{"d1-commander", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"s1-police","d1-police"`, 1), 201, false},
+		{"d1-commander", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"s3-police"`, 1), 403, false},
 		{"s1-police", "POST", "/api/v1/cases", jointBody, 403, false},
 		{"d1-supervisor", "POST", "/api/v1/cases", jointBody, 403, false},
 		{"admin", "POST", "/api/v1/cases", jointBody, 403, false},
@@ -327,6 +334,42 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 		{"s1-police", "POST", "/api/v1/cases/{id}/reject", `{"reason":"x"}`, 403, false},
 		{"d1-supervisor", "POST", "/api/v1/cases/{id}/merge", `{"into":"{other}"}`, 403, false},
 		{"c3-secretary", "POST", "/api/v1/cases/{id}/reject", `{"reason":"x"}`, 404, false},
+
+		// Both directions and the exceptions of a joint case (issue 13), on
+		// the community-held case: dispatch and recall are a command
+		// centre's (the community has none below it); the holder answers
+		// returns, drops, sets the lead and applies for 挂账; the answers
+		// belong to the unit they wait on (allowed → 409 with nothing to
+		// answer). Dispatched and escalated cases: TestAPITwoWay.
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/dispatch", `{"to":"110101001001"}`, 403, false},
+		{"s1-secretary", "POST", "/api/v1/cases/{id}/dispatch", `{"to":"110101001001"}`, 403, false}, // does not hold it
+		{"d2-commander", "POST", "/api/v1/cases/{id}/dispatch", `{"to":"110102001"}`, 404, false},
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/recall", `{}`, 403, false},
+		{"s1-police", "POST", "/api/v1/cases/{id}/recall", `{}`, 403, false},
+		{"s1-secretary", "POST", "/api/v1/cases/{id}/recall", `{}`, 409, false}, // nothing dispatched
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/escalation/answer", `{"accept":true}`, 409, false},
+		{"d1-supervisor", "POST", "/api/v1/cases/{id}/escalation/answer", `{"accept":true}`, 403, false},
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/returns/{t1}/answer", `{"accept":true}`, 409, false}, // no return asked
+		{"s1-secretary", "POST", "/api/v1/cases/{id}/returns/{t1}/answer", `{"accept":true}`, 403, false},
+		{"s1-police", "POST", "/api/v1/cases/{id}/returns/{t1}/answer", `{"accept":true}`, 403, false},
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/tasks/{t1}/drop", `{"reason":"误派"}`, 200, true},
+		{"s1-secretary", "POST", "/api/v1/cases/{id}/tasks/{t1}/drop", `{"reason":"x"}`, 403, false},
+		{"g1-worker", "POST", "/api/v1/cases/{id}/tasks/{t1}/drop", `{"reason":"x"}`, 403, false},
+		{"s1-police", "POST", "/api/v1/cases/{id}/tasks/{t1}/drop", `{"reason":"x"}`, 403, false},
+		{"c3-secretary", "POST", "/api/v1/cases/{id}/tasks/{t1}/drop", `{"reason":"x"}`, 404, false},
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/tasks/{t1}/lead", `{}`, 200, true},
+		{"s1-police", "POST", "/api/v1/cases/{id}/tasks/{t1}/lead", `{}`, 403, false},
+		{"c1-secretary", "POST", "/api/v1/tasks/{t1}/release", `{"reason":"x"}`, 403, false},
+		{"s2-police", "POST", "/api/v1/tasks/{t1}/release", `{"reason":"x"}`, 404, false},
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/unresolvable", `{"reason":"涉及诉讼"}`, 200, true},
+		{"s1-secretary", "POST", "/api/v1/cases/{id}/unresolvable", `{"reason":"x"}`, 403, false},
+		{"s1-police", "POST", "/api/v1/cases/{id}/unresolvable", `{"reason":"x"}`, 403, false},
+		{"s1-secretary", "POST", "/api/v1/cases/{id}/unresolvable/answer", `{"approve":true}`, 409, false}, // none pending
+		{"s1-police", "POST", "/api/v1/cases/{id}/unresolvable/answer", `{"approve":true}`, 403, false},
+		{"admin", "PUT", "/api/v1/admin/escalation-review/street", `{"review":false}`, 200, false},
+		{"city-commander", "PUT", "/api/v1/admin/escalation-review/street", `{"review":true}`, 403, false},
+		{"d1-supervisor", "GET", "/api/v1/supervision/unresolvable", "", 200, false},
+		{"s1-police", "GET", "/api/v1/supervision/unresolvable", "", 403, false},
 		{"c1-secretary", "GET", "/api/v1/intake", "", 200, false},
 		{"s1-secretary", "GET", "/api/v1/intake", "", 200, false},
 		{"d1-commander", "GET", "/api/v1/intake", "", 200, false},
@@ -334,6 +377,29 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 		{"s1-police", "GET", "/api/v1/intake", "", 403, false},
 		{"d1-supervisor", "GET", "/api/v1/intake", "", 403, false},
 		{"admin", "GET", "/api/v1/intake", "", 403, false},
+		// Importing hotline tickets: whoever may accept at their unit (a
+		// dry run: allowed → 200, nothing filed).
+		{"c1-secretary", "POST", "/api/v1/intake/hotline/import?dry_run=true", hotlineImportCSV, 200, false},
+		{"d1-commander", "POST", "/api/v1/intake/hotline/import?dry_run=true", hotlineImportCSV, 200, false},
+		{"g1-worker", "POST", "/api/v1/intake/hotline/import?dry_run=true", hotlineImportCSV, 403, false},
+		{"s1-police", "POST", "/api/v1/intake/hotline/import?dry_run=true", hotlineImportCSV, 403, false},
+		{"d1-supervisor", "POST", "/api/v1/intake/hotline/import?dry_run=true", hotlineImportCSV, 403, false},
+		{"admin", "POST", "/api/v1/intake/hotline/import?dry_run=true", hotlineImportCSV, 403, false},
+		// Hotline systems and intake settings: the admin only.
+		{"admin", "GET", "/api/v1/admin/hotline-systems", "", 200, false},
+		{"admin", "POST", "/api/v1/admin/hotline-systems", `{"name":"12345","user_id":"u-d1-commander","org_unit_id":"110101"}`, 201, false},
+		{"city-commander", "GET", "/api/v1/admin/hotline-systems", "", 403, false},
+		{"d1-commander", "POST", "/api/v1/admin/hotline-systems", `{"name":"12345","user_id":"u-d1-commander","org_unit_id":"110101"}`, 403, false},
+		{"c1-secretary", "GET", "/api/v1/admin/hotline-systems", "", 403, false},
+		// The units below one's own (the dispatch picker): anyone signed
+		// in, a clerk's list is empty (api TestUnitsBelow checks contents).
+		{"d1-commander", "GET", "/api/v1/org-units", "", 200, false},
+		{"s1-police", "GET", "/api/v1/org-units", "", 200, false},
+		{"admin", "GET", "/api/v1/admin/intake-settings", "", 200, false},
+		{"admin", "PUT", "/api/v1/admin/intake-settings/hotline", `{"accept_within":"2h"}`, 200, false},
+		{"city-commander", "PUT", "/api/v1/admin/intake-settings/hotline", `{"accept_within":"1h"}`, 403, false},
+		{"c1-secretary", "GET", "/api/v1/admin/intake-settings", "", 403, false},
+		{"d1-supervisor", "GET", "/api/v1/admin/intake-settings", "", 403, false},
 
 		// Inboxes belong to clerks; the admin routes to the admin.
 		{"s1-police", "GET", "/api/v1/tasks", "", 200, false},

@@ -69,7 +69,7 @@ func TestAPIIntake(t *testing.T) {
 			{"s1-police", "/reject", `{"reason":"x"}`, 404}, // no task: the clerk cannot see it
 			{"c3-secretary", "/merge", `{"into":"` + second + `"}`, 404},
 			{"c1-secretary", "/accept", `{}`, 400},
-			{"c1-secretary", "/accept", `{"dispatch_to":"110101001002"}`, 400},
+			{"c1-secretary", "/accept", `{"dispatch_to":"110101001002"}`, 403}, // a community dispatches nothing (case:dispatch)
 			{"c1-secretary", "/accept", `{"department_ids":["nope"]}`, 400},
 			{"c1-secretary", "/accept", `{"department_ids":["s2-police"]}`, 403},
 			{"c1-secretary", "/reject", `{"reason":""}`, 400},

@@ -83,11 +83,11 @@ func oneWins(t *testing.T, answers []raced, allow403 bool) int {
 }
 
 // TestAPIConcurrentEscalationsMoveOneLevel: five escalations of one
-// community case sent at once by its secretary move it to the street once.
-// Each passes the API's check on the read model (the community holds the
-// case); the workflow's validator and handler re-check the holder the API
-// authorized against, so the second one in no longer skips a level to the
-// district: it answers 409 "reload".
+// community case sent at once by its secretary ask the street once. Each
+// passes the API's check on the read model; the workflow's validator and
+// handler re-check under its lock, so the others answer 409 (one already
+// awaits its answer) and, once the street accepts, the case has moved one
+// level, not several.
 func TestAPIConcurrentEscalationsMoveOneLevel(t *testing.T) {
 	a := newAPIEnv(t)
 	id := a.fileJoint()
@@ -96,13 +96,15 @@ func TestAPIConcurrentEscalationsMoveOneLevel(t *testing.T) {
 	require.Positive(t, conflicts, "the requests reached the workflow together: %+v", answers)
 	for _, r := range answers {
 		if r.status == 409 {
-			require.Contains(t, r.message, "刷新", "the loser is told to reload")
+			require.Contains(t, r.message, "尚待答复", "the loser is told an escalation already waits")
 		}
 	}
+	a.must("s1-secretary", "POST", "/api/v1/cases/"+id+"/escalation/answer", `{"accept":true}`, 200)
 	got := a.getCase(id)
 	require.Equal(t, "street", got["level"])
 	require.Len(t, got["escalations"], 1)
-	require.Equal(t, 1, timelineCount(got, "escalated"))
+	require.Equal(t, 1, timelineCount(got, "escalation_requested"))
+	require.Equal(t, 1, timelineCount(got, "escalation_accepted"))
 	// The street now holds it; the community's stale view is refused.
 	r := a.call("c1-secretary", "POST", "/api/v1/cases/"+id+"/escalate", `{"reason":"x"}`)
 	require.Equal(t, 403, r.Status, r.Raw)

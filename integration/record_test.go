@@ -244,12 +244,13 @@ func TestRecordHistories(t *testing.T) {
 		run := e.start(input(id, whistle.ClassKey, "s1-police", "s1-market"))
 		t1, t2, t3 := taskID(id, 1), taskID(id, 2), taskID(id, 3)
 		e.do(id, workflows.UpdateReturn, workflows.ReturnInput{Actor: clerk("s1-market"), TaskID: t2, Reason: "不属于本部门职责"})
+		e.do(id, workflows.UpdateAnswerReturn, workflows.AnswerReturnInput{Actor: secretary, TaskID: t2, Accept: true, Comment: "同意退回"})
 		e.do(id, workflows.UpdateSummon, workflows.SummonInput{Actor: secretary, Departments: []workflows.DepartmentRef{dept("s1-citymgmt")}, RerouteTaskID: t2})
 		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-police"), TaskID: t1})
 		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-citymgmt"), TaskID: t3})
 		e.do(id, workflows.UpdateRequestExtension, workflows.ExtensionInput{Actor: clerk("s1-police"), TaskID: t1, Extra: "1d", Reason: "等待检测"})
 		e.do(id, workflows.UpdateAnswerExtension, workflows.AnswerExtensionInput{Actor: secretary, TaskID: t1, Grant: true, Comment: "同意"})
-		until := time.Now().Add(30 * 24 * time.Hour)
+		until := time.Now().Add(10 * 24 * time.Hour) // inside the 15 working days extensions may add
 		e.do(id, workflows.UpdateRequestExtension, workflows.ExtensionInput{Actor: clerk("s1-citymgmt"), TaskID: t3, Until: &until, Reason: "人手不足"})
 		e.do(id, workflows.UpdateAnswerExtension, workflows.AnswerExtensionInput{Actor: secretary, TaskID: t3, Grant: false, Comment: "不同意"})
 		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-police"), TaskID: t1, Result: "ok"})
@@ -262,7 +263,8 @@ func TestRecordHistories(t *testing.T) {
 		e.do(id, workflows.UpdateEvaluate, eval("s1-police"))
 		e.do(id, workflows.UpdateEvaluate, eval("s1-citymgmt"))
 		e.closed(run)
-		e.save("rework-closed", id, run.GetRunID())
+		// rework-closed.json is the same case before returns were answered.
+		e.save("rework-reviewed-closed", id, run.GetRunID())
 	})
 
 	t.Run("breaches escalate and the street takes over", func(t *testing.T) {
@@ -299,6 +301,7 @@ func TestRecordHistories(t *testing.T) {
 		t1 := taskID(id, 1)
 		e.do(id, workflows.UpdateEscalate, workflows.EscalateInput{Actor: secretary, Reason: "需街道协调", HolderOrgUnitID: community})
 		e.refused(id, workflows.UpdateEscalate, workflows.EscalateInput{Actor: secretary, Reason: "重复上报", HolderOrgUnitID: community}, whistle.EConflict)
+		e.do(id, workflows.UpdateAnswerEscalation, workflows.AnswerEscalationInput{Actor: streetSecretary, Accept: true, Comment: "街道接收", ByOrgUnitID: street})
 		e.do(id, workflows.UpdateSummon, workflows.SummonInput{Actor: streetSecretary, Departments: []workflows.DepartmentRef{dept("s1-market")}, HolderOrgUnitID: street})
 		t2 := taskID(id, 2)
 		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-citymgmt"), TaskID: t1})
@@ -318,7 +321,9 @@ func TestRecordHistories(t *testing.T) {
 		final := e.closed(run)
 		require.Len(t, final.Escalations, 1, "the stale escalation moved nothing")
 		require.Equal(t, whistle.LevelStreet, final.Level)
-		e.save("holder-checked-closed", id, run.GetRunID())
+		// holder-checked-closed.json is the same case before escalations
+		// were answered.
+		e.save("holder-checked-answered", id, run.GetRunID())
 	})
 
 	// The acceptance queue: a case filed pending is accepted and whistled
@@ -354,6 +359,69 @@ func TestRecordHistories(t *testing.T) {
 		require.Equal(t, whistle.OutcomeResolved, final.Outcome)
 		e.save("intake-accepted", id, run.GetRunID())
 		e.save("intake-merged", dup, dupRun.GetRunID())
+	})
+
+	// Both directions and the exceptions of a joint case: an escalation
+	// answered, a dispatch down and its recall, a reviewed escalation sent
+	// back, a lead releasing an assisting department, a return refused then
+	// accepted and dropped, an extension within its limits, and a failed
+	// verification naming one department.
+	t.Run("both ways and the exceptions", func(t *testing.T) {
+		id := "REC-TWOWAY"
+		community, street, district := chain[0].ID, chain[1].ID, chain[2].ID
+		d1 := whistle.Actor{UserID: "u-d1", Username: "d1-commander", Role: whistle.RoleCommander, OrgUnitID: district, OrgPath: whistle.OrgPath(chain[2].Path)}
+		run := e.start(input(id, whistle.ClassRoutine, "s1-citymgmt", "s1-market", "s1-police", "s1-housing"))
+		t1, t2, t3, t4 := taskID(id, 1), taskID(id, 2), taskID(id, 3), taskID(id, 4)
+		e.do(id, workflows.UpdateEscalate, workflows.EscalateInput{Actor: secretary, Reason: "需街道协调", HolderOrgUnitID: community})
+		e.refused(id, workflows.UpdateAnswerEscalation, workflows.AnswerEscalationInput{Actor: secretary, Accept: true, ByOrgUnitID: community}, whistle.EForbidden)
+		e.do(id, workflows.UpdateAnswerEscalation, workflows.AnswerEscalationInput{Actor: streetSecretary, Accept: true, Comment: "街道接收", ByOrgUnitID: street})
+		e.do(id, workflows.UpdateDispatch, workflows.DispatchInput{Actor: streetSecretary, To: chain[0], Chain: chain, Reason: "社区先行处置", HolderOrgUnitID: street})
+		e.refused(id, workflows.UpdateRecall, workflows.RecallInput{Actor: secretary, ByOrgUnitID: community, HolderOrgUnitID: community}, whistle.EForbidden)
+		e.do(id, workflows.UpdateRecall, workflows.RecallInput{Actor: streetSecretary, Reason: "街道直接处置", ByOrgUnitID: street, HolderOrgUnitID: community})
+		e.do(id, workflows.UpdateEscalate, workflows.EscalateInput{Actor: streetSecretary, Reason: "需区级协调", Review: true, HolderOrgUnitID: street})
+		e.do(id, workflows.UpdateAnswerEscalation, workflows.AnswerEscalationInput{Actor: streetSecretary, Accept: true, ByOrgUnitID: street})
+		c := e.do(id, workflows.UpdateAnswerEscalation, workflows.AnswerEscalationInput{Actor: d1, Comment: "请街道先召集联席会议", ByOrgUnitID: district})
+		require.Equal(t, street, c.HolderOrgUnitID)
+		e.do(id, workflows.UpdateSetLead, workflows.SetLeadInput{Actor: streetSecretary, TaskID: t1, HolderOrgUnitID: street})
+		e.do(id, workflows.UpdateRelease, workflows.ReleaseInput{Actor: clerk("s1-citymgmt"), TaskID: t2, Reason: "无需市场监管协办"})
+		e.do(id, workflows.UpdateReturn, workflows.ReturnInput{Actor: clerk("s1-police"), TaskID: t3, Reason: "不属于公安职责"})
+		e.do(id, workflows.UpdateAnswerReturn, workflows.AnswerReturnInput{Actor: streetSecretary, TaskID: t3, Comment: "涉及治安，请配合", HolderOrgUnitID: street})
+		e.do(id, workflows.UpdateReturn, workflows.ReturnInput{Actor: clerk("s1-police"), TaskID: t3, Reason: "现场无治安问题"})
+		e.do(id, workflows.UpdateAnswerReturn, workflows.AnswerReturnInput{Actor: streetSecretary, TaskID: t3, Accept: true, HolderOrgUnitID: street})
+		e.do(id, workflows.UpdateDrop, workflows.DropInput{Actor: streetSecretary, TaskID: t3, Reason: "退回已同意，无需改派", HolderOrgUnitID: street})
+		for _, x := range []struct{ dept, task string }{{"s1-citymgmt", t1}, {"s1-housing", t4}} {
+			e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk(x.dept), TaskID: x.task})
+		}
+		e.do(id, workflows.UpdateRequestExtension, workflows.ExtensionInput{Actor: clerk("s1-housing"), TaskID: t4, Extra: "1d", Reason: "等待物业配合"})
+		e.do(id, workflows.UpdateAnswerExtension, workflows.AnswerExtensionInput{Actor: streetSecretary, TaskID: t4, Grant: true, HolderOrgUnitID: street})
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-housing"), TaskID: t4, Result: "已协调物业"})
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-citymgmt"), TaskID: t1, Result: "已清理"})
+		c = e.do(id, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: false, Comment: "物业仍未整改", DepartmentIDs: []string{"s1-housing"}, HolderOrgUnitID: street})
+		require.Equal(t, whistle.TaskDone, c.Tasks[0].Status)
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-housing"), TaskID: t4, Result: "物业已整改"})
+		e.do(id, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: true, HolderOrgUnitID: street})
+		for _, d := range []string{"s1-citymgmt", "s1-housing"} {
+			ev := eval(d)
+			ev.HolderOrgUnitID = street
+			e.do(id, workflows.UpdateEvaluate, ev)
+		}
+		final := e.closed(run)
+		require.Equal(t, whistle.OutcomeResolved, final.Outcome)
+		e.save("twoway-closed", id, run.GetRunID())
+	})
+
+	t.Run("unresolvable refused, then approved", func(t *testing.T) {
+		id := "REC-UNRESOLVABLE"
+		community, street := chain[0].ID, chain[1].ID
+		run := e.start(input(id, whistle.ClassRoutine, "s1-citymgmt"))
+		e.do(id, workflows.UpdateApplyUnresolvable, workflows.UnresolvableInput{Actor: secretary, Reason: "涉及产权诉讼", HolderOrgUnitID: community})
+		e.refused(id, workflows.UpdateAnswerUnresolvable, workflows.AnswerUnresolvableInput{Actor: secretary, Approve: true, ByOrgUnitID: community}, whistle.EForbidden)
+		e.do(id, workflows.UpdateAnswerUnresolvable, workflows.AnswerUnresolvableInput{Actor: streetSecretary, Comment: "先协调产权方", ByOrgUnitID: street})
+		e.do(id, workflows.UpdateApplyUnresolvable, workflows.UnresolvableInput{Actor: secretary, Reason: "协调未果，诉讼中", HolderOrgUnitID: community})
+		e.do(id, workflows.UpdateAnswerUnresolvable, workflows.AnswerUnresolvableInput{Actor: streetSecretary, Approve: true, Comment: "同意挂账", ByOrgUnitID: street})
+		final := e.closed(run)
+		require.Equal(t, whistle.OutcomeUnresolvable, final.Outcome)
+		e.save("unresolvable-closed", id, run.GetRunID())
 	})
 }
 

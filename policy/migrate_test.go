@@ -85,3 +85,70 @@ func TestGridWorkerRulesMigration(t *testing.T) {
 		checkDecision(t, p, users["c1-secretary"], Whistle, held, true, "")
 	})
 }
+
+// issue13Actions are the actions migration 202612021303 gives rows to.
+var issue13Actions = []Action{Dispatch, Recall, AnswerEscalation, AnswerReturn, Drop, SetLead, ApplyUnresolvable, AnswerUnresolvable, Release}
+
+// TestTwowayRulesMigration: a database seeded with the rules shipped
+// before issue 13 (today's defaults without its rows) comes out of
+// migration 202612021303 with exactly today's defaults, twice run or
+// not, so d1-commander may whistle s1-police and dispatch there.
+func TestTwowayRulesMigration(t *testing.T) {
+	const id = "202612021303_twoway_rules"
+	if !slices.Contains(store.MigrationIDs(), id) {
+		t.Fatalf("migration %s is not registered", id)
+	}
+	before := func(r Rule) bool {
+		return !slices.Contains(issue13Actions, r.Action) && r.Relation != "command_summon"
+	}
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		for _, r := range DefaultRules() {
+			if !before(r) {
+				continue
+			}
+			row := newRow("p", r.values())
+			if err := s.DB.Create(&row).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := New(ctx, s.DB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d1c := users["d1-commander"]
+		below := Object{OrgPath: d1, HolderOrgPath: d1, DepartmentID: dept(s1), DepartmentOrgPath: s1}
+		checkDecision(t, p, d1c, Summon, below, false, "case:summon_scope")
+		for range 2 { // a second run adds nothing
+			if err := s.DB.Exec("DELETE FROM schema_migrations WHERE id = ?", id).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := p.Reload(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.Rules(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := func(r Rule) string { return string(r.Role) + " " + string(r.Action) + " " + r.Relation + " " + r.Name }
+		var have, want []string
+		for _, r := range got {
+			have = append(have, key(r))
+		}
+		for _, r := range DefaultRules() {
+			want = append(want, key(r))
+		}
+		slices.Sort(have)
+		slices.Sort(want)
+		if !slices.Equal(have, want) {
+			t.Fatalf("rules after migration:\n%q\nwant today's defaults:\n%q", have, want)
+		}
+		checkDecision(t, p, d1c, Summon, below, true, "")
+		checkDecision(t, p, d1c, Dispatch, Object{OrgPath: d1, HolderOrgPath: d1}, true, "")
+		checkDecision(t, p, users["s1-police"], Release, Object{TaskDepartmentIDs: []string{dept(s1)}}, true, "")
+	})
+}

@@ -68,12 +68,29 @@ const (
 	// phone): the holding unit's command centre or secretary only; anyone
 	// else who may read the case sees it masked.
 	ReadPersonal Action = "case:read_personal"
+	// Both directions (issue 13). Dispatch hands a held case down (派单)
+	// and Recall takes it back: a command centre's (the street's
+	// 综合执法指挥调度权). The API authorizes Recall, AnswerEscalation and
+	// AnswerUnresolvable against the unit that must answer (the
+	// dispatcher, the unit the escalation waits on, the approver) as the
+	// holder; the others against the holder.
+	Dispatch           Action = "case:dispatch"
+	Recall             Action = "case:recall"
+	AnswerEscalation   Action = "case:answer_escalation"
+	AnswerReturn       Action = "case:answer_return"
+	Drop               Action = "case:drop"
+	SetLead            Action = "case:set_lead"
+	ApplyUnresolvable  Action = "case:unresolvable"
+	AnswerUnresolvable Action = "case:answer_unresolvable"
+	// Release is the lead department (主办) releasing an assisting one.
+	Release Action = "task:release"
 )
 
 // Actions lists every action.
 var Actions = []Action{
 	FileCase, ReadCase, Summon, Whistle, Escalate, Verify, Evaluate, AnswerExtension, Accept, Reject, Merge, ReadPersonal,
-	ReportTask, Feedback, ReturnTask, RequestExtension, ReadInbox, Supervise, Admin,
+	Dispatch, Recall, AnswerEscalation, AnswerReturn, Drop, SetLead, ApplyUnresolvable, AnswerUnresolvable,
+	ReportTask, Feedback, ReturnTask, RequestExtension, Release, ReadInbox, Supervise, Admin,
 }
 
 // Valid reports whether a is a known action.

@@ -123,14 +123,18 @@ func objectAt(act Action, unit, holds string) Object {
 func TestDecisionMatrix(t *testing.T) {
 	p := mustNew(t, mustOpenDB(t))
 	const (
-		file     = "case:file_own_unit"
-		juris    = "case:jurisdiction"
-		summon   = "case:summon_scope"
-		holder   = "case:holder_level"
-		filer    = "case:filer_side"
-		own      = "task:own_department"
-		taskDept = "case:task_department"
-		superv   = "supervision:jurisdiction"
+		file       = "case:file_own_unit"
+		juris      = "case:jurisdiction"
+		summon     = "case:summon_scope"
+		holder     = "case:holder_level"
+		filer      = "case:filer_side"
+		own        = "task:own_department"
+		taskDept   = "case:task_department"
+		superv     = "supervision:jurisdiction"
+		dispatcher = "case:dispatcher"
+		answerer   = "case:escalation_answerer"
+		approver   = "case:unresolvable_approver"
+		caseDept   = "task:case_department"
 	)
 	matrix := []struct {
 		who  string
@@ -143,38 +147,52 @@ func TestDecisionMatrix(t *testing.T) {
 		}},
 		{"city-commander", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child other | " + juris,
-			Summon:   "own | " + summon, // the city summons only its own
+			Summon:   "own child other | " + summon, // its own, and every level below it
 			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Accept: "own | " + holder, Reject: "own | " + holder, Merge: "own | " + holder, ReadPersonal: "own | " + holder,
 			Verify: "own | " + filer, Evaluate: "own | " + filer,
 			Supervise: "own child other | " + superv,
+			Dispatch:  "own | " + holder, Recall: "own | " + dispatcher, AnswerEscalation: "own | " + answerer,
+			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
+			ApplyUnresolvable: "own | " + holder, AnswerUnresolvable: "own | " + approver,
 		}},
 		{"d1-commander", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child | " + juris,
-			Summon:   "own parent | " + summon,
+			Summon: "own parent child | " + summon, // and the levels below it
+
 			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Accept: "own | " + holder, Reject: "own | " + holder, Merge: "own | " + holder, ReadPersonal: "own | " + holder,
 			Verify: "own | " + filer, Evaluate: "own | " + filer,
 			Supervise: "own child | " + superv,
+			Dispatch:  "own | " + holder, Recall: "own | " + dispatcher, AnswerEscalation: "own | " + answerer,
+			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
+			ApplyUnresolvable: "own | " + holder, AnswerUnresolvable: "own | " + approver,
 		}},
 		{"s1-commander", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child | " + juris,
-			Summon:   "own parent | " + summon,
+			Summon: "own parent child | " + summon,
+
 			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Accept: "own | " + holder, Reject: "own | " + holder, Merge: "own | " + holder, ReadPersonal: "own | " + holder,
 			Verify: "own | " + filer, Evaluate: "own | " + filer,
 			Supervise: "own child | " + superv,
+			Dispatch:  "own | " + holder, Recall: "own | " + dispatcher, AnswerEscalation: "own | " + answerer,
+			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
+			ApplyUnresolvable: "own | " + holder, AnswerUnresolvable: "own | " + approver,
 		}},
 		{"s1-secretary", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child | " + juris,
-			Summon:   "own parent | " + summon,
+			Summon:   "own parent child | " + summon,
 			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Accept: "own | " + holder, Reject: "own | " + holder, Merge: "own | " + holder, ReadPersonal: "own | " + holder,
 			Verify: "own | " + filer, Evaluate: "own | " + filer,
+			Dispatch: "own | " + holder, Recall: "own | " + dispatcher, AnswerEscalation: "own | " + answerer,
+			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
+			ApplyUnresolvable: "own | " + holder, AnswerUnresolvable: "own | " + approver,
 		}},
 		{"c1-secretary", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child | " + juris,
@@ -183,6 +201,11 @@ func TestDecisionMatrix(t *testing.T) {
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Accept: "own | " + holder, Reject: "own | " + holder, Merge: "own | " + holder, ReadPersonal: "own | " + holder,
 			Verify: "own | " + filer, Evaluate: "own | " + filer,
+			// A community reviews its own escalations; it dispatches
+			// nothing (no command level below it) and approves nothing.
+			AnswerEscalation: "own | " + answerer,
+			AnswerReturn:     "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
+			ApplyUnresolvable: "own | " + holder,
 		}},
 		// A grid worker acts for its community (its parent): files there,
 		// naming what the community may summon, and sees the community's
@@ -196,6 +219,7 @@ func TestDecisionMatrix(t *testing.T) {
 			ReadCase:   "own | " + taskDept,
 			ReportTask: "own | " + own, Feedback: "own | " + own, ReturnTask: "own | " + own,
 			RequestExtension: "own | " + own, ReadInbox: "own | " + own,
+			Release: "own | " + caseDept,
 		}},
 		{"d1-supervisor", map[Action]string{
 			ReadCase:  "own child | " + juris,
@@ -273,9 +297,17 @@ func TestSummon(t *testing.T) {
 		{"DistrictOwn", "d1-commander", summonAt(d1, d1), true, ""},
 		{"DistrictCity", "d1-commander", summonAt(d1, city), true, ""},
 		{"DistrictOtherDistrict", "d1-commander", summonAt(d1, d2), false, rule},
-		{"DistrictStreetSquadsBelow", "d1-commander", summonAt(d1, s1), false, rule},
+		// A command centre also whistles the levels below it (issue 13).
+		{"DistrictStreetSquadsBelow", "d1-commander", summonAt(d1, s1), true, ""},
+		{"DistrictCommunityBelow", "d1-commander", summonAt(d1, c1), true, ""},
+		{"DistrictOtherDistrictsStreet", "d1-commander", summonAt(d1, s3), false, rule},
+		{"DistrictStreetSquadsOnStreetHeldCase", "d1-commander", summonAt(s1, s1), false, rule},
+		{"StreetCommunityBelow", "s1-secretary", summonAt(s1, c1), true, ""},
+		{"StreetOtherStreetsCommunity", "s1-secretary", summonAt(s1, c3), false, rule},
+		{"CityDistrictBelow", "city-commander", summonAt(city, d1), true, ""},
+		{"CommunitySecretaryNoneBelow", "c1-secretary", summonAt(c1, g1), false, rule},
+		{"GridWorkerNoneBelow", "g1-worker", summonAt(c1, g1), false, rule},
 		{"CityOwn", "city-commander", summonAt(city, city), true, ""},
-		{"CityDistrict", "city-commander", summonAt(city, d1), false, rule},
 		// Only the holding level whistles (and re-routes a returned task).
 		{"StreetOnCommunityHeldCase", "s1-secretary", summonAt(c1, s1), false, rule},
 		{"CommunityOnEscalatedCase", "c1-secretary", summonAt(s1, s1), false, rule},
@@ -333,6 +365,30 @@ func TestCaseAcrossLevels(t *testing.T) {
 		{"OtherCommunityCannotEvaluate", "c3-secretary", Evaluate, heldAt(c1, s1), false, "case:filer_side"},
 		{"HolderAboveChainCannotVerifyStreetHeld", "d1-commander", Verify, heldAt(c1, s1), false, "case:filer_side"},
 		{"GridWorkerCannotVerify", "g1-worker", Verify, heldAt(g1, c1), false, DefaultDeny},
+		// Filed at d1 and dispatched down to s1: the filer and the holder
+		// verify; the city and the communities below do not.
+		{"FilerVerifiesDispatched", "d1-commander", Verify, heldAt(d1, s1), true, ""},
+		{"HolderVerifiesDispatched", "s1-secretary", Verify, heldAt(d1, s1), true, ""},
+		{"AboveFilerCannotVerifyDispatched", "city-commander", Verify, heldAt(d1, s1), false, "case:filer_side"},
+		{"BelowHolderCannotVerifyDispatched", "c1-secretary", Verify, heldAt(d1, s1), false, "case:filer_side"},
+		// Filed at c1, escalated to d1, dispatched to s2: the tree path
+		// c1 → s1 → d1 → s2.
+		{"FilerVerifiesAcrossBranches", "c1-secretary", Verify, heldAt(c1, s2), true, ""},
+		{"CommonAncestorVerifiesAcrossBranches", "d1-commander", Evaluate, heldAt(c1, s2), true, ""},
+		{"HolderVerifiesAcrossBranches", "s2-secretary", Verify, heldAt(c1, s2), true, ""},
+		{"OffPathCannotVerifyAcrossBranches", "c3-secretary", Verify, heldAt(c1, s2), false, "case:filer_side"},
+		// The answers: the unit the API names as the object's holder.
+		{"DispatcherRecalls", "d1-commander", Recall, heldAt(d1, d1), true, ""},
+		{"ReceiverCannotRecall", "s1-secretary", Recall, heldAt(d1, d1), false, "case:dispatcher"},
+		{"CommunityCannotDispatch", "c1-secretary", Dispatch, heldAt(c1, c1), false, DefaultDeny},
+		{"UpperLevelAnswersEscalation", "s1-secretary", AnswerEscalation, heldAt(c1, s1), true, ""},
+		{"AskerCannotAnswerOwnEscalation", "c1-secretary", AnswerEscalation, heldAt(c1, s1), false, "case:escalation_answerer"},
+		{"ClerkCannotAnswerEscalation", "s1-police", AnswerEscalation, heldAt(s1, s1), false, DefaultDeny},
+		{"ApproverAnswersUnresolvable", "d1-commander", AnswerUnresolvable, heldAt(s1, d1), true, ""},
+		{"ApplicantCannotApprove", "s1-secretary", AnswerUnresolvable, heldAt(s1, d1), false, "case:unresolvable_approver"},
+		{"SupervisorCannotDrop", "d1-supervisor", Drop, heldAt(d1, d1), false, DefaultDeny},
+		{"ClerkReleasesOnItsCase", "s1-police", Release, Object{TaskDepartmentIDs: []string{dept(s1), "s1-market"}}, true, ""},
+		{"ClerkCannotReleaseElsewhere", "s1-police", Release, Object{TaskDepartmentIDs: []string{"s1-market"}}, false, "task:case_department"},
 		// A grid worker reports; its community's secretary decides.
 		{"GridWorkerCannotWhistleMore", "g1-worker", Whistle, heldAt(g1, c1), false, DefaultDeny},
 		{"GridWorkerCannotEscalate", "g1-worker", Escalate, heldAt(g1, c1), false, DefaultDeny},

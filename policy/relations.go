@@ -2,6 +2,7 @@ package policy
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/shaobao/shaobao/whistle"
 )
@@ -48,10 +49,24 @@ var unitRelations = map[string]unitRelation{
 		}
 		return dept == unit || dept == unit.Parent()
 	},
-	// chain: the subject's unit lies between the holder and the case's
-	// origin: ancestor-or-self of the origin, descendant-or-self of the holder.
+	// command_summon: the subject's unit holds the case and the department
+	// sits strictly below it, inside its jurisdiction: a command centre
+	// whistles the levels below it (a district its streets' squads).
+	"command_summon": func(unit whistle.OrgPath, obj *Object) bool {
+		dept := whistle.OrgPath(obj.DepartmentOrgPath)
+		return unit == whistle.OrgPath(obj.HolderOrgPath) && dept != unit && dept.Within(unit)
+	},
+	// chain: the subject's unit lies on the tree path between the case's
+	// origin and its holder: ancestor-or-self of one of them, inside their
+	// nearest common ancestor. Escalated up, that is the origin's
+	// ancestors up to the holder; dispatched down, the holder's up to the
+	// origin (a district that files and dispatches to a street verifies).
 	"chain": func(unit whistle.OrgPath, obj *Object) bool {
-		return whistle.OrgPath(obj.OrgPath).Within(unit) && unit.Within(whistle.OrgPath(obj.HolderOrgPath))
+		origin, holder := whistle.OrgPath(obj.OrgPath), whistle.OrgPath(obj.HolderOrgPath)
+		if !origin.Valid() || !holder.Valid() {
+			return false
+		}
+		return (origin.Within(unit) || holder.Within(unit)) && unit.Within(commonAncestor(origin, holder))
 	},
 	// jurisdiction: the case was filed in, or is held in, the subject's subtree.
 	"jurisdiction": func(unit whistle.OrgPath, obj *Object) bool {
@@ -62,6 +77,20 @@ var unitRelations = map[string]unitRelation{
 	"scope": func(unit whistle.OrgPath, obj *Object) bool {
 		return obj.OrgPath == "" || whistle.OrgPath(obj.OrgPath).Within(unit)
 	},
+}
+
+// commonAncestor is the deepest unit both paths lie in ("" when they
+// share none).
+func commonAncestor(a, b whistle.OrgPath) whistle.OrgPath {
+	x, y := a.Units(), b.Units()
+	n := 0
+	for n < len(x) && n < len(y) && x[n] == y[n] {
+		n++
+	}
+	if n == 0 {
+		return ""
+	}
+	return whistle.OrgPath("/" + strings.Join(x[:n], "/") + "/")
 }
 
 // gridPrefix marks a relation evaluated from the parent of the subject's unit.

@@ -59,11 +59,17 @@ func FormatCaseNumber(day string, seq int64) string { return fmt.Sprintf("%s-%05
 // now. Concurrent callers, in this process or others, get distinct numbers;
 // the first of a day gets NNNNN = 00001.
 func (s *Store) AllocateCaseNumber(ctx context.Context, now time.Time) (string, error) {
+	return allocateCaseNumber(s.DB.WithContext(ctx), now)
+}
+
+// allocateCaseNumber is AllocateCaseNumber on db, which may be a
+// transaction (a hotline ticket's claim numbers its case as it claims).
+func allocateCaseNumber(db *gorm.DB, now time.Time) (string, error) {
 	day := now.In(worktime.Location).Format("20060102")
 	var seq int64
 	// One statement on both dialects (SQLite ≥ 3.35 and PostgreSQL both
 	// speak ON CONFLICT ... RETURNING), so no transaction is needed.
-	err := s.DB.WithContext(ctx).Raw(
+	err := db.Raw(
 		"INSERT INTO case_numbers (day, last_seq) VALUES (?, 1) "+
 			"ON CONFLICT (day) DO UPDATE SET last_seq = case_numbers.last_seq + 1 RETURNING last_seq", day).
 		Scan(&seq).Error

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/shaobao/shaobao/whistle"
 )
@@ -34,8 +35,8 @@ func (HotlineSystem) TableName() string { return "hotline_systems" }
 
 // HotlineTicket is a 12345 ticket and the case it became. The caller's
 // name and phone live only here (personal data: never in the workflow's
-// input or history, never in search attributes); BodyHash tells a
-// replayed ticket from a different one under the same number.
+// input or history, never in search attributes); BodyHash tells a ticket
+// delivered again from a different one under the same number.
 type HotlineTicket struct {
 	TicketNo         string `gorm:"primaryKey;size:64"`
 	SystemID         string `gorm:"size:40;index"`
@@ -51,7 +52,13 @@ type HotlineTicket struct {
 	// back through the webhook (0: none yet), so a retried projection
 	// does not push it twice.
 	PushedSeq int64 `gorm:"not null;default:0"`
-	CreatedAt time.Time
+	// PushAttempts counts failed pushes of the result since the last
+	// success; NextPushAt is when the sweeper may try again (backoff);
+	// LastPushError says why the last one failed.
+	PushAttempts  int `gorm:"not null;default:0"`
+	NextPushAt    *time.Time
+	LastPushError string `gorm:"size:255;not null;default:''"`
+	CreatedAt     time.Time
 }
 
 // TableName keeps the table name the migration created.
@@ -237,9 +244,116 @@ func (s *Store) HotlineTicketsFollowing(ctx context.Context, caseID string) ([]H
 	return rows, nil
 }
 
-// RecordHotlineTicket stores a ticket once its case is filed. The same
-// ticket again (same body hash) is no error; another body under the same
-// number is a conflict.
+// HotlineDelivery is one accepted delivery of the signed webhook, kept
+// for HotlineDeliveryTTL so the same delivery sent again (a replay: the
+// same timestamp, body and signature) is refused. SignatureHash is the
+// hex SHA-256 of the X-Hotline-Signature header.
+type HotlineDelivery struct {
+	SignatureHash string    `gorm:"primaryKey;size:64"`
+	SystemID      string    `gorm:"size:40;not null"`
+	ReceivedAt    time.Time `gorm:"not null;index"`
+}
+
+// TableName keeps the table name the migration created.
+func (HotlineDelivery) TableName() string { return "hotline_deliveries" }
+
+// HotlineDeliveryTTL is how long a delivery is remembered: a signature is
+// accepted while its timestamp is within 5 minutes of the clock either
+// way, so for at most 10 minutes after it first arrives.
+const HotlineDeliveryTTL = 10 * time.Minute
+
+// ClaimHotlineTicket reserves t.TicketNo for the case t.CaseID in one
+// transaction, before that case's workflow starts, so two paths (webhook
+// and import) or two deliveries racing file one case. The first claim
+// numbers the case and returns claimed true; a later one returns the
+// ticket as first claimed (its case id and number), claimed false.
+//
+// With a delivery d (the signed webhook), the delivery is recorded in the
+// same transaction: a delivery already recorded is refused with
+// EReplayed, and a webhook ticket already known with another body
+// (BodyHash) is a conflict; either refusal records nothing. A ticket
+// first imported is adopted by the system that now posts it, so the
+// system reads its result. Without d (an import), a known ticket is
+// never a conflict: an export repeats what the webhook sent.
+func (s *Store) ClaimHotlineTicket(ctx context.Context, t HotlineTicket, d *HotlineDelivery) (HotlineTicket, bool, error) {
+	now := time.Now().UTC()
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = now
+	}
+	if d != nil {
+		// Outside the claim's transaction: concurrent claims need not
+		// wait on each other's purge.
+		if err := s.DB.WithContext(ctx).Where("received_at < ?", now.Add(-HotlineDeliveryTTL)).Delete(&HotlineDelivery{}).Error; err != nil {
+			return HotlineTicket{}, false, fmt.Errorf("purge hotline deliveries: %w", err)
+		}
+	}
+	claimed := false
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if d != nil {
+			d.ReceivedAt = now
+			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(d)
+			if res.Error != nil {
+				return fmt.Errorf("record hotline delivery: %w", res.Error)
+			}
+			if res.RowsAffected == 0 {
+				return whistle.Errorf(whistle.EReplayed, "重复投递：该请求（相同时间戳与签名）已受理过，工单 %s", "replayed: this delivery (same timestamp and signature) was already accepted, ticket %s", t.TicketNo)
+			}
+		}
+		t.CaseNumber = ""
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&t)
+		if res.Error != nil {
+			return fmt.Errorf("claim hotline ticket %s: %w", t.TicketNo, res.Error)
+		}
+		if res.RowsAffected == 1 {
+			n, err := allocateCaseNumber(tx, now)
+			if err != nil {
+				return err
+			}
+			if err := tx.Model(&HotlineTicket{}).Where("ticket_no = ?", t.TicketNo).Update("case_number", n).Error; err != nil {
+				return fmt.Errorf("number hotline ticket %s: %w", t.TicketNo, err)
+			}
+			t.CaseNumber, claimed = n, true
+			return nil
+		}
+		var have HotlineTicket
+		if err := take(tx.Where("ticket_no = ?", t.TicketNo), &have, "hotline ticket", t.TicketNo); err != nil {
+			return err
+		}
+		if d != nil && have.SystemID != "" && have.BodyHash != t.BodyHash {
+			return whistle.Errorf(whistle.EConflict, "工单编号已存在且内容不同：%s", "ticket_no already exists with a different body: %s", t.TicketNo)
+		}
+		if d != nil && have.SystemID == "" && t.SystemID != "" {
+			// Its body becomes the one later deliveries must match.
+			err := tx.Model(&HotlineTicket{}).Where("ticket_no = ? AND system_id = ''", t.TicketNo).
+				Updates(map[string]any{"system_id": t.SystemID, "body_hash": t.BodyHash}).Error
+			if err != nil {
+				return fmt.Errorf("adopt hotline ticket %s: %w", t.TicketNo, err)
+			}
+			have.SystemID, have.BodyHash = t.SystemID, t.BodyHash
+		}
+		t = have
+		return nil
+	})
+	if err != nil {
+		return HotlineTicket{}, false, err
+	}
+	return t, claimed, nil
+}
+
+// ForgetHotlineDelivery forgets a recorded delivery whose filing then
+// failed (Temporal unavailable): it was not accepted, so the sender may
+// send it again as it was.
+func (s *Store) ForgetHotlineDelivery(ctx context.Context, signatureHash string) error {
+	if err := s.DB.WithContext(ctx).Where("signature_hash = ?", signatureHash).Delete(&HotlineDelivery{}).Error; err != nil {
+		return fmt.Errorf("forget hotline delivery: %w", err)
+	}
+	return nil
+}
+
+// RecordHotlineTicket stores a ticket whose case exists already (filing
+// claims the ticket first, with ClaimHotlineTicket). The same ticket again
+// (same body hash) is no error; another body under the same number is a
+// conflict.
 func (s *Store) RecordHotlineTicket(ctx context.Context, t HotlineTicket) error {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = time.Now().UTC()
@@ -262,7 +376,8 @@ func (s *Store) RecordHotlineTicket(ctx context.Context, t HotlineTicket) error 
 // ticket. It reports false when a push at seq or later was already
 // recorded, so the caller does not push twice.
 func (s *Store) MarkHotlinePushed(ctx context.Context, ticketNo string, seq int64) (bool, error) {
-	res := s.DB.WithContext(ctx).Model(&HotlineTicket{}).Where("ticket_no = ? AND pushed_seq < ?", ticketNo, seq).Update("pushed_seq", seq)
+	res := s.DB.WithContext(ctx).Model(&HotlineTicket{}).Where("ticket_no = ? AND pushed_seq < ?", ticketNo, seq).
+		Updates(map[string]any{"pushed_seq": seq, "push_attempts": 0, "next_push_at": nil, "last_push_error": ""})
 	if res.Error != nil {
 		return false, fmt.Errorf("mark hotline ticket %s pushed: %w", ticketNo, res.Error)
 	}

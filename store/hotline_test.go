@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -137,6 +139,164 @@ func TestHotlineMigration(t *testing.T) {
 			}
 			if err := s.DB.Exec("DELETE FROM schema_migrations WHERE id = '202612020006_hotline'").Error; err != nil {
 				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestClaimHotlineTicket: the first claim of a ticket number numbers its
+// case; a later one, by either path, gets that claim back; a delivery is
+// accepted once (an exact replay is refused, and a refusal records
+// nothing); a webhook body differing from the webhook's first is a
+// conflict, an import's never; the system posting an imported ticket
+// adopts it; a forgotten delivery may come again.
+func TestClaimHotlineTicket(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		tk := func(no, system, hash string) store.HotlineTicket {
+			return store.HotlineTicket{TicketNo: no, SystemID: system, CaseID: "SB-" + no + "-" + hash, CallAt: time.Now(), RequestType: "投诉", BodyHash: hash}
+		}
+		delivery := func(sig string) *store.HotlineDelivery {
+			return &store.HotlineDelivery{SignatureHash: sig, SystemID: "sys-a"}
+		}
+		deliveries := func() int64 {
+			var n int64
+			if err := s.DB.Model(&store.HotlineDelivery{}).Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+
+		first, created, err := s.ClaimHotlineTicket(ctx, tk("W-1", "sys-a", "h1"), delivery("sig-1"))
+		if err != nil || !created || !store.IsCaseNumber(first.CaseNumber) || first.CaseID != "SB-W-1-h1" {
+			t.Fatalf("first claim = %+v %v %v", first, created, err)
+		}
+		for _, tc := range []struct {
+			name    string
+			t       store.HotlineTicket
+			d       *store.HotlineDelivery
+			code    string
+			systemA bool
+		}{
+			{"RedeliveredSameBody", tk("W-1", "sys-a", "h1"), delivery("sig-2"), "", true},
+			{"ExactReplay", tk("W-1", "sys-a", "h1"), delivery("sig-2"), whistle.EReplayed, true},
+			{"WebhookOtherBody", tk("W-1", "sys-a", "h2"), delivery("sig-3"), whistle.EConflict, true},
+			{"ImportOtherBody", tk("W-1", "", "import"), nil, "", true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				before := deliveries()
+				got, created, err := s.ClaimHotlineTicket(ctx, tc.t, tc.d)
+				if whistle.ErrorCode(err) != tc.code || created {
+					t.Fatalf("= %v %v, want code %q", created, err, tc.code)
+				}
+				if tc.code != "" {
+					if n := deliveries(); n != before {
+						t.Errorf("a refusal recorded a delivery: %d → %d", before, n)
+					}
+					return
+				}
+				if got.CaseID != first.CaseID || got.CaseNumber != first.CaseNumber || got.SystemID != "sys-a" {
+					t.Errorf("claim = %+v, want the first %+v", got, first)
+				}
+			})
+		}
+
+		// Imported first, then posted: no conflict, and the system adopts it.
+		imp, created, err := s.ClaimHotlineTicket(ctx, tk("I-1", "", "import"), nil)
+		if err != nil || !created {
+			t.Fatalf("import claim = %v %v", created, err)
+		}
+		got, created, err := s.ClaimHotlineTicket(ctx, tk("I-1", "sys-a", "webhook"), delivery("sig-i"))
+		if err != nil || created || got.CaseID != imp.CaseID || got.SystemID != "sys-a" {
+			t.Errorf("webhook after import = %+v %v %v", got, created, err)
+		}
+
+		// A delivery whose filing failed is forgotten and may come again.
+		if err := s.ForgetHotlineDelivery(ctx, "sig-i"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.ClaimHotlineTicket(ctx, tk("I-1", "sys-a", "webhook"), delivery("sig-i")); err != nil {
+			t.Errorf("a forgotten delivery again = %v", err)
+		}
+		// Deliveries past the window are purged by the next claim.
+		if err := s.DB.Model(&store.HotlineDelivery{}).Where("signature_hash = ?", "sig-1").
+			Update("received_at", time.Now().Add(-store.HotlineDeliveryTTL-time.Minute)).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.ClaimHotlineTicket(ctx, tk("W-1", "sys-a", "h1"), delivery("sig-4")); err != nil {
+			t.Fatal(err)
+		}
+		var old int64
+		s.DB.Model(&store.HotlineDelivery{}).Where("signature_hash = ?", "sig-1").Count(&old)
+		if old != 0 {
+			t.Errorf("a delivery past the window was kept")
+		}
+	})
+}
+
+// TestClaimHotlineTicketRace: a webhook delivery and an import of the same
+// ticket, and two identical deliveries, racing: exactly one claim, one
+// case id and one number; of two identical deliveries one is a replay.
+func TestClaimHotlineTicketRace(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		for round := 0; round < 10; round++ {
+			no := "R-" + strconv.Itoa(round)
+			type result struct {
+				t       store.HotlineTicket
+				created bool
+				err     error
+			}
+			claims := []struct {
+				t store.HotlineTicket
+				d *store.HotlineDelivery
+			}{
+				{store.HotlineTicket{TicketNo: no, SystemID: "sys-a", CaseID: "SB-webhook-" + no, CallAt: time.Now(), BodyHash: "w"},
+					&store.HotlineDelivery{SignatureHash: "sig-" + no, SystemID: "sys-a"}},
+				{store.HotlineTicket{TicketNo: no, CaseID: "SB-import-" + no, CallAt: time.Now(), BodyHash: "i"}, nil},
+				{store.HotlineTicket{TicketNo: no, SystemID: "sys-a", CaseID: "SB-webhook-" + no, CallAt: time.Now(), BodyHash: "w"},
+					&store.HotlineDelivery{SignatureHash: "sig-" + no, SystemID: "sys-a"}},
+			}
+			results := make([]result, len(claims))
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i, c := range claims {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					got, created, err := s.ClaimHotlineTicket(ctx, c.t, c.d)
+					results[i] = result{got, created, err}
+				}()
+			}
+			close(start)
+			wg.Wait()
+			created, replayed := 0, 0
+			var ids, numbers []string
+			for i, r := range results {
+				switch {
+				case whistle.ErrorCode(r.err) == whistle.EReplayed && i != 1:
+					replayed++
+					continue
+				case r.err != nil:
+					t.Fatalf("round %d claim %d: %v", round, i, r.err)
+				case r.created:
+					created++
+				}
+				ids, numbers = append(ids, r.t.CaseID), append(numbers, r.t.CaseNumber)
+			}
+			if created != 1 || replayed != 1 {
+				t.Fatalf("round %d: %d claims created, %d replays, want 1 and 1: %+v", round, created, replayed, results)
+			}
+			for i := range ids {
+				if ids[i] != ids[0] || numbers[i] != numbers[0] || numbers[i] == "" {
+					t.Fatalf("round %d: claims disagree: %v %v", round, ids, numbers)
+				}
+			}
+			var n int64
+			s.DB.Model(&store.HotlineTicket{}).Where("ticket_no = ?", no).Count(&n)
+			if n != 1 {
+				t.Fatalf("round %d: %d rows", round, n)
 			}
 		}
 	})

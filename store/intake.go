@@ -22,7 +22,7 @@ type IntakeFilter struct {
 // f.Scope, oldest first (the queue's order), with the total. Holder ""
 // lists nothing.
 func (s *Store) ListIntake(ctx context.Context, f IntakeFilter) ([]whistle.Case, int64, error) {
-	q := f.Scope.apply(s.DB.WithContext(ctx).Model(&CaseRow{}), "org_path", "id")
+	q := f.Scope.applyCases(s.DB.WithContext(ctx).Model(&CaseRow{}))
 	if f.HolderOrgPath == "" {
 		q = q.Where("1 = 0")
 	}

@@ -94,6 +94,38 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateMergedIntoIndex,
 		Rollback: rollbackMergedIntoIndex,
 	},
+	{
+		// Hotline webhook deliveries remembered for the replay window (an
+		// exact replay is refused) and the push retry columns of
+		// hotline_tickets, for the sweeper (store/hotline_push.go).
+		ID:       "202612021201_hotline_push",
+		Migrate:  migrateHotlinePush,
+		Rollback: rollbackHotlinePush,
+	},
+	{
+		// The four levels both ways and the exceptions of a joint case:
+		// extension limits per class; the read model's dispatches,
+		// unresolvable applications, lead, reviewed returns, dropped tasks
+		// and answered escalations (store/migrate_twoway.go).
+		ID:       "202612021301_twoway",
+		Migrate:  migrateTwoway,
+		Rollback: rollbackTwoway,
+	},
+	{
+		// Per-level escalation review (昆明: reviewed by the level before
+		// it goes up), off by default (store/escalation_review.go).
+		ID:       "202612021302_escalation_review",
+		Migrate:  migrateEscalationReview,
+		Rollback: rollbackEscalationReview,
+	},
+	{
+		// Issue 13's policy rows on a policy table already seeded:
+		// dispatch, recall, whistling below, answers, drop, lead, release
+		// (store/migrate_twoway_rules.go).
+		ID:       "202612021303_twoway_rules",
+		Migrate:  migrateTwowayRules,
+		Rollback: rollbackTwowayRules,
+	},
 }
 
 // Migrate brings the schema up to date. It is safe to run on every start

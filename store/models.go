@@ -85,9 +85,14 @@ type SLAPolicy struct {
 	HandleWithin        string `gorm:"size:32;not null"`
 	EvaluateWithin      string `gorm:"size:32;not null"`
 	DefaultSatisfaction string `gorm:"size:32;not null"`
-	UpdatedBy           string `gorm:"size:64"`
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// MaxExtensions and MaxExtensionDays bound a task's extensions: how
+	// many, and how far past the first handling deadline in working days
+	// (0: whistle.DefaultMaxExtensions, whistle.DefaultMaxExtensionDays).
+	MaxExtensions    int    `gorm:"not null;default:0"`
+	MaxExtensionDays int    `gorm:"not null;default:0"`
+	UpdatedBy        string `gorm:"size:64"`
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // CalendarDay is an exception to the Monday–Friday week: a holiday on a
@@ -155,6 +160,15 @@ type CaseRow struct {
 	RejectReason   string `gorm:"type:text"`
 	AcceptDeadline *time.Time
 	AcceptBreached bool `gorm:"not null;default:false"`
+	// DispatchesJSON and UnresolvableJSON hold the case's hand-downs and
+	// its latest unresolvable application as the workflow has them;
+	// UnresolvableStatus and UnresolvableAt (when it was applied for)
+	// repeat the application's status and time for the 挂账 list
+	// (migration 202612021301_twoway).
+	DispatchesJSON     string `gorm:"type:text"`
+	UnresolvableJSON   string `gorm:"type:text"`
+	UnresolvableStatus string `gorm:"size:16;not null;default:'';index"`
+	UnresolvableAt     *time.Time
 
 	CreatedAt time.Time `gorm:"not null;index"`
 	UpdatedAt time.Time `gorm:"not null"`
@@ -189,6 +203,16 @@ type TaskRow struct {
 	Extensions     int    `gorm:"not null"`
 	FeedbackJSON   string `gorm:"type:text"`
 	ExtensionJSON  string `gorm:"type:text"`
+	// Issue 13 (migration 202612021301_twoway): the lead department, a
+	// return under review, a dropped or released task, and the
+	// extension limits (count 0 and no cap: summoned before limits).
+	Lead           bool   `gorm:"not null;default:false"`
+	ReturnFrom     string `gorm:"size:16;not null;default:''"`
+	ReturnAnswer   string `gorm:"type:text"`
+	DroppedAt      *time.Time
+	DropReason     string `gorm:"type:text"`
+	ExtensionLimit int    `gorm:"not null;default:0"`
+	ExtensionCap   *time.Time
 }
 
 // TableName keeps the contract's name for the table.
@@ -223,6 +247,15 @@ type EscalationRow struct {
 	Reason        string    `gorm:"type:text"`
 	At            time.Time `gorm:"not null;index"`
 	By            string    `gorm:"size:64"`
+	// The answer of the level above (migration 202612021301_twoway);
+	// Status "" is an escalation that moved at once.
+	ToOrgPath      string `gorm:"size:255;not null;default:''"`
+	Status         string `gorm:"size:16;not null;default:''"`
+	AnswerDeadline *time.Time
+	AnswerBreached bool `gorm:"not null;default:false"`
+	AnsweredAt     *time.Time
+	AnsweredBy     string `gorm:"size:64;not null;default:''"`
+	Comment        string `gorm:"type:text"`
 }
 
 // TableName keeps the contract's name for the table.

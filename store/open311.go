@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shaobao/shaobao/whistle"
@@ -90,13 +91,16 @@ func (s *Store) ServiceRequests(ctx context.Context, f ServiceRequestFilter) ([]
 		out[idx[id]].MediaURL = u
 	}
 	for _, t := range tasks {
+		if t.Status == string(whistle.TaskDropped) {
+			continue // summoned by mistake and withdrawn: not a department on it
+		}
 		sr := &out[idx[t.CaseID]]
 		name := t.DepartmentName
 		if name == "" {
 			name = t.DepartmentID
 		}
 		sr.Departments = append(sr.Departments, name)
-		active := t.Status == string(whistle.TaskSummoned) || t.Status == string(whistle.TaskReported)
+		active := slices.Contains(OpenTaskStatuses, t.Status)
 		if active && (sr.ExpectedAt == nil || t.HandleDeadline.After(*sr.ExpectedAt)) {
 			d := t.HandleDeadline
 			sr.ExpectedAt = &d

@@ -52,10 +52,11 @@ func (s *Store) ApplyCase(ctx context.Context, c whistle.Case, entries []whistle
 		if len(c.Escalations) > 0 {
 			rows := make([]EscalationRow, len(c.Escalations))
 			for i, e := range c.Escalations {
-				rows[i] = EscalationRow{CaseID: c.ID, Seq: e.Seq, OrgPath: c.OrgPath, Class: string(c.Class), FromLevel: string(e.From), ToLevel: string(e.To),
-					FromOrgUnitID: e.FromOrgUnitID, ToOrgUnitID: e.ToOrgUnitID, Kind: e.Kind, Reason: e.Reason, At: e.At.UTC(), By: e.By}
+				rows[i] = escalationRow(c, e)
 			}
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
+			// An escalation's answer changes it after it is written: replace
+			// it, as tasks are (only here, under a newer case version).
+			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "case_id"}, {Name: "seq"}}, UpdateAll: true}).Create(&rows).Error; err != nil {
 				return fmt.Errorf("write escalations: %w", err)
 			}
 		}
@@ -88,7 +89,7 @@ func (s *Store) ApplyCase(ctx context.Context, c whistle.Case, entries []whistle
 }
 
 func caseRow(c whistle.Case) CaseRow {
-	return CaseRow{
+	row := CaseRow{
 		ID: c.ID, Number: c.Number, Title: c.Title, Description: c.Description, Category: c.Category, CatalogueItem: c.CatalogueItem,
 		Source: string(c.Source), Class: string(c.Class), Status: string(c.Status), Level: string(c.Level), Overdue: c.Overdue,
 		OrgUnitID: c.OrgUnitID, OrgPath: c.OrgPath, HolderOrgUnitID: c.HolderOrgUnitID, HolderOrgPath: c.HolderOrgPath,
@@ -99,6 +100,31 @@ func caseRow(c whistle.Case) CaseRow {
 		AcceptDeadline: utcPtr(c.AcceptDeadline), AcceptBreached: c.AcceptBreached,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
+	c = c.InUTC() // the JSON columns too
+	if len(c.Dispatches) > 0 {
+		b, _ := json.Marshal(c.Dispatches)
+		row.DispatchesJSON = string(b)
+	}
+	if c.Unresolvable != nil {
+		u := *c.Unresolvable
+		b, _ := json.Marshal(u)
+		row.UnresolvableJSON, row.UnresolvableStatus, row.UnresolvableAt = string(b), u.Status, &u.RequestedAt
+	}
+	return row
+}
+
+func escalationRow(c whistle.Case, e whistle.Escalation) EscalationRow {
+	return EscalationRow{CaseID: c.ID, Seq: e.Seq, OrgPath: c.OrgPath, Class: string(c.Class), FromLevel: string(e.From), ToLevel: string(e.To),
+		FromOrgUnitID: e.FromOrgUnitID, ToOrgUnitID: e.ToOrgUnitID, Kind: e.Kind, Reason: e.Reason, At: e.At.UTC(), By: e.By,
+		ToOrgPath: e.ToOrgPath, Status: e.Status, AnswerDeadline: utcPtr(e.AnswerDeadline), AnswerBreached: e.AnswerBreached,
+		AnsweredAt: utcPtr(e.AnsweredAt), AnsweredBy: e.AnsweredBy, Comment: e.Comment}
+}
+
+// unresolvableInUTC puts the times of an application read from JSON in
+// UTC, whatever zone it was written in.
+func unresolvableInUTC(u whistle.UnresolvableRequest) whistle.UnresolvableRequest {
+	u.RequestedAt, u.AnsweredAt = u.RequestedAt.UTC(), utcPtr(u.AnsweredAt)
+	return u
 }
 
 func taskRow(c whistle.Case, t whistle.Task) TaskRow {
@@ -108,6 +134,8 @@ func taskRow(c whistle.Case, t whistle.Task) TaskRow {
 		ReportDeadline: t.ReportDeadline.UTC(), HandleDeadline: t.HandleDeadline.UTC(), Overdue: t.Overdue,
 		ReportedAt: utcPtr(t.ReportedAt), DoneAt: utcPtr(t.DoneAt), ReturnedAt: utcPtr(t.ReturnedAt), ReturnReason: t.ReturnReason,
 		Rerouted: t.Rerouted, ReportBreached: t.ReportBreached, HandleBreached: t.HandleBreached, Reopened: t.Reopened, Extensions: t.Extensions,
+		Lead: t.Lead, ReturnFrom: string(t.ReturnFrom), ReturnAnswer: t.ReturnAnswer, DroppedAt: utcPtr(t.DroppedAt), DropReason: t.DropReason,
+		ExtensionLimit: t.ExtensionLimits.Count, ExtensionCap: utcPtr(t.ExtensionLimits.Cap),
 	}
 	if t.Feedback != nil {
 		b, _ := json.Marshal(t.Feedback)
@@ -182,7 +210,7 @@ func (s *Store) Timeline(ctx context.Context, caseID string) ([]whistle.Timeline
 // caseFromRow and taskFromRow answer in UTC whatever zone the driver
 // reads in (pgx: the server's) and the JSON columns were written in.
 func caseFromRow(r CaseRow) whistle.Case {
-	return whistle.Case{
+	c := whistle.Case{
 		ID: r.ID, Number: r.Number, Title: r.Title, Description: r.Description, Category: r.Category, CatalogueItem: r.CatalogueItem,
 		Source: whistle.Source(r.Source), Class: whistle.Class(r.Class), Status: whistle.CaseStatus(r.Status), Overdue: r.Overdue,
 		Location:  whistle.Location{Address: r.Address, Lat: r.Lat, Lon: r.Lon, GridID: r.GridID},
@@ -192,7 +220,17 @@ func caseFromRow(r CaseRow) whistle.Case {
 		EvaluationDue: r.EvaluationDue, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, VerifiedAt: r.VerifiedAt, ClosedAt: r.ClosedAt, Seq: r.Seq,
 		Outcome: whistle.Outcome(r.Outcome), MergedInto: r.MergedInto, RejectReason: r.RejectReason,
 		AcceptDeadline: r.AcceptDeadline, AcceptBreached: r.AcceptBreached,
-	}.InUTC()
+	}
+	if r.DispatchesJSON != "" {
+		_ = json.Unmarshal([]byte(r.DispatchesJSON), &c.Dispatches)
+	}
+	if r.UnresolvableJSON != "" {
+		var u whistle.UnresolvableRequest
+		if json.Unmarshal([]byte(r.UnresolvableJSON), &u) == nil {
+			c.Unresolvable = &u
+		}
+	}
+	return c.InUTC()
 }
 
 func taskFromRow(r TaskRow) whistle.Task {
@@ -202,6 +240,8 @@ func taskFromRow(r TaskRow) whistle.Task {
 		ReportDeadline: r.ReportDeadline, HandleDeadline: r.HandleDeadline, Overdue: r.Overdue,
 		ReportedAt: r.ReportedAt, DoneAt: r.DoneAt, ReturnedAt: r.ReturnedAt, ReturnReason: r.ReturnReason, Rerouted: r.Rerouted,
 		ReportBreached: r.ReportBreached, HandleBreached: r.HandleBreached, Reopened: r.Reopened, Extensions: r.Extensions,
+		Lead: r.Lead, ReturnFrom: whistle.TaskStatus(r.ReturnFrom), ReturnAnswer: r.ReturnAnswer, DroppedAt: utcPtr(r.DroppedAt), DropReason: r.DropReason,
+		ExtensionLimits: whistle.ExtensionLimits{Count: r.ExtensionLimit, Cap: utcPtr(r.ExtensionCap)},
 	}
 	if r.FeedbackJSON != "" {
 		t.Feedback = &whistle.Feedback{}
@@ -216,7 +256,9 @@ func taskFromRow(r TaskRow) whistle.Task {
 
 func escalationFromRow(e EscalationRow) whistle.Escalation {
 	return whistle.Escalation{Seq: e.Seq, CaseID: e.CaseID, From: whistle.Level(e.FromLevel), To: whistle.Level(e.ToLevel),
-		FromOrgUnitID: e.FromOrgUnitID, ToOrgUnitID: e.ToOrgUnitID, Kind: e.Kind, Reason: e.Reason, At: e.At, By: e.By}
+		FromOrgUnitID: e.FromOrgUnitID, ToOrgUnitID: e.ToOrgUnitID, Kind: e.Kind, Reason: e.Reason, At: e.At.UTC(), By: e.By,
+		ToOrgPath: e.ToOrgPath, Status: e.Status, AnswerDeadline: utcPtr(e.AnswerDeadline), AnswerBreached: e.AnswerBreached,
+		AnsweredAt: utcPtr(e.AnsweredAt), AnsweredBy: e.AnsweredBy, Comment: e.Comment}
 }
 
 func breachFromRow(b BreachRow) whistle.Breach {

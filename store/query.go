@@ -32,6 +32,17 @@ func (sc Scope) apply(q *gorm.DB, pathCol, caseIDCol string) *gorm.DB {
 	}
 }
 
+// applyCases is apply on the cases table: a subtree scope holds the cases
+// filed in it or held in it, as the jurisdiction relation reads a case
+// (a case dispatched down from a district is its street's to see).
+func (sc Scope) applyCases(q *gorm.DB) *gorm.DB {
+	if sc.All || sc.DepartmentID != "" || sc.PathPrefix == "" {
+		return sc.apply(q, "org_path", "id")
+	}
+	p := likePrefix(sc.PathPrefix)
+	return q.Where("(org_path LIKE ? OR holder_org_path LIKE ?)", p, p)
+}
+
 // Page is a 1-based page of a list.
 type Page struct {
 	Page     int
@@ -91,7 +102,7 @@ type CaseFilter struct {
 
 // ListCases returns the cases matching f, newest first, with the total.
 func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]whistle.Case, int64, error) {
-	q := f.Scope.apply(s.DB.WithContext(ctx).Model(&CaseRow{}), "org_path", "id")
+	q := f.Scope.applyCases(s.DB.WithContext(ctx).Model(&CaseRow{}))
 	q = equal(q, "status", f.Status)
 	q = equal(q, "class", f.Class)
 	q = equal(q, "level", f.Level)
@@ -141,16 +152,36 @@ type TaskView struct {
 // TaskFilter narrows ListTasks.
 type TaskFilter struct {
 	DepartmentID string
-	Status       []string // default: the active ones, summoned and reported
+	Status       []string // default: OpenTaskStatuses
 	Overdue      *bool
 	Page         Page
 }
+
+// OpenTaskStatuses are a department's inbox: the tasks it still owes work
+// on, and a return it asked for that the holder has not answered yet (the
+// task is still the department's, its clocks running). A dropped or
+// released task owes nothing and leaves the inbox.
+var OpenTaskStatuses = []string{string(whistle.TaskSummoned), string(whistle.TaskReported), string(whistle.TaskReturnRequested)}
+
+// AllTaskStatuses are a department's whole list (status=all): the open
+// tasks and those done, returned or released. A dropped task (the
+// department was summoned by mistake) is not among them; it is listed
+// only when asked for by its status.
+var AllTaskStatuses = []string{string(whistle.TaskSummoned), string(whistle.TaskReported), string(whistle.TaskReturnRequested),
+	string(whistle.TaskDone), string(whistle.TaskReturned), string(whistle.TaskReleased)}
+
+// TaskStatuses are every task status a list may filter by.
+var TaskStatuses = append(append([]string(nil), AllTaskStatuses...), string(whistle.TaskDropped))
+
+// reportClock is the SQL condition of a task working against its report
+// deadline: summoned, or a return asked for before reporting.
+const reportClock = "(tasks.status = 'summoned' OR (tasks.status = 'return_requested' AND tasks.return_from = 'summoned'))"
 
 // ListTasks returns a department's inbox, the most urgent deadline first.
 func (s *Store) ListTasks(ctx context.Context, f TaskFilter) ([]TaskView, int64, error) {
 	statuses := f.Status
 	if len(statuses) == 0 {
-		statuses = []string{string(whistle.TaskSummoned), string(whistle.TaskReported)}
+		statuses = OpenTaskStatuses
 	}
 	q := s.DB.WithContext(ctx).Table("tasks").Joins("JOIN cases ON cases.id = tasks.case_id").
 		Where("tasks.department_id = ? AND tasks.status IN ?", f.DepartmentID, statuses)
@@ -167,7 +198,7 @@ func (s *Store) ListTasks(ctx context.Context, f TaskFilter) ([]TaskView, int64,
 		Address    string
 	}
 	err := q.Select("tasks.*, cases.title AS case_title, cases.status AS case_status, cases.address AS address").
-		Order("CASE WHEN tasks.status = 'summoned' THEN tasks.report_deadline ELSE tasks.handle_deadline END, tasks.id").
+		Order("CASE WHEN " + reportClock + " THEN tasks.report_deadline ELSE tasks.handle_deadline END, tasks.id").
 		Offset(page.offset()).Limit(page.PageSize).Scan(&rows).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("list tasks: %w", err)
@@ -176,7 +207,7 @@ func (s *Store) ListTasks(ctx context.Context, f TaskFilter) ([]TaskView, int64,
 	for i, r := range rows {
 		t := taskFromRow(r.TaskRow)
 		next := t.HandleDeadline
-		if t.Status == whistle.TaskSummoned {
+		if t.Status == whistle.TaskSummoned || (t.Status == whistle.TaskReturnRequested && t.ReturnFrom == whistle.TaskSummoned) {
 			next = t.ReportDeadline
 		}
 		out[i] = TaskView{Task: t, CaseTitle: r.CaseTitle, CaseStatus: whistle.CaseStatus(r.CaseStatus), Class: whistle.Class(r.Class), Address: r.Address, NextDeadline: next}

@@ -40,9 +40,48 @@ func (s *Store) SLAPolicies(ctx context.Context) ([]SLAPolicy, error) {
 	return rows, nil
 }
 
+// Bounds of an SLA policy's extension limits (0 stands for the default).
+const (
+	MaxMaxExtensions    = 10
+	MaxMaxExtensionDays = 60
+)
+
+// ExtensionLimits returns how many extensions a task of the policy may
+// have and how many working days they may add in total, the defaults
+// (whistle.DefaultMaxExtensions, whistle.DefaultMaxExtensionDays) for 0.
+func (p SLAPolicy) ExtensionLimits() (count, days int) {
+	count, days = p.MaxExtensions, p.MaxExtensionDays
+	if count == 0 {
+		count = whistle.DefaultMaxExtensions
+	}
+	if days == 0 {
+		days = whistle.DefaultMaxExtensionDays
+	}
+	return count, days
+}
+
+// checkExtensionLimits refuses limits out of bounds: 1–10 extensions, 1–60
+// working days (0: the default).
+func checkExtensionLimits(p SLAPolicy) error {
+	if p.MaxExtensions < 0 || p.MaxExtensions > MaxMaxExtensions {
+		return whistle.Errorf(whistle.EInvalid, "延期次数上限 max_extensions 须在 1 到 %d 之间（0 或不填为默认 %d 次）",
+			"max_extensions must be between 1 and %d (0 or absent: the default, %d)", MaxMaxExtensions, whistle.DefaultMaxExtensions)
+	}
+	if p.MaxExtensionDays < 0 || p.MaxExtensionDays > MaxMaxExtensionDays {
+		return whistle.Errorf(whistle.EInvalid, "延期累计工作日上限 max_extension_days 须在 1 到 %d 之间（0 或不填为默认 %d 个工作日）",
+			"max_extension_days must be between 1 and %d (0 or absent: the default, %d working days)", MaxMaxExtensionDays, whistle.DefaultMaxExtensionDays)
+	}
+	return nil
+}
+
 // PutSLAPolicy creates or replaces the policy of p.Class at p.Level. It
 // applies to departments summoned after it; running clocks keep theirs.
+// It returns an invalid error for extension limits out of bounds
+// (max_extensions 1–10, max_extension_days 1–60, 0 for the default).
 func (s *Store) PutSLAPolicy(ctx context.Context, p SLAPolicy) (SLAPolicy, error) {
+	if err := checkExtensionLimits(p); err != nil {
+		return SLAPolicy{}, err
+	}
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var cur SLAPolicy
 		err := tx.Where("class = ? AND level = ?", p.Class, p.Level).Take(&cur).Error

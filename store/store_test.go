@@ -252,12 +252,21 @@ func TestListCasesInJurisdiction(t *testing.T) {
 		c1 := sampleCase("c-c1", 1, whistle.CaseOpen)
 		c3 := sampleCase("c-c3", 1, whistle.CaseClosed)
 		c3.OrgUnitID, c3.OrgPath = "110101002001", "/110000/110101/110101002/110101002001/"
+		c3.HolderOrgUnitID, c3.HolderOrgPath = c3.OrgUnitID, c3.OrgPath
 		c3.Tasks[0].DepartmentID = "s2-police"
 		c4 := sampleCase("c-c4", 1, whistle.CaseOpen)
 		c4.OrgUnitID, c4.OrgPath, c4.Overdue = "110102001001", "/110000/110102/110102001/110102001001/", true
+		c4.HolderOrgUnitID, c4.HolderOrgPath = c4.OrgUnitID, c4.OrgPath
 		c4.Tasks[0].DepartmentID = "s3-police"
 		c4.CreatedAt = c4.CreatedAt.Add(time.Hour)
-		for _, c := range []whistle.Case{c1, c3, c4} {
+		// Filed at district 2 and dispatched down to its street: the
+		// street sees it (held in its subtree), a district-1 unit does not.
+		d2 := sampleCase("c-d2", 1, whistle.CaseOpen)
+		d2.OrgUnitID, d2.OrgPath = "110102", "/110000/110102/"
+		d2.HolderOrgUnitID, d2.HolderOrgPath, d2.Level = "110102001", "/110000/110102/110102001/", whistle.LevelStreet
+		d2.Tasks[0].DepartmentID = "s3-market"
+		d2.CreatedAt = c4.CreatedAt.Add(time.Hour)
+		for _, c := range []whistle.Case{c1, c3, c4, d2} {
 			if err := s.ApplyCase(ctx, c, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -268,17 +277,18 @@ func TestListCasesInJurisdiction(t *testing.T) {
 			f    store.CaseFilter
 			want []string
 		}{
-			{"City", store.CaseFilter{Scope: store.Scope{PathPrefix: "/110000/"}}, []string{"c-c4", "c-c3", "c-c1"}},
+			{"City", store.CaseFilter{Scope: store.Scope{PathPrefix: "/110000/"}}, []string{"c-d2", "c-c4", "c-c3", "c-c1"}},
 			{"District1", store.CaseFilter{Scope: store.Scope{PathPrefix: "/110000/110101/"}}, []string{"c-c3", "c-c1"}},
 			{"Street1", store.CaseFilter{Scope: store.Scope{PathPrefix: "/110000/110101/110101001/"}}, []string{"c-c1"}},
+			{"Street3HeldDispatched", store.CaseFilter{Scope: store.Scope{PathPrefix: "/110000/110102/110102001/"}}, []string{"c-d2", "c-c4"}},
 			{"Department", store.CaseFilter{Scope: store.Scope{DepartmentID: "s2-police"}}, []string{"c-c3"}},
 			{"NoScopeSeesNothing", store.CaseFilter{}, nil},
 			{"Status", store.CaseFilter{Scope: store.Scope{All: true}, Status: "closed"}, []string{"c-c3"}},
 			{"Overdue", store.CaseFilter{Scope: store.Scope{All: true}, Overdue: &yes}, []string{"c-c4"}},
-			{"Query", store.CaseFilter{Scope: store.Scope{All: true}, Query: "酒吧"}, []string{"c-c4", "c-c3", "c-c1"}},
+			{"Query", store.CaseFilter{Scope: store.Scope{All: true}, Query: "酒吧"}, []string{"c-d2", "c-c4", "c-c3", "c-c1"}},
 			{"QueryMiss", store.CaseFilter{Scope: store.Scope{All: true}, Query: "积水"}, nil},
 			{"DepartmentFilter", store.CaseFilter{Scope: store.Scope{All: true}, DepartmentID: "s3-police"}, []string{"c-c4"}},
-			{"Page2", store.CaseFilter{Scope: store.Scope{All: true}, Page: store.Page{Page: 2, PageSize: 2}}, []string{"c-c1"}},
+			{"Page2", store.CaseFilter{Scope: store.Scope{All: true}, Page: store.Page{Page: 2, PageSize: 2}}, []string{"c-c3", "c-c1"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -79,12 +79,19 @@ type EscalationFilter struct {
 	DepartmentID string     // cases with a task for this department
 	Class        string
 	Kind         string // requested | handle_breach | verification
+	// Status keeps the escalations in these answer statuses (see
+	// EscalationAwaiting); "" in it keeps those that moved at once.
+	Status []string
 	// Open keeps escalations whose case is still open (not closed) when
 	// true, of closed cases when false.
 	Open  *bool
 	Page  Page
 	Limit int
 }
+
+// EscalationAwaiting are the statuses of an escalation waiting for an
+// answer: its own level's review, or the level above.
+var EscalationAwaiting = []string{whistle.EscalationInReview, whistle.EscalationPending}
 
 // EscalationView is an escalation with its case's title and status.
 type EscalationView struct {
@@ -105,6 +112,9 @@ func (s *Store) ListEscalations(ctx context.Context, f EscalationFilter) ([]Esca
 	q = withTask(q, "escalations.case_id", f.DepartmentID)
 	q = equal(q, "escalations.class", f.Class)
 	q = equal(q, "escalations.kind", f.Kind)
+	if len(f.Status) > 0 {
+		q = q.Where("escalations.status IN ?", f.Status)
+	}
 	if f.Open != nil {
 		op := "<>"
 		if !*f.Open {

@@ -189,13 +189,24 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-// countTask adds one task's part to c; caseVerified and caseClosed are its
-// case's state. Case-level resolution and closure are counted by the caller
-// for the area row; here they are counted per task (the department rows).
+// ended reports whether a task left the case owing nothing: the holder
+// dropped it (summoned by mistake, or the case closed as unresolvable) or
+// the lead released it. It counts in no rate, not against the department.
+func ended(t factTask) bool {
+	return t.Status == string(whistle.TaskDropped) || t.Status == string(whistle.TaskReleased)
+}
+
+// countTaskResponse adds one task's part in the response and extension
+// rates to c. Case-level resolution and closure are counted by the caller
+// for the area row, and per task for the department rows.
+//
+// A return answers the summons only once the holder accepted it (status
+// returned): one under review (return_requested) is no answer yet, and a
+// refused one was never an answer (the workflow clears its returned_at).
 func countTaskResponse(c *Counts, t factTask) {
 	c.Tasks++
 	answered := t.ReportedAt
-	if answered == nil {
+	if answered == nil && t.Status == string(whistle.TaskReturned) {
 		answered = t.ReturnedAt
 	}
 	if answered != nil || t.ReportBreached {
@@ -236,6 +247,10 @@ func countEval(c *Counts, e factEval) {
 //
 // A pending, rejected or merged case contributes nothing: it was never
 // worked on, so it is in no rate's denominator (whistle.CountsForRates).
+// A case closed as unresolvable (挂账) is out of the resolution rate, the
+// whole case's and its departments' (12345 practice: while it is on the
+// 挂账 list, and the workflow never reopens it). Dropped and released
+// tasks count nowhere (ended).
 func contribution(c CaseRow, tasks []factTask, evals []factEval) []SupervisionFact {
 	if !whistle.CountsForRates(whistle.CaseStatus(c.Status), whistle.Outcome(c.Outcome)) {
 		return nil
@@ -244,11 +259,12 @@ func contribution(c CaseRow, tasks []factTask, evals []factEval) []SupervisionFa
 	area, district := AreaOf(c.OrgPath)
 	verified := c.VerifiedAt != nil
 	closed := c.Status == string(whistle.CaseClosed)
+	resolvable := c.Outcome != string(whistle.OutcomeUnresolvable)
 
 	whole := SupervisionFact{CaseID: c.ID, Day: day, AreaID: area, DistrictID: district}
 	whole.Cases = 1
-	whole.ResDue = b2i(verified || c.Overdue)
-	whole.ResSolved = b2i(verified)
+	whole.ResDue = b2i(resolvable && (verified || c.Overdue))
+	whole.ResSolved = b2i(resolvable && verified)
 	whole.CloseDue = b2i(closed || c.Overdue)
 	whole.CloseOnTime = b2i(closed && !c.Overdue)
 	whole.VerifsFailed = int64(c.VerifyFailures)
@@ -264,6 +280,9 @@ func contribution(c CaseRow, tasks []factTask, evals []factEval) []SupervisionFa
 		return f
 	}
 	for _, t := range tasks {
+		if ended(t) {
+			continue
+		}
 		countTaskResponse(&whole.Counts, t)
 		f := dept(t.DepartmentID)
 		countTaskResponse(&f.Counts, t)
@@ -271,8 +290,8 @@ func contribution(c CaseRow, tasks []factTask, evals []factEval) []SupervisionFa
 			continue
 		}
 		f.Cases = 1
-		f.ResDue += b2i(verified || t.Overdue)
-		f.ResSolved += b2i(verified)
+		f.ResDue += b2i(resolvable && (verified || t.Overdue))
+		f.ResSolved += b2i(resolvable && verified)
 		f.CloseDue += b2i(closed || t.Overdue)
 		f.CloseOnTime += b2i(closed && !t.Overdue)
 		f.Verifs += int64(t.Reopened) + b2i(verified)

@@ -81,6 +81,12 @@ type Case struct {
 	AcceptDeadline *time.Time `json:"accept_deadline,omitempty"`
 	AcceptBreached bool       `json:"accept_breached,omitempty"`
 
+	// Dispatches are the hand-downs of the case (派单), oldest first.
+	Dispatches []Dispatch `json:"dispatches,omitempty"`
+	// Unresolvable is the latest application to close the case as
+	// unresolvable (挂账).
+	Unresolvable *UnresolvableRequest `json:"unresolvable,omitempty"`
+
 	// EvaluationDue is when the evaluation window closes (status evaluating).
 	EvaluationDue *time.Time `json:"evaluation_due,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`
@@ -116,6 +122,19 @@ type Task struct {
 	Extensions     int               `json:"extensions"` // granted
 	Feedback       *Feedback         `json:"feedback,omitempty"`
 	Extension      *ExtensionRequest `json:"extension,omitempty"` // the latest request
+	// ExtensionLimits bound the extensions (zero: summoned before limits).
+	ExtensionLimits ExtensionLimits `json:"extension_limits,omitempty"`
+	// Lead marks the lead department (主办); the others assist (协办).
+	Lead bool `json:"lead,omitempty"`
+	// ReturnFrom is the status a return was requested from: a refused
+	// return puts the task back there.
+	ReturnFrom TaskStatus `json:"return_from,omitempty"`
+	// ReturnAnswer is the holder's comment on the return.
+	ReturnAnswer string `json:"return_answer,omitempty"`
+	// DroppedAt and DropReason: the holder withdrew the department, or the
+	// lead released it (status released).
+	DroppedAt  *time.Time `json:"dropped_at,omitempty"`
+	DropReason string     `json:"drop_reason,omitempty"`
 }
 
 // Active reports whether the department still owes work on the task.
@@ -168,6 +187,15 @@ type Escalation struct {
 	Reason        string    `json:"reason"`
 	At            time.Time `json:"at"`
 	By            string    `json:"by"`
+	// ToOrgPath is the upper unit's path (who answers).
+	ToOrgPath string `json:"to_org_path,omitempty"`
+	// Status: see EscalationPending; "" for one that moved at once.
+	Status         string     `json:"status,omitempty"`
+	AnswerDeadline *time.Time `json:"answer_deadline,omitempty"`
+	AnswerBreached bool       `json:"answer_breached,omitempty"`
+	AnsweredAt     *time.Time `json:"answered_at,omitempty"`
+	AnsweredBy     string     `json:"answered_by,omitempty"`
+	Comment        string     `json:"comment,omitempty"`
 }
 
 // Breach kinds.

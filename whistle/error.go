@@ -16,6 +16,9 @@ const (
 	// EUnavailable: the service cannot do it now (a dependency is missing
 	// or down); the message says what, and a retry later may succeed.
 	EUnavailable = "unavailable"
+	// EReplayed: a signed request already accepted, sent again as it was
+	// (a replay); a 409.
+	EReplayed = "replayed"
 )
 
 // Error is a coded error whose messages are safe to show to a user:

@@ -16,7 +16,9 @@ const (
 
 // CountsForRates reports whether a case of this status and outcome counts
 // as a case in the supervision rates: a case not yet accepted, rejected or
-// merged into another was never worked on, so it is in no denominator.
+// merged into another was never worked on, so it is in no denominator. A
+// case closed as unresolvable (挂账) counts, but not in the resolution rate
+// (docs/supervision.md).
 func CountsForRates(status CaseStatus, outcome Outcome) bool {
 	return status != CasePending && outcome != OutcomeRejected && outcome != OutcomeMerged
 }

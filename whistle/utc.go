@@ -16,7 +16,19 @@ func (c Case) InUTC() Case {
 	c.ClosedAt = utcPtr(c.ClosedAt)
 	c.AcceptDeadline = utcPtr(c.AcceptDeadline)
 	c.Tasks = mapSlice(c.Tasks, Task.InUTC)
-	c.Escalations = mapSlice(c.Escalations, func(e Escalation) Escalation { e.At = e.At.UTC(); return e })
+	c.Escalations = mapSlice(c.Escalations, func(e Escalation) Escalation {
+		e.At, e.AnswerDeadline, e.AnsweredAt = e.At.UTC(), utcPtr(e.AnswerDeadline), utcPtr(e.AnsweredAt)
+		return e
+	})
+	c.Dispatches = mapSlice(c.Dispatches, func(d Dispatch) Dispatch {
+		d.At, d.RecalledAt = d.At.UTC(), utcPtr(d.RecalledAt)
+		return d
+	})
+	if c.Unresolvable != nil {
+		u := *c.Unresolvable
+		u.RequestedAt, u.AnsweredAt = u.RequestedAt.UTC(), utcPtr(u.AnsweredAt)
+		c.Unresolvable = &u
+	}
 	c.Evaluations = mapSlice(c.Evaluations, func(e Evaluation) Evaluation { e.At = e.At.UTC(); return e })
 	c.Breaches = mapSlice(c.Breaches, func(b Breach) Breach {
 		b.Deadline, b.At, b.ResolvedAt = b.Deadline.UTC(), b.At.UTC(), utcPtr(b.ResolvedAt)
@@ -35,6 +47,8 @@ func (t Task) InUTC() Task {
 	t.ReportedAt = utcPtr(t.ReportedAt)
 	t.DoneAt = utcPtr(t.DoneAt)
 	t.ReturnedAt = utcPtr(t.ReturnedAt)
+	t.DroppedAt = utcPtr(t.DroppedAt)
+	t.ExtensionLimits.Cap = utcPtr(t.ExtensionLimits.Cap)
 	if t.Feedback != nil {
 		f := *t.Feedback
 		f.At = f.At.UTC()

@@ -208,4 +208,7 @@ var SystemActor = Actor{UserID: "system", Username: "system"}
 type Deadlines struct {
 	Report time.Time `json:"report_deadline"`
 	Handle time.Time `json:"handle_deadline"`
+	// Extensions bound the task's extensions; zero in answers recorded
+	// before limits existed.
+	Extensions ExtensionLimits `json:"extensions,omitempty"`
 }

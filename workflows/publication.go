@@ -117,11 +117,20 @@ func MonthlyPublication() client.ScheduleOptions {
 	}
 }
 
-// EnsureSchedules creates the supervision schedule, or brings an existing
-// one's spec, action and policies up to date (its pause state and history
-// are kept). Call it once at start; it is safe from every process.
+// EnsureSchedules creates the schedules (the supervision publication, the
+// hotline push sweep), or brings an existing one's spec, action and
+// policies up to date (its pause state and history are kept). Call it
+// once at start; it is safe from every process.
 func EnsureSchedules(ctx context.Context, c client.Client) error {
-	opts := MonthlyPublication()
+	for _, opts := range []client.ScheduleOptions{MonthlyPublication(), HotlinePushSweep()} {
+		if err := ensureSchedule(ctx, c, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ensureSchedule(ctx context.Context, c client.Client, opts client.ScheduleOptions) error {
 	_, err := c.ScheduleClient().Create(ctx, opts)
 	if err == nil {
 		return nil

@@ -32,6 +32,12 @@ type machine struct {
 	// outbox holds notifications queued by apply functions until the
 	// workflow sends them.
 	outbox []Notification
+	// filedAt is the filing level's unit (the first of the filing chain):
+	// dispatch replaces chain, not who filed.
+	filedAt OrgRef
+	// now is the workflow time of the update being checked, set before
+	// each check (checks read it, never the clock).
+	now time.Time
 }
 
 // newMachine files a new case from the workflow input: status open (or
@@ -47,7 +53,7 @@ func newMachine(in WhistleInput) (*machine, error) {
 	if len(in.Departments) == 0 {
 		status = whistle.CasePending
 	}
-	m := &machine{chain: in.Chain, c: whistle.Case{
+	m := &machine{chain: in.Chain, filedAt: in.Chain[0], c: whistle.Case{
 		ID: in.ID, Number: in.Number, Title: in.Title, Description: in.Description, Category: in.Category,
 		CatalogueItem: in.CatalogueItem, Source: in.Source, Class: in.Class,
 		Status: status, Location: in.Location,
@@ -166,11 +172,7 @@ func (m *machine) above() (OrgRef, bool) {
 }
 
 func (m *machine) filer() OrgRef {
-	lvl := m.c.Level
-	if len(m.chain) > 0 {
-		lvl = m.chain[0].Level
-	}
-	return OrgRef{ID: m.c.OrgUnitID, Path: m.c.OrgPath, Level: lvl}
+	return OrgRef{ID: m.c.OrgUnitID, Path: m.c.OrgPath, Level: m.filedAt.Level}
 }
 
 func (m *machine) task(id string) (*whistle.Task, error) {
@@ -306,7 +308,7 @@ func (m *machine) applySummon(now time.Time, a whistle.Actor, in SummonInput, dl
 		m.c.Tasks = append(m.c.Tasks, whistle.Task{
 			ID: id, CaseID: m.c.ID, DepartmentID: d.ID, DepartmentName: d.Name,
 			Status: whistle.TaskSummoned, SummonedAt: now, SummonedBy: a.Username, SummonedLevel: m.c.Level,
-			ReportDeadline: dl.Report, HandleDeadline: dl.Handle,
+			ReportDeadline: dl.Report, HandleDeadline: dl.Handle, ExtensionLimits: dl.Extensions,
 		})
 		t := &m.c.Tasks[len(m.c.Tasks)-1]
 		det := strings.TrimSpace(d.Name + " " + detail)
@@ -359,7 +361,8 @@ func (m *machine) applyFeedback(now time.Time, in FeedbackInput) {
 	t.Status, t.DoneAt = whistle.TaskDone, ptr(now)
 	t.Feedback = &whistle.Feedback{Result: in.Result, Notes: in.Notes, Evidence: slices.Clone(in.Evidence), At: now, By: in.Actor.Username}
 	m.resolveBreaches(t.ID, "", now)
-	m.record(now, whistle.EventFeedback, in.Actor, t.ID, t.DepartmentID, in.Result)
+	seq := m.record(now, whistle.EventFeedback, in.Actor, t.ID, t.DepartmentID, in.Result)
+	m.notifyLead(seq, t)
 }
 
 func (m *machine) checkReturn(in ReturnInput) error {
@@ -421,7 +424,7 @@ func (m *machine) checkRequestExtension(in ExtensionInput) error {
 	if t.Extension != nil && t.Extension.Status == whistle.ExtensionPending {
 		return whistle.Errorf(whistle.EConflict, "已有待答复的延期申请", "an extension request is already pending")
 	}
-	return nil
+	return m.checkExtensionLimits(t, in.Until)
 }
 
 func (m *machine) applyRequestExtension(now time.Time, in ExtensionInput, until time.Time) {
@@ -480,7 +483,10 @@ func (m *machine) checkVerify(in VerifyInput) error {
 	if m.c.Status != whistle.CaseVerifying {
 		return statusConflict(m.c.Status, "核查", "verify")
 	}
-	return nil
+	if in.Passed && len(in.DepartmentIDs) > 0 {
+		return whistle.Errorf(whistle.EInvalid, "核查通过时不能指定返工部门", "department_ids names the departments to rework: only with passed false")
+	}
+	return m.checkReworkTargets(in.DepartmentIDs)
 }
 
 // applyVerifyPassed opens the evaluation window.
@@ -491,32 +497,33 @@ func (m *machine) applyVerifyPassed(now time.Time, in VerifyInput, w EvaluationW
 }
 
 // reopenLevels lists, in task order, the summoning levels of the done
-// tasks a failed verification reopens: their fresh clocks come from those
-// levels' policies.
-func (m *machine) reopenLevels() []whistle.Level {
+// tasks a failed verification naming ids reopens: their fresh clocks come
+// from those levels' policies.
+func (m *machine) reopenLevels(ids []string) []whistle.Level {
 	var out []whistle.Level
 	for _, t := range m.c.Tasks {
-		if t.Status == whistle.TaskDone && !slices.Contains(out, t.SummonedLevel) {
+		if reworks(&t, ids) && !slices.Contains(out, t.SummonedLevel) {
 			out = append(out, t.SummonedLevel)
 		}
 	}
 	return out
 }
 
-// applyVerifyFailed sends the case back to open: done tasks reopen to
-// reported with the fresh handling deadline for their level, and every
-// third failure escalates the case.
-func (m *machine) applyVerifyFailed(now time.Time, in VerifyInput, handle map[whistle.Level]time.Time) {
+// applyVerifyFailed sends the case back to open: the done tasks of the
+// departments named (all when none is) reopen to reported with the fresh
+// clocks for their level, and every third failure escalates the case.
+func (m *machine) applyVerifyFailed(now time.Time, in VerifyInput, fresh map[whistle.Level]whistle.Deadlines) {
 	m.c.Status = whistle.CaseOpen
 	m.c.VerifyFailures++
 	m.record(now, whistle.EventVerificationFailed, in.Actor, "", "", in.Comment)
 	for i := range m.c.Tasks {
 		t := &m.c.Tasks[i]
-		if t.Status != whistle.TaskDone {
+		if !reworks(t, in.DepartmentIDs) {
 			continue
 		}
 		t.Status, t.DoneAt = whistle.TaskReported, nil
-		t.HandleDeadline, t.HandleBreached = handle[t.SummonedLevel], false
+		dl := fresh[t.SummonedLevel]
+		t.HandleDeadline, t.HandleBreached, t.ExtensionLimits = dl.Handle, false, dl.Extensions
 		t.Reopened++
 		seq := m.record(now, whistle.EventReopened, in.Actor, t.ID, t.DepartmentID, in.Comment)
 		m.notifyDept(seq, t, fmt.Sprintf("「%s」核查未通过，请于 %s 前重新办结：%s", m.c.Title, chinaTime(t.HandleDeadline), in.Comment))
@@ -598,6 +605,9 @@ func (m *machine) checkEscalate(in EscalateInput) error {
 	if _, ok := m.above(); !ok {
 		return whistle.Errorf(whistle.EConflict, "案件已在市级，无法再上报", "the case is already at the city: nowhere to escalate")
 	}
+	if e := m.openEscalation(); e != nil {
+		return whistle.Errorf(whistle.EConflict, "上一次上报尚待答复", "the last escalation still awaits its answer")
+	}
 	return nil
 }
 
@@ -609,6 +619,7 @@ func (m *machine) escalate(now time.Time, a whistle.Actor, kind, reason string) 
 	if !ok {
 		return false
 	}
+	m.supersedeEscalation(now)
 	m.c.Level, m.c.HolderOrgUnitID, m.c.HolderOrgPath = to.Level, to.ID, to.Path
 	seq := m.record(now, whistle.EventEscalated, a, "", "", fmt.Sprintf("%s → %s (%s): %s", from.Level, to.Level, kind, reason))
 	by := a.Username
@@ -617,7 +628,7 @@ func (m *machine) escalate(now time.Time, a whistle.Actor, kind, reason string) 
 	}
 	m.c.Escalations = append(m.c.Escalations, whistle.Escalation{
 		Seq: seq, CaseID: m.c.ID, From: from.Level, To: to.Level, FromOrgUnitID: from.ID, ToOrgUnitID: to.ID,
-		Kind: kind, Reason: reason, At: now, By: by,
+		Kind: kind, Reason: reason, At: now, By: by, ToOrgPath: to.Path,
 	})
 	m.notifyOrg(seq, to, "", fmt.Sprintf("「%s」由%s升级至%s：%s", m.c.Title, levelZH(from.Level), levelZH(to.Level), reason))
 	return true
@@ -641,12 +652,16 @@ func (m *machine) nextDeadline() (time.Time, bool) {
 		}
 	}
 	for _, t := range m.c.Tasks {
-		if t.Status == whistle.TaskSummoned && !t.ReportBreached {
+		cs := clockStatus(&t)
+		if cs == whistle.TaskSummoned && !t.ReportBreached {
 			consider(t.ReportDeadline)
 		}
-		if t.Active() && !t.HandleBreached {
+		if (cs == whistle.TaskSummoned || cs == whistle.TaskReported) && !t.HandleBreached {
 			consider(t.HandleDeadline)
 		}
+	}
+	if e := m.openEscalation(); e != nil && e.Status == whistle.EscalationPending && e.AnswerDeadline != nil && !e.AnswerBreached {
+		consider(*e.AnswerDeadline)
 	}
 	if m.c.Status == whistle.CaseEvaluating && m.c.EvaluationDue != nil {
 		consider(*m.c.EvaluationDue)
@@ -668,9 +683,11 @@ func (m *machine) onClock(now time.Time) bool {
 	before := m.c.Seq
 	escalated := false
 	m.acceptClock(now)
+	m.escalationClock(now)
 	for i := range m.c.Tasks {
 		t := &m.c.Tasks[i]
-		if t.Status == whistle.TaskSummoned && !t.ReportBreached && !now.Before(t.ReportDeadline) {
+		cs := clockStatus(t)
+		if cs == whistle.TaskSummoned && !t.ReportBreached && !now.Before(t.ReportDeadline) {
 			t.ReportBreached = true
 			seq := m.breach(now, t, whistle.BreachReport, t.ReportDeadline)
 			to, ok := m.above()
@@ -679,7 +696,7 @@ func (m *machine) onClock(now time.Time) bool {
 			}
 			m.notifyOrg(seq, to, t.ID, fmt.Sprintf("%s未在 %s 前报到「%s」", t.DepartmentName, chinaTime(t.ReportDeadline), m.c.Title))
 		}
-		if t.Active() && !t.HandleBreached && !now.Before(t.HandleDeadline) {
+		if (cs == whistle.TaskSummoned || cs == whistle.TaskReported) && !t.HandleBreached && !now.Before(t.HandleDeadline) {
 			t.HandleBreached, t.Overdue, m.c.Overdue = true, true, true
 			seq := m.breach(now, t, whistle.BreachHandle, t.HandleDeadline)
 			reason := fmt.Sprintf("%s未在 %s 前办结", t.DepartmentName, chinaTime(t.HandleDeadline))
@@ -731,15 +748,15 @@ func (m *machine) defaultEvaluations(now time.Time) {
 
 // --- progress -----------------------------------------------------------------
 
-// readyForVerification: at least one task done, every non-returned task
-// done, and no returned task still waiting for a re-route.
+// readyForVerification: at least one task done and none waiting (owing
+// work, or a return not yet answered or re-routed); dropped and released
+// tasks owe nothing. With a lead, the assisting departments have fed back
+// or been released by it.
 func (m *machine) readyForVerification() bool {
 	done := false
 	for _, t := range m.c.Tasks {
 		switch {
-		case t.Active():
-			return false
-		case t.Status == whistle.TaskReturned && !t.Rerouted:
+		case t.Waiting():
 			return false
 		case t.Status == whistle.TaskDone:
 			done = true
@@ -774,7 +791,7 @@ func (m *machine) advance(now time.Time) {
 func (m *machine) pendingDepartments() []string {
 	out := []string{}
 	for _, t := range m.c.Tasks {
-		if t.Active() && !slices.Contains(out, t.DepartmentID) {
+		if (t.Active() || t.Status == whistle.TaskReturnRequested) && !slices.Contains(out, t.DepartmentID) {
 			out = append(out, t.DepartmentID)
 		}
 	}
@@ -791,6 +808,7 @@ func (m *machine) copyCase() whistle.Case {
 	c.Evaluations = slices.Clone(c.Evaluations)
 	c.Breaches = slices.Clone(c.Breaches)
 	c.Timeline = slices.Clone(c.Timeline)
+	c.Dispatches = slices.Clone(c.Dispatches)
 	return c
 }
 

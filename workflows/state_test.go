@@ -203,10 +203,10 @@ func TestState_Progress(t *testing.T) {
 		for i := 1; i <= 3; i++ {
 			require.NoError(t, report(t, m, "a", "K-T1", at))
 			require.NoError(t, feedback(t, m, "a", "K-T1", at))
-			require.Equal(t, []whistle.Level{whistle.LevelCommunity}, m.reopenLevels())
+			require.Equal(t, []whistle.Level{whistle.LevelCommunity}, m.reopenLevels(nil))
 			in := VerifyInput{Actor: filer, Passed: false}
 			require.NoError(t, step(t, m, func() error { return m.checkVerify(in) }, func() {
-				m.applyVerifyFailed(at, in, map[whistle.Level]time.Time{whistle.LevelCommunity: fresh})
+				m.applyVerifyFailed(at, in, map[whistle.Level]whistle.Deadlines{whistle.LevelCommunity: {Handle: fresh}})
 			}))
 			require.Equal(t, whistle.TaskReported, m.c.Tasks[0].Status)
 			require.Equal(t, fresh, m.c.Tasks[0].HandleDeadline)

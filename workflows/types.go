@@ -73,6 +73,10 @@ type WhistleInput struct {
 	// case at first.
 	Chain []OrgRef `json:"chain"`
 
+	// HolderChain is the chain the case holds now when a dispatch replaced
+	// it (carried over by Continue-As-New); empty means Chain.
+	HolderChain []OrgRef `json:"holder_chain,omitempty"`
+
 	// State is set only by Continue-As-New: the case carried over.
 	State *whistle.Case `json:"state,omitempty"`
 	// ProjectedSeq is the last timeline Seq already in the read model
@@ -145,6 +149,9 @@ type VerifyInput struct {
 	Actor   whistle.Actor `json:"actor"`
 	Passed  bool          `json:"passed"`
 	Comment string        `json:"comment"`
+	// DepartmentIDs, on a failed verification, names the departments
+	// whose work failed: only their tasks reopen (all when empty).
+	DepartmentIDs []string `json:"department_ids,omitempty"`
 	// HolderOrgUnitID is the org unit the API saw holding the case when it
 	// authorized the action; the workflow refuses with a conflict when the
 	// case has moved since. Empty (histories recorded before it) skips the check.
@@ -170,6 +177,9 @@ type EvaluateInput struct {
 type EscalateInput struct {
 	Actor  whistle.Actor `json:"actor"`
 	Reason string        `json:"reason"`
+	// Review: the asking level's own command centre reviews the
+	// escalation before it goes up (a per-level setting the API reads).
+	Review bool `json:"review,omitempty"`
 	// HolderOrgUnitID is the org unit the API saw holding the case when it
 	// authorized the action; the workflow refuses with a conflict when the
 	// case has moved since. Empty (histories recorded before it) skips the check.

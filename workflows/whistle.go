@@ -126,7 +126,11 @@ func newRun(ctx workflow.Context, in WhistleInput) (*run, error) {
 		if err := checkInput(in); err != nil {
 			return nil, err
 		}
-		r.m = &machine{c: *in.State, chain: in.Chain, defaultSat: in.DefaultSatisfaction}
+		chain := in.Chain
+		if len(in.HolderChain) > 0 {
+			chain = in.HolderChain
+		}
+		r.m = &machine{c: *in.State, chain: chain, filedAt: in.Chain[0], defaultSat: in.DefaultSatisfaction}
 		r.projectedSeq = in.ProjectedSeq
 		return r, nil
 	}
@@ -201,8 +205,12 @@ func (r *run) registerHandlers(ctx workflow.Context) error {
 			m.applyFeedback(now, in)
 			return nil
 		}),
-		handle(ctx, r, UpdateReturn, m.checkReturn, func(_ workflow.Context, now time.Time, in ReturnInput) error {
-			m.applyReturn(now, in)
+		handle(ctx, r, UpdateReturn, m.checkReturn, func(ctx workflow.Context, now time.Time, in ReturnInput) error {
+			if workflow.GetVersion(ctx, versionReturnReview, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+				m.applyReturn(now, in)
+				return nil
+			}
+			m.applyRequestReturn(now, in)
 			return nil
 		}),
 		handle(ctx, r, UpdateRequestExtension, m.checkRequestExtension, func(ctx workflow.Context, now time.Time, in ExtensionInput) error {
@@ -213,6 +221,9 @@ func (r *run) registerHandlers(ctx workflow.Context) error {
 				t, _ := m.task(in.TaskID)
 				var err error
 				if until, err = r.addSpan(ctx, t.HandleDeadline, in.Extra); err != nil {
+					return err
+				}
+				if err := m.checkExtensionLimits(t, &until); err != nil {
 					return err
 				}
 			}
@@ -232,13 +243,13 @@ func (r *run) registerHandlers(ctx workflow.Context) error {
 				m.applyVerifyPassed(now, in, w)
 				return nil
 			}
-			fresh := map[whistle.Level]time.Time{}
-			for _, lvl := range m.reopenLevels() {
+			fresh := map[whistle.Level]whistle.Deadlines{}
+			for _, lvl := range m.reopenLevels(in.DepartmentIDs) {
 				dl, err := r.deadlines(ctx, lvl, now)
 				if err != nil {
 					return err
 				}
-				fresh[lvl] = dl.Handle
+				fresh[lvl] = dl
 			}
 			m.applyVerifyFailed(now, in, fresh)
 			return nil
@@ -247,12 +258,26 @@ func (r *run) registerHandlers(ctx workflow.Context) error {
 			m.applyEvaluate(now, in)
 			return nil
 		}),
-		handle(ctx, r, UpdateEscalate, m.checkEscalate, func(_ workflow.Context, now time.Time, in EscalateInput) error {
-			m.applyEscalate(now, in)
+		handle(ctx, r, UpdateEscalate, m.checkEscalate, func(ctx workflow.Context, now time.Time, in EscalateInput) error {
+			if workflow.GetVersion(ctx, versionEscalationAnswer, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+				m.applyEscalate(now, in)
+				return nil
+			}
+			if in.Review {
+				m.requestEscalation(now, in, nil)
+				return nil
+			}
+			to, _ := m.above()
+			dl, err := r.deadlines(ctx, to.Level, now)
+			if err != nil {
+				return err
+			}
+			m.requestEscalation(now, in, &dl.Report)
 			return nil
 		}),
 	}
 	errs = append(errs, r.intakeHandlers(ctx)...)
+	errs = append(errs, r.twowayHandlers(ctx)...)
 	for _, err := range errs {
 		if err != nil {
 			return err
@@ -271,6 +296,7 @@ func handle[I any](ctx workflow.Context, r *run, name string, check func(I) erro
 			return whistle.Case{}, err
 		}
 		defer r.mu.Unlock()
+		r.m.now = workflow.Now(ctx)
 		if err := check(in); err != nil {
 			return whistle.Case{}, toApplicationError(err)
 		}
@@ -281,10 +307,11 @@ func handle[I any](ctx workflow.Context, r *run, name string, check func(I) erro
 		r.changed(ctx)
 		return r.m.copyCase(), nil
 	}
-	validator := func(_ workflow.Context, in I) error {
+	validator := func(ctx workflow.Context, in I) error {
 		if !r.ready {
 			return nil // the handler checks once the case is filed
 		}
+		r.m.now = workflow.Now(ctx)
 		return toApplicationError(check(in))
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, name, handler,
@@ -370,6 +397,9 @@ func (r *run) continueAsNew(ctx workflow.Context) error {
 	next := r.in
 	state := r.m.copyCase()
 	next.State, next.ProjectedSeq, next.DefaultSatisfaction = &state, r.projectedSeq, r.m.defaultSat
+	if !slices.Equal(r.m.chain, r.in.Chain) {
+		next.HolderChain = slices.Clone(r.m.chain)
+	}
 	r.log.Info("continuing as new", "seq", state.Seq, "timeline", len(state.Timeline))
 	return workflow.NewContinueAsNewError(ctx, WorkflowName, next)
 }

@@ -191,56 +191,6 @@ func TestWhistle_EscalationChainStopsAtCity(t *testing.T) {
 	require.Len(t, c.Escalations, 3)
 }
 
-// Escalation asked for by the holder, level by level.
-func TestWhistle_EscalateByRequest(t *testing.T) {
-	h := newHarness(t)
-	e1 := h.update(time.Hour, workflows.UpdateEscalate, workflows.EscalateInput{Actor: secretary, Reason: "涉及多个街道"})
-	e2 := h.update(2*time.Hour, workflows.UpdateEscalate, workflows.EscalateInput{Actor: streetSecretary, Reason: "需区级协调"})
-	e3 := h.update(3*time.Hour, workflows.UpdateEscalate, workflows.EscalateInput{Actor: streetSecretary, Reason: "需市级协调"})
-	e4 := h.update(4*time.Hour, workflows.UpdateEscalate, workflows.EscalateInput{Actor: streetSecretary, Reason: "再上报"})
-	h.stopAt(5 * time.Hour)
-	h.run(input("E2", whistle.ClassCoordination, "s1-police"))
-	require.Equal(t, whistle.LevelStreet, ok(t, e1).Level)
-	require.Equal(t, whistle.LevelDistrict, ok(t, e2).Level)
-	c := ok(t, e3)
-	require.Equal(t, whistle.LevelCity, c.Level)
-	require.Equal(t, whistle.EscalationRequested, c.Escalations[2].Kind)
-	require.Equal(t, "需市级协调", c.Escalations[2].Reason)
-	refused(t, e4, whistle.EConflict)
-}
-
-// A returned task waits for the holder to re-route it; the case does not
-// move on until the new department has done its part.
-func TestWhistle_ReturnAndReroute(t *testing.T) {
-	h := newHarness(t)
-	t1, t2, t3 := taskID("RR", 1), taskID("RR", 2), taskID("RR", 3)
-	noReason := h.update(30*time.Minute, workflows.UpdateReturn, workflows.ReturnInput{Actor: clerk("s1-market"), TaskID: t2})
-	ret := h.update(time.Hour, workflows.UpdateReturn, workflows.ReturnInput{Actor: clerk("s1-market"), TaskID: t2, Reason: "不属于市场监管职责"})
-	h.update(2*time.Hour, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-citymgmt"), TaskID: t1})
-	fb := h.update(3*time.Hour, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-citymgmt"), TaskID: t1, Result: "已处理"})
-	badReroute := h.update(4*time.Hour, workflows.UpdateSummon, workflows.SummonInput{Actor: secretary, Departments: []workflows.DepartmentRef{dept("s1-police")}, RerouteTaskID: t1})
-	rr := h.update(5*time.Hour, workflows.UpdateSummon, workflows.SummonInput{Actor: secretary, Departments: []workflows.DepartmentRef{dept("s1-police")}, RerouteTaskID: t2})
-	again := h.update(6*time.Hour, workflows.UpdateSummon, workflows.SummonInput{Actor: secretary, Departments: []workflows.DepartmentRef{dept("s1-housing")}, RerouteTaskID: t2})
-	h.update(7*time.Hour, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-police"), TaskID: t3})
-	last := h.update(8*time.Hour, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-police"), TaskID: t3, Result: "已处理"})
-	h.stopAt(9 * time.Hour)
-	h.run(input("RR", whistle.ClassRoutine, "s1-citymgmt", "s1-market"))
-
-	refused(t, noReason, whistle.EInvalid)
-	c := ok(t, ret)
-	require.Equal(t, whistle.TaskReturned, c.Tasks[1].Status)
-	require.Equal(t, "不属于市场监管职责", c.Tasks[1].ReturnReason)
-	require.Len(t, h.notes.find(whistle.EventReturned), 1)
-	require.Equal(t, whistle.CaseOpen, ok(t, fb).Status, "a return awaiting re-route holds the case open")
-	refused(t, badReroute, whistle.EConflict)
-	c = ok(t, rr)
-	require.True(t, c.Tasks[1].Rerouted)
-	require.Equal(t, "s1-police", c.Tasks[2].DepartmentID)
-	require.Equal(t, whistle.CaseOpen, c.Status)
-	refused(t, again, whistle.EConflict)
-	require.Equal(t, whistle.CaseVerifying, ok(t, last).Status)
-}
-
 // An extension granted moves the handling deadline (and the breach with
 // it); one refused leaves it.
 func TestWhistle_Extensions(t *testing.T) {

@@ -1,9 +1,13 @@
 // cases.js — the community and street side: my cases with their clocks,
 // filing and whistling a case, and the case page with every action the
-// whistling level takes (verify, evaluate, escalate, re-route, answer an
-// extension, summon more).
+// user may take in the case's state: the holder verifies, evaluates,
+// escalates, re-routes, answers extensions and returns, summons more,
+// drops a department, names the lead (主办), dispatches down (派单) and
+// applies to close it as unresolvable (挂账); the level above answers
+// escalations and those applications; the unit that dispatched recalls;
+// the lead department's clerk releases an assisting one (协办).
 import { get, post, query, departmentNames } from './api.js';
-import { ACCEPTERS, nearbyLine } from './intake.js';
+import { ACCEPTERS, nearbyLine, unitSelect } from './intake.js';
 import { t, label, pickName } from './i18n.js';
 import { h, form, field, select, section, badge, overdueBadge, clock, fmtTime, linkify, pager, load, busy, errorBox, randomKey } from './ui.js';
 
@@ -216,6 +220,10 @@ function point(d) {
 
 // ---- the case page ----
 
+// COMMANDERS may dispatch a case down and recall it: a command centre, and
+// the street with its command-and-dispatch power (综合执法指挥调度权).
+export const COMMANDERS = ['commander', 'street_secretary'];
+
 export function caseView(ctx, id) {
   const body = h('div', { id: 'case' });
   const back = ctx.me.role === 'clerk' ? ['/app/inbox', t('nav_inbox')] : ['/app/cases', t('nav_cases')];
@@ -229,14 +237,46 @@ export function caseView(ctx, id) {
   return h('div', { class: 'page' }, h('a', { class: 'back', href: back[0] }, '‹ ' + back[1]), body);
 }
 
+// WAITING are the task statuses that still hold a case open (the
+// department owes work, or its return awaits an answer); a returned task
+// waits too until it is re-routed.
+const WAITING = ['summoned', 'reported', 'return_requested'];
+const waiting = (task) => WAITING.includes(task.status) || (task.status === 'returned' && !task.rerouted);
+const active = (task) => task.status === 'summoned' || task.status === 'reported';
+
+// leadTask is the lead department's task still on the case (主办), if any.
+function leadTask(c) {
+  return (c.tasks || []).find((x) => x.lead && x.status !== 'dropped' && x.status !== 'returned');
+}
+
+// openEscalation is the escalation waiting for a review or an answer.
+function openEscalation(c) {
+  return [...(c.escalations || [])].reverse().find((e) => e.status === 'pending' || e.status === 'review') || null;
+}
+
+// recallable is the dispatch that handed the case to its holder, while it
+// may still be taken back.
+function recallable(c) {
+  const d = (c.dispatches || []).at(-1);
+  return d && !d.recalled_at && d.to_org_unit_id === c.holder_org_unit_id ? d : null;
+}
+
+// levels turns the level words of a timeline detail ("district → street
+// 理由") into the reader's language.
+function levels(detail) {
+  return String(detail).replace(/\b(community|street|district|city)\b/g, (w) => label('level', w));
+}
+
 function renderCase(ctx, c, names, redraw) {
   const dn = (id, fallback) => deptName(names, id, fallback);
+  const holder = holds(ctx.me, c);
   const desc = c.description ? h('p', { class: 'description' }, linkify(c.description)) : null;
   const head = h('section', { class: 'card case-head' + (c.overdue ? ' is-late' : ''), 'data-case-status': c.status, 'data-case-id': c.id },
     h('div', { class: 'case-card-head' }, h('h1', {}, c.title),
       h('div', { class: 'badges' }, badge('case_status', c.status, 'big'), c.outcome ? badge('outcome', c.outcome, 'big') : null, badge('class', c.class), c.overdue ? overdueBadge() : null)),
     desc,
     outcomeNote(c),
+    unresolvableNote(c),
     h('dl', { class: 'facts' },
       fact(t('case_no'), c.number ? [h('code', { id: 'case-number' }, c.number), h('small', { class: 'muted' }, ' · ' + c.id)] : h('code', {}, c.id)),
       c.status === 'pending' && c.accept_deadline ? fact(t('accept_deadline'), clock(c.accept_deadline, { overdue: c.accept_breached })) : null,
@@ -251,20 +291,33 @@ function renderCase(ctx, c, names, redraw) {
       c.evaluation_due && c.status === 'evaluating' ? fact(t('evaluation_due', ''), fmtTime(c.evaluation_due)) : null,
       c.verify_failures ? fact(t('verify_failures', c.verify_failures), '') : null));
   const out = [head];
+  const acts = FILERS.includes(ctx.me.role) && c.status !== 'closed' ? actions(ctx, c, dn, redraw, holder) : [];
   if (c.status === 'pending') {
-    // A pending case is accepted, rejected or merged from the queue, not here.
+    // A pending case is accepted, rejected or merged from the queue, not
+    // here; the unit that dispatched it may still recall it.
     out.push(h('section', { class: 'card actions', id: 'actions' }, h('p', { class: 'notice' }, t('pending_notice'),
-      ACCEPTERS.includes(ctx.me.role) && holds(ctx.me, c) ? [' ', h('a', { href: '/app/intake', id: 'to-intake' }, t('to_intake'))] : null)));
-  } else if (FILERS.includes(ctx.me.role) && c.status !== 'closed') {
-    const acts = actions(ctx, c, dn, redraw, holds(ctx.me, c));
-    if (acts.length) out.push(h('section', { class: 'card actions', id: 'actions' }, h('h2', {}, t('actions')), acts));
+      ACCEPTERS.includes(ctx.me.role) && holder ? [' ', h('a', { href: '/app/intake', id: 'to-intake' }, t('to_intake'))] : null), acts));
+  } else if (acts.length) {
+    out.push(h('section', { class: 'card actions', id: 'actions' }, h('h2', {}, t('actions')), acts));
   }
   // A case rejected or merged before acceptance never had tasks.
-  if (c.tasks?.length || c.status !== 'closed') out.push(section(t('tasks'), h('ul', { class: 'tasks' }, (c.tasks || []).map((task) => taskItem(task, dn)))));
+  const perms = taskPerms(ctx.me, c, holder);
+  if (c.tasks?.length || c.status !== 'closed') {
+    out.push(section(t('tasks'), h('ul', { class: 'tasks' }, (c.tasks || []).map((task) => taskItem(task, dn, perms, c, redraw)))));
+  }
+  if (c.dispatches?.length) {
+    out.push(section(t('dispatches'), h('ul', { class: 'plain', id: 'dispatches' }, c.dispatches.map((d) => h('li', { 'data-to': d.to_org_unit_id },
+      h('b', {}, t('dispatch_line', label('level', d.from_level), label('level', d.to_level))), d.reason ? ' · ' + d.reason : '',
+      h('small', { class: 'muted' }, ` — ${d.by || ''} ${fmtTime(d.at)}`),
+      d.recalled_at ? h('div', { class: 'muted' }, t('recalled_at', fmtTime(d.recalled_at), d.recalled_by || '')) : null)))));
+  }
   if (c.escalations?.length) {
-    out.push(section(t('escalations'), h('ul', { class: 'plain' }, c.escalations.map((e) => h('li', {},
+    out.push(section(t('escalations'), h('ul', { class: 'plain', id: 'escalations' }, c.escalations.map((e) => h('li', { 'data-status': e.status || '' },
       h('b', {}, t('esc_line', label('level', e.from), label('level', e.to))), ' · ', label('esc', e.kind), e.reason ? ' · ' + e.reason : '',
-      h('small', { class: 'muted' }, ` — ${e.by || ''} ${fmtTime(e.at)}`))))));
+      e.status ? [' ', badge('esc_status', e.status)] : null,
+      h('small', { class: 'muted' }, ` — ${e.by || ''} ${fmtTime(e.at)}`),
+      e.status === 'pending' && e.answer_deadline ? h('div', {}, t('answer_deadline'), ' ', clock(e.answer_deadline, { overdue: e.answer_breached })) : null,
+      e.comment ? h('div', { class: 'muted' }, t('instructions') + t('colon') + e.comment, e.answered_by ? ` — ${e.answered_by}` : '') : null)))));
   }
   if (c.evaluations?.length) {
     out.push(section(t('evaluations'), h('ul', { class: 'plain', id: 'evaluations' }, c.evaluations.map((e) => h('li', { 'data-dept': e.department_id },
@@ -273,8 +326,9 @@ function renderCase(ctx, c, names, redraw) {
       e.comment ? h('div', { class: 'muted' }, e.comment) : null)))));
   }
   if (c.breaches?.length) {
-    out.push(section(t('breaches'), h('ul', { class: 'plain' }, c.breaches.map((b) => h('li', { class: b.resolved ? '' : 'late-text' },
-      h('b', {}, dn(b.department_id)), ' · ', label('breach', b.kind), ` · ${t('deadline')} ${fmtTime(b.deadline)}`, b.resolved ? ` · ${t('resolved')}` : '')))));
+    // An escalation's or an acceptance's breach names no department: the level's.
+    out.push(section(t('breaches'), h('ul', { class: 'plain', id: 'breaches' }, c.breaches.map((b) => h('li', { class: b.resolved ? '' : 'late-text', 'data-kind': b.kind },
+      h('b', {}, b.department_id ? dn(b.department_id) : label('level', b.level)), ' · ', label('breach', b.kind), ` · ${t('deadline')} ${fmtTime(b.deadline)}`, b.resolved ? ` · ${t('resolved')}` : '')))));
   }
   out.push(section(t('timeline'), h('ol', { class: 'timeline', id: 'timeline' }, (c.timeline || []).map((e) => h('li', { 'data-type': e.type },
     h('time', { datetime: e.at }, fmtTime(e.at)),
@@ -282,12 +336,19 @@ function renderCase(ctx, c, names, redraw) {
       h('small', { class: 'muted' }, ' — ' + (e.actor || '')),
       // The detail often repeats the department's name: show it only when it says more.
       e.detail && e.detail !== dn(e.department_id) && e.detail !== names.get(e.department_id)?.name
-        ? h('div', { class: 'detail' }, e.type === 'closed' ? label('outcome', e.detail) : linkify(e.detail)) : null))))));
+        ? h('div', { class: 'detail' }, timelineDetail(e)) : null))))));
   return out;
 }
 
-// outcomeNote says how a closed case ended: rejected with the reason, or
-// merged with a link to the surviving case.
+function timelineDetail(e) {
+  if (e.type === 'closed') return label('outcome', e.detail);
+  if (e.type === 'dispatched' || e.type === 'recalled' || e.type === 'escalation_accepted') return levels(e.detail);
+  return linkify(e.detail);
+}
+
+// outcomeNote says how a closed case ended: rejected with the reason,
+// merged with a link to the surviving case, unresolvable with the reason
+// and the approval.
 function outcomeNote(c) {
   if (c.outcome === 'rejected') {
     return h('p', { class: 'notice outcome-note', id: 'outcome', 'data-outcome': 'rejected' }, h('b', {}, label('outcome', 'rejected')), t('colon'), c.reject_reason || '');
@@ -296,6 +357,27 @@ function outcomeNote(c) {
     return h('p', { class: 'notice outcome-note', id: 'outcome', 'data-outcome': 'merged' }, h('b', {}, label('outcome', 'merged')), t('colon'), t('merged_into'), ' ',
       c.merged_into ? h('a', { href: '/app/cases/' + encodeURIComponent(c.merged_into), id: 'merged-into' }, c.merged_into) : '');
   }
+  if (c.outcome === 'unresolvable') {
+    const u = c.unresolvable || {};
+    return h('p', { class: 'notice outcome-note', id: 'outcome', 'data-outcome': 'unresolvable' }, h('b', {}, label('outcome', 'unresolvable')), t('colon'), u.reason || '',
+      u.answered_by ? h('small', { class: 'muted' }, ` — ${u.answered_by} ${fmtTime(u.answered_at)}${u.comment ? ' · ' + u.comment : ''}`) : null);
+  }
+  return null;
+}
+
+// unresolvableNote shows an application still pending, or refused, on an
+// open case.
+function unresolvableNote(c) {
+  const u = c.unresolvable;
+  if (!u || c.outcome === 'unresolvable') return null;
+  if (u.status === 'pending') {
+    return h('p', { class: 'notice outcome-note', id: 'unresolvable-status', 'data-status': 'pending' }, h('b', {}, t('unres_waiting')), t('colon'), u.reason,
+      h('small', { class: 'muted' }, ` — ${u.requested_by || ''} ${fmtTime(u.requested_at)}`));
+  }
+  if (u.status === 'refused') {
+    return h('p', { class: 'notice outcome-note', id: 'unresolvable-status', 'data-status': 'refused' }, h('b', {}, t('unres_refused_note')), t('colon'), u.comment || '',
+      h('small', { class: 'muted' }, ` — ${u.answered_by || ''} ${fmtTime(u.answered_at)}`));
+  }
   return null;
 }
 
@@ -303,23 +385,96 @@ function fact(term, value) {
   return [h('dt', {}, term), h('dd', {}, value)];
 }
 
-function taskItem(task, dn) {
-  const active = task.status === 'summoned' || task.status === 'reported';
+// taskPerms says which of a task's own buttons the user gets: the holder
+// drops a department or makes it the lead; the lead department's clerk
+// releases an assisting one. The API decides; this only hides buttons
+// that would be refused.
+function taskPerms(me, c, holder) {
+  const open = c.status === 'open';
+  const decides = open && holder && ACCEPTERS.includes(me.role);
+  const lead = leadTask(c);
+  return {
+    drop: decides,
+    lead: decides,
+    release: open && me.role === 'clerk' && lead && me.department?.id === lead.department_id ? lead : null,
+    leadTask: lead,
+  };
+}
+
+function taskItem(task, dn, perms, c, redraw) {
   const ext = task.extension;
-  return h('li', { class: 'task' + (task.overdue ? ' is-late' : ''), 'data-task-id': task.id, 'data-task-status': task.status },
-    h('div', { class: 'task-head' }, h('b', {}, dn(task.department_id, task.department_name)), badge('task_status', task.status),
+  const ended = task.status === 'dropped' || task.status === 'released';
+  const limits = task.extension_limits || {};
+  // A return awaiting its answer keeps the clocks of the status it came from.
+  const cs = task.status === 'return_requested' ? (task.return_from || 'reported') : task.status;
+  const role = task.lead ? h('span', { class: 'badge lead', 'data-role': 'lead' }, t('lead'))
+    : perms.leadTask && !ended && task.status !== 'returned' ? h('span', { class: 'badge assisting', 'data-role': 'assisting' }, t('assisting')) : null;
+  return h('li', { class: 'task' + (task.overdue ? ' is-late' : '') + (ended ? ' is-ended' : ''), 'data-task-id': task.id, 'data-task-status': task.status, 'data-dept': task.department_id },
+    h('div', { class: 'task-head' }, h('b', {}, dn(task.department_id, task.department_name)), badge('task_status', task.status), role,
       task.overdue ? overdueBadge() : null, task.rerouted ? h('span', { class: 'badge' }, t('rerouted')) : null),
     h('dl', { class: 'facts compact' },
       fact(t('report_deadline'), task.reported_at ? [fmtTime(task.report_deadline), h('small', { class: 'muted' }, ' · ' + t('reported_at', fmtTime(task.reported_at)))]
-        : clock(task.report_deadline, { active: task.status === 'summoned', overdue: task.report_breached })),
+        : clock(task.report_deadline, { active: cs === 'summoned', overdue: task.report_breached })),
       fact(t('handle_deadline'), task.done_at ? [fmtTime(task.handle_deadline), h('small', { class: 'muted' }, ' · ' + t('done_at', fmtTime(task.done_at)))]
-        : clock(task.handle_deadline, { active, overdue: task.handle_breached })),
+        : clock(task.handle_deadline, { active: cs === 'summoned' || cs === 'reported', overdue: task.handle_breached })),
       task.return_reason ? fact(t('returned_reason'), task.return_reason) : null,
-      ext ? fact(t('ask_extension'), `${fmtTime(ext.until)} · ${t('extension_' + ext.status)} · ${ext.reason}`) : null),
+      task.return_answer ? fact(t('return_answer'), task.return_answer) : null,
+      task.drop_reason ? fact(task.status === 'released' ? t('release_reason') : t('dropped_reason'), task.drop_reason) : null,
+      ext ? fact(t('ask_extension'), `${fmtTime(ext.until)} · ${t('extension_' + ext.status)} · ${ext.reason}`) : null,
+      limits.count && task.extensions ? fact(t('extension_count', task.extensions, limits.count), '') : null),
     task.feedback ? h('div', { class: 'feedback' },
       h('b', {}, t('feedback') + t('colon')), task.feedback.result,
       task.feedback.notes ? h('p', { class: 'muted' }, linkify(task.feedback.notes)) : null,
-      task.feedback.evidence?.length ? h('ul', { class: 'evidence' }, task.feedback.evidence.map((u) => h('li', {}, linkify(u)))) : null) : null);
+      task.feedback.evidence?.length ? h('ul', { class: 'evidence' }, task.feedback.evidence.map((u) => h('li', {}, linkify(u)))) : null) : null,
+    taskControls(task, dn, perms, c, redraw));
+}
+
+// taskControls are the buttons on one task: make it the lead, drop it,
+// release it; drop and release open a reason form under them.
+function taskControls(task, dn, perms, c, redraw) {
+  const casePath = '/cases/' + encodeURIComponent(c.id);
+  const taskPath = casePath + '/tasks/' + encodeURIComponent(task.id);
+  const done = answered(casePath, redraw);
+  const panel = h('div', { class: 'task-form' });
+  const box = errorBox();
+  const name = dn(task.department_id, task.department_name);
+  const open = (kind, make) => () => {
+    const same = panel.firstChild && panel.firstChild.dataset.kind === kind;
+    panel.replaceChildren(...(same ? [] : [make()]));
+    panel.querySelector('textarea')?.focus();
+  };
+  const buttons = [];
+  if (perms.lead && active(task) && !task.lead) {
+    const b = h('button', { class: 'btn btn-small', type: 'button', 'data-action': 'lead' }, t('set_lead'));
+    b.addEventListener('click', () => busy(b, box, async () => done(await post(taskPath + '/lead', {}))));
+    buttons.push(b);
+  }
+  if (perms.drop && waiting(task)) {
+    buttons.push(h('button', { class: 'btn btn-small btn-danger', type: 'button', 'data-action': 'drop', onclick: open('drop', () =>
+      reasonForm('drop', t('drop_title', name), t('drop_reason'), t('drop_submit'), async (reason) => done(await post(taskPath + '/drop', { reason })))) }, t('drop')));
+  }
+  const lead = perms.release;
+  if (lead && active(task) && task.id !== lead.id && task.department_id !== lead.department_id) {
+    buttons.push(h('button', { class: 'btn btn-small', type: 'button', 'data-action': 'release', onclick: open('release', () =>
+      reasonForm('release', t('release_title', name), t('release_reason'), t('release_submit'),
+        async (reason) => done(await post('/tasks/' + encodeURIComponent(task.id) + '/release', { reason })))) }, t('release')));
+  }
+  if (!buttons.length) return null;
+  return h('div', { class: 'task-actions' }, h('div', { class: 'form-actions' }, buttons), box, panel);
+}
+
+// reasonForm asks for a reason, then runs fn(reason).
+function reasonForm(kind, title, reasonLabel, submitText, fn) {
+  return form({ class: `subcard ${kind}-form`, 'data-kind': kind }, [
+    h('h3', {}, title),
+    field(reasonLabel, h('textarea', { name: 'reason', rows: 2, required: true, maxlength: 2000 })),
+  ], submitText, async (d) => fn(String(d.get('reason')).trim()));
+}
+
+// answered redraws the page with the case an action answered, or with the
+// case read again when the action answered something else (a task).
+function answered(casePath, redraw) {
+  return async (res) => redraw(res && Array.isArray(res.tasks) ? res : await get(casePath));
 }
 
 // holds tells whether the user is at the level now holding the case (a
@@ -331,45 +486,145 @@ function holds(me, c) {
   return me.level === c.level && (me.org_unit?.path || '').startsWith(c.holder_org_path || '/');
 }
 
-// actions are the forms the whistling level may use in the case's state;
-// each posts, then redraws the page with the case the API returns. The
-// filer's side verifies and evaluates even after an escalation.
+// actions are the forms the user may use in the case's state; each posts,
+// then redraws the page with the case. The holder decides; the level above
+// answers escalations and unresolvable applications; the unit that
+// dispatched a case may recall it; the filer's side verifies and evaluates
+// even after an escalation.
 function actions(ctx, c, dn, redraw, holder) {
+  const me = ctx.me;
   const path = '/cases/' + encodeURIComponent(c.id);
+  const done = answered(path, redraw);
   const out = [];
   const tasks = c.tasks || [];
-  if (!holder) out.push(h('p', { class: 'notice' }, t('held_above', label('level', c.level))));
-  const decides = holder && ctx.me.role !== 'grid_worker';
-  if (c.status === 'verifying') out.push(verifyForm(path, redraw));
+  const mine = me.org_unit?.id;
+  const decides = holder && me.role !== 'grid_worker';
+  const esc = openEscalation(c);
+  const unres = c.unresolvable?.status === 'pending' ? c.unresolvable : null;
+  if (!holder) out.push(h('p', { class: 'notice', id: 'held-above' }, t('held_above', label('level', c.level))));
+  if (esc) {
+    const review = esc.status === 'review';
+    if ((review ? esc.from_org_unit_id : esc.to_org_unit_id) === mine && me.role !== 'grid_worker') out.push(escalationAnswer(path, esc, done));
+    else {
+      out.push(h('p', { class: 'notice', id: 'escalation-waiting' }, t('esc_waiting', label('level', review ? esc.from : esc.to)),
+        esc.answer_deadline ? [' · ', t('answer_deadline'), ' ', clock(esc.answer_deadline, { overdue: esc.answer_breached })] : null));
+    }
+  }
+  if (unres && unres.approver_org_unit_id === mine && me.role !== 'grid_worker') out.push(unresolvableAnswer(path, unres, done));
+  const d = recallable(c);
+  if (d && d.from_org_unit_id === mine && COMMANDERS.includes(me.role)) out.push(recallForm(path, d, done));
+  if (c.status === 'pending') return out;
+  if (c.status === 'verifying') {
+    const doneDepts = [...new Set(tasks.filter((x) => x.status === 'done').map((x) => x.department_id))];
+    out.push(verifyForm(path, doneDepts, dn, redraw));
+  }
   if (c.status === 'evaluating') {
     const evaluated = new Set((c.evaluations || []).map((e) => e.department_id));
-    const done = [...new Set(tasks.filter((x) => x.status === 'done').map((x) => x.department_id))];
-    for (const dept of done.filter((d) => !evaluated.has(d))) out.push(evaluationForm(path, dept, dn(dept), redraw));
+    const doneDepts = [...new Set(tasks.filter((x) => x.status === 'done').map((x) => x.department_id))];
+    for (const dept of doneDepts.filter((x) => !evaluated.has(x))) out.push(evaluationForm(path, dept, dn(dept), redraw));
   }
   if (c.status === 'open' && decides) {
     for (const task of tasks.filter((x) => x.extension?.status === 'pending')) out.push(extensionAnswer(path, task, dn, redraw));
+    for (const task of tasks.filter((x) => x.status === 'return_requested')) out.push(returnAnswer(path, task, dn, done));
     let whistleable = null;
     const loadDepts = () => (whistleable ??= get('/departments' + query({ whistleable: true, case_id: c.id })).then((r) => r.items || []));
     for (const task of tasks.filter((x) => x.status === 'returned' && !x.rerouted)) {
       out.push(summonForm(path, t('reroute_title', dn(task.department_id, task.department_name) + (task.return_reason ? t('colon') + task.return_reason : '')), t('reroute'), loadDepts, redraw, task.id));
     }
     out.push(h('details', { class: 'more' }, h('summary', {}, t('summon_title')), summonForm(path, null, t('summon'), loadDepts, redraw)));
+    if (COMMANDERS.includes(me.role) && !esc) {
+      out.push(h('details', { class: 'more', id: 'dispatch' }, h('summary', {}, t('dispatch_title')), dispatchForm(path, done)));
+    }
+    if (!unres) {
+      out.push(h('details', { class: 'more', id: 'unresolvable' }, h('summary', {}, t('unres_title')),
+        form({ class: 'unresolvable-form', id: 'unresolvable-form' }, [h('p', { class: 'muted' }, t('unres_hint')),
+          field(t('reason'), h('textarea', { name: 'reason', rows: 2, required: true, maxlength: 2000 }))], t('unres_apply'),
+        async (f) => done(await post(path + '/unresolvable', { reason: String(f.get('reason')).trim() })))));
+    }
   }
-  if (c.status !== 'closed' && decides) {
+  if (c.status !== 'closed' && decides && !esc) {
     out.push(h('details', { class: 'more' }, h('summary', {}, t('escalate_title')),
       form({ class: 'escalate-form' }, [field(t('reason'), h('textarea', { name: 'reason', rows: 2, required: true, maxlength: 2000 }))], t('escalate'),
-        async (d) => redraw(await post(path + '/escalate', { reason: String(d.get('reason')).trim() })))));
+        async (f) => done(await post(path + '/escalate', { reason: String(f.get('reason')).trim() })))));
   }
   return out;
 }
 
-function verifyForm(path, redraw) {
+// dispatchForm hands the case down to a unit below (派单).
+function dispatchForm(path, done) {
+  return form({ class: 'dispatch-form', id: 'dispatch-form' }, [
+    field(t('dispatch_to'), unitSelect({ id: 'dispatch-to' }), t('dispatch_hint')),
+    field(t('reason'), h('textarea', { name: 'reason', rows: 2, maxlength: 2000 })),
+  ], t('dispatch_submit'), async (d) => {
+    const to = String(d.get('to') || '');
+    if (!to) throw new Error(t('dispatch_pick'));
+    done(await post(path + '/dispatch', { to, reason: String(d.get('reason') || '').trim() }));
+  });
+}
+
+function recallForm(path, d, done) {
+  return form({ class: 'subcard recall-form', id: 'recall-form' }, [
+    h('h3', {}, t('recall_title')),
+    h('p', { class: 'muted' }, t('recall_hint', label('level', d.to_level)), d.reason ? ' · ' + d.reason : ''),
+    field(t('reason'), h('textarea', { name: 'reason', rows: 2, maxlength: 2000 })),
+  ], t('recall_submit'), async (f) => done(await post(path + '/recall', { reason: String(f.get('reason') || '').trim() })));
+}
+
+// answerButtons is a comment and two buttons posting {[key]: true|false,
+// comment}; saying no needs the comment.
+function answerButtons(route, key, [yesText, noText], noNeedsComment, done, attrs) {
+  const comment = h('textarea', { name: 'comment', rows: 2, maxlength: 2000 });
+  const box = errorBox();
+  const send = (yes) => (e) => busy(e.currentTarget, box, async () => {
+    if (!yes && !comment.value.trim()) throw new Error(noNeedsComment);
+    done(await post(route, { [key]: yes, comment: comment.value.trim() }));
+  });
+  return [field(attrs.commentLabel || t('comment'), comment), box,
+    h('div', { class: 'form-actions' },
+      h('button', { class: 'btn btn-primary', type: 'button', 'data-action': attrs.yes, onclick: send(true) }, yesText),
+      h('button', { class: 'btn', type: 'button', 'data-action': attrs.no, onclick: send(false) }, noText))];
+}
+
+// escalationAnswer: the level above takes the case or sends it back with
+// instructions; in review, the asking level's own centre passes it up.
+function escalationAnswer(path, e, done) {
+  const review = e.status === 'review';
+  return h('div', { class: 'subcard', id: 'escalation-answer', 'data-status': e.status },
+    h('h3', {}, review ? t('esc_review_title', label('level', e.to)) : t('esc_answer_title', label('level', e.from))),
+    h('p', {}, e.reason, h('small', { class: 'muted' }, ` — ${e.by || ''} ${fmtTime(e.at)}`)),
+    e.answer_deadline ? h('p', {}, t('answer_deadline'), ' ', clock(e.answer_deadline, { overdue: e.answer_breached })) : null,
+    answerButtons(path + '/escalation/answer', 'accept', [review ? t('esc_pass') : t('esc_accept'), t('esc_send_back')], t('esc_needs_comment'), done,
+      { yes: 'accept', no: 'send-back', commentLabel: t('instructions') }));
+}
+
+function returnAnswer(path, task, dn, done) {
+  return h('div', { class: 'subcard return-answer', 'data-task-id': task.id },
+    h('h3', {}, t('return_answer_title', dn(task.department_id, task.department_name))),
+    h('p', {}, task.return_reason || ''),
+    answerButtons(path + '/returns/' + encodeURIComponent(task.id) + '/answer', 'accept', [t('accept_return'), t('refuse_return')], t('refuse_needs_comment'), done,
+      { yes: 'accept-return', no: 'refuse-return' }));
+}
+
+function unresolvableAnswer(path, u, done) {
+  return h('div', { class: 'subcard', id: 'unresolvable-answer' },
+    h('h3', {}, t('unres_answer_title')),
+    h('p', {}, u.reason, h('small', { class: 'muted' }, ` — ${u.requested_by || ''} ${fmtTime(u.requested_at)}`)),
+    answerButtons(path + '/unresolvable/answer', 'approve', [t('unres_approve'), t('unres_refuse')], t('unres_needs_comment'), done,
+      { yes: 'approve', no: 'refuse' }));
+}
+
+// verifyForm: passed, or failed; a failed verification may name the
+// departments whose work failed (only their tasks reopen).
+function verifyForm(path, depts, dn, redraw) {
   const comment = h('textarea', { name: 'comment', id: 'verify-comment', rows: 2, maxlength: 2000 });
   const box = errorBox();
+  const picks = depts.length > 1 ? h('fieldset', { class: 'field', id: 'verify-departments' }, h('legend', { class: 'field-label' }, t('verify_fail_departments')),
+    h('div', { class: 'checks' }, depts.map((id) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'department_ids', value: id }), dn(id))))) : null;
   const send = (passed) => async (e) => {
-    await busy(e.currentTarget, box, async () => redraw(await post(path + '/verify', { passed, comment: comment.value.trim() })));
+    const ids = passed || !picks ? [] : [...picks.querySelectorAll('input:checked')].map((i) => i.value);
+    await busy(e.currentTarget, box, async () => redraw(await post(path + '/verify', { passed, comment: comment.value.trim(), department_ids: ids.length ? ids : undefined })));
   };
-  return h('div', { class: 'subcard', id: 'verify' }, h('h3', {}, t('verify_title')), field(t('comment'), comment), box,
+  return h('div', { class: 'subcard', id: 'verify' }, h('h3', {}, t('verify_title')), field(t('comment'), comment), picks, box,
     h('div', { class: 'form-actions' },
       h('button', { class: 'btn btn-primary', type: 'button', id: 'verify-pass', onclick: send(true) }, '✓ ' + t('verify_passed')),
       h('button', { class: 'btn btn-danger', type: 'button', id: 'verify-fail', onclick: send(false) }, t('verify_failed'))));

@@ -1,9 +1,16 @@
 // inbox.js — the department side: the inbox sorted by deadline, overdue
 // in red, and the clerk's actions on a task: report for duty, feedback
-// with evidence, return a misrouted task, ask for an extension.
+// with evidence, return a misrouted task (the whistling level answers it:
+// 退回待答复), ask for an extension within the task's limits. Tasks the
+// holder dropped or the lead released leave the inbox; the lead
+// department's task says so (主办).
 import { get, post, query } from './api.js';
 import { t, label } from './i18n.js';
 import { h, form, field, badge, overdueBadge, clock, fmtTime, pager, load, busy, errorBox, linkify } from './ui.js';
+
+// GONE are the statuses of a task the department no longer owes anything
+// on, and that left its inbox: dropped by the holder, released by the lead.
+const GONE = ['dropped', 'released'];
 
 export function inboxView(ctx) {
   const state = { all: ctx.params.get('all') === 'true', page: Number(ctx.params.get('page')) || 1 };
@@ -12,10 +19,11 @@ export function inboxView(ctx) {
     ctx.setParams({ all: state.all, page: state.page > 1 ? state.page : '' });
     load(results, async () => {
       const list = await get('/tasks' + query({ status: state.all ? 'all' : 'active', page: state.page, page_size: 20 }));
-      if (!list.items.length) return h('p', { class: 'empty' }, t('inbox_empty'));
       // The API sorts by the deadline worked against now; keep that order
       // but put overdue tasks first.
-      const items = [...list.items].sort((a, b) => (b.overdue - a.overdue) || (new Date(a.next_deadline) - new Date(b.next_deadline)));
+      const items = list.items.filter((x) => !GONE.includes(x.status))
+        .sort((a, b) => (b.overdue - a.overdue) || (new Date(a.next_deadline) - new Date(b.next_deadline)));
+      if (!items.length) return h('p', { class: 'empty' }, t('inbox_empty'));
       return [h('ul', { class: 'cards' }, items.map((task) => taskCard(task))), pager(list, (n) => { state.page = n; reload(); })];
     });
   };
@@ -31,27 +39,52 @@ export function inboxView(ctx) {
     results);
 }
 
+// clockStatus is the status a task's clocks run on: a return awaiting the
+// whistling level's answer keeps the clocks of the status it came from.
+function clockStatus(tk) {
+  return tk.status === 'return_requested' ? (tk.return_from || 'reported') : tk.status;
+}
+
 function taskCard(task) {
   const card = h('li', { class: 'card task-card' + (task.overdue ? ' is-late' : ''), 'data-task-id': task.id, 'data-case-id': task.case_id });
   const draw = (tk) => {
     const active = tk.status === 'summoned' || tk.status === 'reported';
+    const running = clockStatus(tk);
+    const ticking = running === 'summoned' || running === 'reported';
+    const limits = tk.extension_limits || {};
     card.className = 'card task-card' + (tk.overdue ? ' is-late' : '');
     card.dataset.taskStatus = tk.status;
     card.replaceChildren(...[
       h('div', { class: 'case-card-head' },
         h('h3', {}, h('a', { href: '/app/cases/' + encodeURIComponent(tk.case_id) }, tk.case_title || tk.case_id)),
-        h('div', { class: 'badges' }, badge('task_status', tk.status), tk.class ? badge('class', tk.class) : null, tk.overdue ? overdueBadge() : null)),
+        h('div', { class: 'badges' }, badge('task_status', tk.status), tk.lead ? h('span', { class: 'badge lead', 'data-role': 'lead' }, t('lead')) : null,
+          tk.class ? badge('class', tk.class) : null, tk.overdue ? overdueBadge() : null)),
       h('p', { class: 'muted meta' }, [tk.case_id, tk.address, tk.case_status ? label('case_status', tk.case_status) : ''].filter(Boolean).join(' · ')),
       h('dl', { class: 'facts compact' },
-        h('dt', {}, tk.status === 'summoned' ? t('report_deadline') : t('handle_deadline')),
-        h('dd', {}, active ? clock(tk.status === 'summoned' ? tk.report_deadline : tk.handle_deadline, { overdue: tk.overdue })
+        h('dt', {}, running === 'summoned' ? t('report_deadline') : t('handle_deadline')),
+        h('dd', {}, ticking ? clock(running === 'summoned' ? tk.report_deadline : tk.handle_deadline, { overdue: tk.overdue })
           : fmtTime(tk.handle_deadline)),
-        tk.extension ? [h('dt', {}, t('ask_extension')), h('dd', {}, `${fmtTime(tk.extension.until)} · ${t('extension_' + tk.extension.status)}`)] : null),
+        tk.extension ? [h('dt', {}, t('ask_extension')), h('dd', {}, `${fmtTime(tk.extension.until)} · ${t('extension_' + tk.extension.status)}`,
+          limits.count ? h('small', { class: 'muted' }, ' · ' + t('extension_count', tk.extensions || 0, limits.count)) : null)] : null,
+        tk.return_reason && (tk.status === 'return_requested' || tk.status === 'returned') ? [h('dt', {}, t('returned_reason')), h('dd', {}, tk.return_reason)] : null,
+        tk.return_answer ? [h('dt', {}, t('return_answer')), h('dd', {}, tk.return_answer)] : null),
+      tk.status === 'return_requested' ? h('p', { class: 'notice return-waiting' }, t('return_waiting')) : null,
       tk.feedback ? h('p', { class: 'feedback' }, h('b', {}, t('feedback') + t('colon')), linkify(tk.feedback.result)) : null,
       active ? taskActions(tk, (updated) => draw({ ...tk, ...updated })) : null].filter(Boolean));
   };
   draw(task);
   return card;
+}
+
+// mayAskExtension: not while a request is pending, nor past the task's
+// limits (its count, or its handling deadline: a task summoned before
+// limits existed has none, and the API still takes a late request there).
+function mayAskExtension(task) {
+  if (task.extension?.status === 'pending') return false;
+  const limits = task.extension_limits || {};
+  if (!limits.count && !limits.cap) return true;
+  if (limits.count && (task.extensions || 0) >= limits.count) return false;
+  return new Date(task.handle_deadline) > Date.now();
 }
 
 // taskActions are the buttons of an active task; a form opens under them.
@@ -73,7 +106,7 @@ function taskActions(task, redraw) {
   }
   if (task.status === 'reported') {
     buttons.push(h('button', { class: 'btn btn-primary', type: 'button', 'data-action': 'feedback', onclick: open(feedbackForm(path, redraw)) }, t('give_feedback')));
-    buttons.push(h('button', { class: 'btn', type: 'button', 'data-action': 'extension', onclick: open(extensionForm(path, redraw)) }, t('ask_extension')));
+    if (mayAskExtension(task)) buttons.push(h('button', { class: 'btn', type: 'button', 'data-action': 'extension', onclick: open(extensionForm(path, redraw)) }, t('ask_extension')));
   }
   buttons.push(h('button', { class: 'btn', type: 'button', 'data-action': 'return', onclick: open(returnForm(path, redraw)) }, t('return_task')));
   return h('div', { class: 'task-actions' }, h('div', { class: 'form-actions' }, buttons), box, panel);

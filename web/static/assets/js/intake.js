@@ -3,7 +3,8 @@
 // acceptance clock, and the three ways out: accept and whistle the
 // departments, reject with a reason (不予受理), merge into another case
 // (并案). Every action posts, shows the API's message on a refusal, and
-// reloads the queue on success.
+// reloads the queue on success. A command centre may accept by
+// dispatching the case down (派单) instead of whistling departments.
 import { get, post, query } from './api.js';
 import { t, label, pickName } from './i18n.js';
 import { h, form, field, badge, clock, fmtTime, pager, load, linkify, randomKey } from './ui.js';
@@ -11,6 +12,9 @@ import { h, form, field, badge, clock, fmtTime, pager, load, linkify, randomKey 
 // ACCEPTERS are the roles the policy lets accept (case:accept); the API
 // still decides per case.
 export const ACCEPTERS = ['commander', 'street_secretary', 'community_secretary'];
+
+// DISPATCHERS may accept a case by dispatching it down (派单) instead.
+const DISPATCHERS = ['commander', 'street_secretary'];
 
 // changed tells the shell to recount the menu's badge.
 function changed() { window.dispatchEvent(new Event('intake-changed')); }
@@ -30,7 +34,7 @@ export function intakeView(ctx) {
     load(results, async () => {
       const list = await get('/intake' + query({ overdue: state.overdue, q: state.q, page: state.page, page_size: 20 }));
       if (!list.items.length) return h('p', { class: 'empty' }, t('intake_empty'));
-      return [h('ul', { class: 'cards' }, list.items.map((c) => intakeCard(c, reload))), pager(list, (n) => { state.page = n; reload(); })];
+      return [h('ul', { class: 'cards' }, list.items.map((c) => intakeCard(c, reload, ctx.me.role))), pager(list, (n) => { state.page = n; reload(); })];
     });
   };
   const filters = h('form', { class: 'filters', id: 'intake-filters' },
@@ -56,7 +60,7 @@ export function intakeView(ctx) {
     filters, results);
 }
 
-function intakeCard(c, reload) {
+function intakeCard(c, reload, role) {
   const late = c.accept_overdue;
   const loc = c.location || {};
   return h('li', { class: 'card intake-card' + (late ? ' is-late' : ''), 'data-case-id': c.id, 'data-number': c.number || '' },
@@ -69,12 +73,12 @@ function intakeCard(c, reload) {
     h('dl', { class: 'facts compact' },
       h('dt', {}, t('accept_deadline')),
       h('dd', { class: 'accept-clock' }, clock(c.accept_deadline, { overdue: late }))),
-    intakeActions(c, reload));
+    intakeActions(c, reload, role));
 }
 
 // intakeActions: three buttons, each opening its form under them (a second
 // click on the same button closes it).
-function intakeActions(c, reload) {
+function intakeActions(c, reload, role) {
   const path = '/cases/' + encodeURIComponent(c.id);
   const panel = h('div', { class: 'intake-panel' });
   const open = (kind, make) => () => {
@@ -85,13 +89,15 @@ function intakeActions(c, reload) {
   const done = () => { reload(); };
   return h('div', { class: 'task-actions' },
     h('div', { class: 'form-actions' },
-      h('button', { class: 'btn btn-primary', type: 'button', 'data-action': 'accept', onclick: open('accept', () => acceptForm(c, path, done)) }, t('accept')),
+      h('button', { class: 'btn btn-primary', type: 'button', 'data-action': 'accept', onclick: open('accept', () => acceptForm(c, path, done, role)) }, t('accept')),
       h('button', { class: 'btn btn-danger', type: 'button', 'data-action': 'reject', onclick: open('reject', () => rejectForm(path, done)) }, t('reject')),
       h('button', { class: 'btn', type: 'button', 'data-action': 'merge', onclick: open('merge', () => mergeForm(c, path, done)) }, t('merge'))),
     panel);
 }
 
-function acceptForm(c, path, done) {
+// acceptForm accepts and whistles departments, or, for a command centre,
+// accepts and dispatches the case to a unit below (派单) instead.
+function acceptForm(c, path, done, role) {
   const key = randomKey();
   const list = h('div', { class: 'checks accept-departments' });
   load(list, async () => {
@@ -100,15 +106,33 @@ function acceptForm(c, path, done) {
     if (!depts.length) return h('p', { class: 'muted' }, t('no_departments'));
     return depts.map((d) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'department_ids', value: d.id }), pickName(d)));
   });
-  return form({ class: 'subcard accept-form', 'data-kind': 'accept' }, [
-    h('h3', {}, t('accept_title')),
-    h('fieldset', { class: 'field' }, h('legend', { class: 'field-label' }, t('departments')), list, h('small', { class: 'hint' }, t('accept_hint'))),
-  ], t('accept_submit'), async (d) => {
-    const ids = d.getAll('department_ids');
-    if (!ids.length) throw new Error(t('pick_department'));
-    await post(path + '/accept', { department_ids: ids }, { 'Idempotency-Key': key });
-    done();
+  const byDepartments = h('fieldset', { class: 'field accept-by-departments' }, h('legend', { class: 'field-label' }, t('departments')), list, h('small', { class: 'hint' }, t('accept_hint')));
+  const dispatching = DISPATCHERS.includes(role);
+  const byDispatch = dispatching ? h('div', { class: 'accept-by-dispatch', hidden: true }, field(t('dispatch_to'), unitSelect({ class: 'accept-dispatch-to' }), t('dispatch_hint'))) : null;
+  const mode = (m) => h('label', { class: 'check' }, h('input', { type: 'radio', name: 'mode', value: m, checked: m === 'departments' }), t('accept_by_' + m));
+  const modes = dispatching ? h('div', { class: 'row accept-mode' }, mode('departments'), mode('dispatch')) : null;
+  const title = h('h3', {}, t('accept_title'));
+  const f = form({ class: 'subcard accept-form', 'data-kind': 'accept' }, [title, modes, byDepartments, byDispatch],
+    t('accept_submit'), async (d) => {
+      if (d.get('mode') === 'dispatch') {
+        const to = String(d.get('to') || '');
+        if (!to) throw new Error(t('dispatch_pick'));
+        await post(path + '/accept', { dispatch_to: to }, { 'Idempotency-Key': key });
+      } else {
+        const ids = d.getAll('department_ids');
+        if (!ids.length) throw new Error(t('pick_department'));
+        await post(path + '/accept', { department_ids: ids }, { 'Idempotency-Key': key });
+      }
+      done();
+    });
+  const submit = f.querySelector('button[type=submit]');
+  modes?.addEventListener('change', () => {
+    const dispatch = f.querySelector('input[name=mode]:checked')?.value === 'dispatch';
+    byDepartments.hidden = dispatch;
+    byDispatch.hidden = !dispatch;
+    submit.textContent = title.textContent = dispatch ? t('accept_dispatch_submit') : t('accept_submit');
   });
+  return f;
 }
 
 function rejectForm(path, done) {
@@ -155,6 +179,25 @@ function mergeForm(c, path, done) {
     await post(path + '/merge', { into }, { 'Idempotency-Key': key });
     done();
   });
+}
+
+// unitSelect is a <select name="to"> of the units below the caller's
+// (GET /org-units), indented by depth: where a command centre may dispatch
+// a case. A failure to load shows the API's message under it.
+export function unitSelect(attrs = {}) {
+  const sel = h('select', { name: 'to', ...attrs }, h('option', { value: '' }, t('loading')));
+  const err = h('small', { class: 'hint error-text', hidden: true });
+  get('/org-units').then((r) => {
+    const units = r.items || [];
+    const top = Math.min(...units.map((u) => u.depth));
+    sel.replaceChildren(h('option', { value: '' }, units.length ? t('dispatch_pick') : t('no_units_below')),
+      ...units.map((u) => h('option', { value: u.id, 'data-level': u.level }, '\u3000'.repeat(Math.max(0, u.depth - top)) + `${pickName(u)}（${label('level', u.level)}）`)));
+  }, (e) => {
+    sel.replaceChildren(h('option', { value: '' }, '—'));
+    err.textContent = e.message;
+    err.hidden = false;
+  });
+  return [sel, err];
 }
 
 // nearbyLine is one nearby case as a hint shows it.

@@ -1,6 +1,7 @@
 // supervision.js — the supervisor side: SLA breaches and escalations
 // (refreshed every 30 s), the rates over time with an inline SVG chart,
-// the annual assessment ranking, and CSV / Excel exports of each.
+// the annual assessment ranking, CSV / Excel exports of each, and the
+// 挂账 list (cases closed as unresolvable, reviewed monthly).
 import { get, query, download, departmentNames } from './api.js';
 import { t, label, pickName } from './i18n.js';
 import { h, field, select, section, fmtTime, pager, load, busy, errorBox } from './ui.js';
@@ -10,7 +11,7 @@ const REFRESH_MS = 30000;
 export function supervisionView(ctx) {
   const tabs = [
     ['breaches', t('sup_breaches')], ['escalations', t('sup_escalations')],
-    ['rates', t('sup_rates')], ['assessments', t('sup_assessments')],
+    ['rates', t('sup_rates')], ['assessments', t('sup_assessments')], ['unresolvable', t('sup_unresolvable')],
   ];
   let tab = ctx.params.get('tab') || 'breaches';
   const body = h('div', { id: 'supervision-body' });
@@ -26,6 +27,7 @@ export function supervisionView(ctx) {
     stop = () => {};
     if (name === 'breaches' || name === 'escalations') stop = liveList(body, name);
     else if (name === 'rates') body.replaceChildren(ratesPanel());
+    else if (name === 'unresolvable') body.replaceChildren(unresolvablePanel());
     else body.replaceChildren(assessmentPanel());
   };
   ctx.onLeave(() => stop());
@@ -105,12 +107,54 @@ function breachTable(items, names) {
 }
 
 function escalationTable(items, names) {
-  return table([t('case_no'), t('esc_line', t('from'), t('to')), t('kind'), t('reason'), t('department'), t('at')],
-    items.map((e) => h('tr', {},
+  return table([t('case_no'), t('esc_line', t('from'), t('to')), t('kind'), t('status'), t('reason'), t('department'), t('at')],
+    items.map((e) => h('tr', { class: e.answer_breached ? 'late-row' : '' },
       caseCell(e), h('td', {}, t('esc_line', label('level', e.from), label('level', e.to))),
-      h('td', {}, label('esc', e.kind)), h('td', {}, e.reason || ''),
+      h('td', {}, label('esc', e.kind)),
+      h('td', {}, e.status ? label('esc_status', e.status) : '—',
+        e.status === 'pending' && e.answer_deadline ? h('div', {}, h('small', { class: 'muted' }, t('answer_deadline') + ' ' + fmtTime(e.answer_deadline))) : null,
+        e.comment ? h('div', {}, h('small', { class: 'muted' }, e.comment)) : null),
+      h('td', {}, e.reason || ''),
       h('td', {}, e.department_id ? deptLabel(names, e.department_id, e.department_name) : '—'),
       h('td', {}, fmtTime(e.at), e.by ? h('small', { class: 'muted' }, ' · ' + e.by) : null))));
+}
+
+// ---- the 挂账 list ----
+
+// unresolvablePanel lists GET /supervision/unresolvable: cases closed as
+// unresolvable and applications still pending, newest first.
+function unresolvablePanel() {
+  let page = 1;
+  const list = h('div', { id: 'unresolvable-list' });
+  const run = () => load(list, async () => {
+    // The units below the supervisor's name the approvers (an id otherwise).
+    const [res, units] = await Promise.all([get('/supervision/unresolvable' + query({ page, page_size: 20 })),
+      get('/org-units').then((r) => new Map((r.items || []).map((u) => [u.id, u])), () => new Map())]);
+    if (!res.items?.length) return h('p', { class: 'empty' }, t('none'));
+    return [unresolvableTable(res.items, units), pager(res, (n) => { page = n; run(); })];
+  });
+  run();
+  return section(null,
+    h('div', { class: 'page-head' }, h('h2', {}, t('sup_unresolvable')), h('button', { class: 'btn', type: 'button', onclick: run }, '↻ ' + t('refresh'))),
+    h('p', { class: 'muted' }, t('unres_list_hint')), exportsBar('/supervision/unresolvable', () => ({})), list);
+}
+
+// unresolvableTable: a row is the case (case_id, number, case_title,
+// outcome) and its application (status, reason, approver_org_unit_id,
+// requested_at/by, answered_at/by, comment).
+function unresolvableTable(items, units) {
+  return table([t('case_no'), t('status'), t('unres_reason'), t('approver'), t('requested_at'), t('answered_at')],
+    items.map((u) => {
+      const status = u.status || '';
+      return h('tr', { 'data-case-id': u.case_id, 'data-status': status },
+        caseCell(u),
+        h('td', {}, status ? label('unres_status', status) : '—', u.outcome ? h('div', {}, h('small', { class: 'muted' }, label('outcome', u.outcome))) : null),
+        h('td', {}, u.reason || ''),
+        h('td', {}, units.has(u.approver_org_unit_id) ? pickName(units.get(u.approver_org_unit_id)) : (u.approver_org_unit_id || '—'), u.answered_by ? h('small', { class: 'muted' }, ' · ' + u.answered_by) : null,
+          u.comment ? h('div', {}, h('small', { class: 'muted' }, u.comment)) : null),
+        h('td', {}, fmtTime(u.requested_at), u.requested_by ? h('small', { class: 'muted' }, ' · ' + u.requested_by) : null),
+        h('td', {}, u.answered_at ? fmtTime(u.answered_at) : '—'));
+    }));
 }
 
 // ---- rates ----
