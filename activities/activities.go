@@ -46,6 +46,7 @@ func Register(w worker.Registry, a *Activities) {
 	w.RegisterWorkflowWithOptions(workflows.Whistle, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	for name, fn := range map[string]any{
 		workflows.ActivityDeadlines:        a.Deadlines,
+		workflows.ActivityWarnings:         a.Warnings,
 		workflows.ActivityAddSpan:          a.AddSpan,
 		workflows.ActivityEvaluationWindow: a.EvaluationWindow,
 		workflows.ActivityProject:          a.Project,
@@ -115,6 +116,11 @@ func (a *Activities) Deadlines(ctx context.Context, in workflows.DeadlinesInput)
 	}
 	wall := in.Class.WallClock()
 	dl := whistle.Deadlines{Report: cal.Add(in.From, report, wall).UTC(), Handle: cal.Add(in.From, handle, wall).UTC()}
+	yellow, red := warnFractions(p)
+	dl.Warnings = whistle.ClockWarnings{
+		Report: warningsAt(cal, in.From, dl.Report, wall, yellow, red),
+		Handle: warningsAt(cal, in.From, dl.Handle, wall, yellow, red),
+	}
 	count, days := p.ExtensionLimits()
 	// The total is in working days on every class: an emergency's wall
 	// clock is for its own deadlines, not for how long it may be put off.
@@ -200,4 +206,51 @@ func (a *Activities) AcceptDeadline(ctx context.Context, in workflows.AcceptDead
 		return time.Time{}, fmt.Errorf("acceptance deadline for %s: %w", in.Source, err)
 	}
 	return a.after(ctx, in.From, "accept_within", within, false)
+}
+
+// Warnings returns the warning instants of a clock running in.From to
+// in.Deadline under the thresholds of in.Class's policy at in.Level.
+func (a *Activities) Warnings(ctx context.Context, in workflows.WarningsInput) ([]time.Time, error) {
+	p, err := a.Store.SLAPolicyFor(ctx, in.Class, in.Level)
+	if err != nil {
+		return nil, fmt.Errorf("warnings for %s at %s: %w", in.Class, in.Level, err)
+	}
+	cal, err := a.calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	yellow, red := warnFractions(p)
+	return warningsAt(cal, in.From, in.Deadline, in.Class.WallClock(), yellow, red), nil
+}
+
+// warnFractions are the policy's warning thresholds, or the defaults.
+func warnFractions(p store.SLAPolicy) (yellow, red float64) {
+	yellow, red = p.WarnYellow, p.WarnRed
+	if yellow <= 0 || yellow >= 1 {
+		yellow = whistle.DefaultWarnYellow
+	}
+	if red <= 0 {
+		red = whistle.DefaultWarnRed
+	}
+	if red <= yellow || red >= 1 {
+		red = yellow + (1-yellow)/2 // halfway from yellow to the deadline
+	}
+	return yellow, red
+}
+
+// warningsAt places each fraction of the clock from→deadline: on the
+// wall clock, or on working time (a fraction of the working time between
+// them), whole seconds, in UTC.
+func warningsAt(cal *worktime.Calendar, from, deadline time.Time, wall bool, fractions ...float64) []time.Time {
+	out := make([]time.Time, 0, len(fractions))
+	for _, f := range fractions {
+		var at time.Time
+		if wall {
+			at = from.Add(time.Duration(f * float64(deadline.Sub(from))))
+		} else {
+			at = cal.Add(from, worktime.Span{Clock: time.Duration(f * float64(cal.WorkingBetween(from, deadline)))}, false)
+		}
+		out = append(out, at.Truncate(time.Second).UTC())
+	}
+	return out
 }

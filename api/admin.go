@@ -35,6 +35,11 @@ type slaPolicyRequest struct {
 	// checks the bounds.
 	MaxExtensions    int `json:"max_extensions"`
 	MaxExtensionDays int `json:"max_extension_days"`
+	// WarnYellow and WarnRed are the warning thresholds, fractions of a
+	// clock's span (0 < yellow < red < 1); 0 or absent: the defaults, 0.5
+	// and 0.75. The store checks them.
+	WarnYellow float64 `json:"warn_yellow"`
+	WarnRed    float64 `json:"warn_red"`
 }
 
 type slaPolicyView struct {
@@ -46,16 +51,19 @@ type slaPolicyView struct {
 	DefaultSatisfaction string `json:"default_satisfaction"`
 	WorkingTime         bool   `json:"working_time"`
 	// The limits in force (the defaults filled in).
-	MaxExtensions    int    `json:"max_extensions"`
-	MaxExtensionDays int    `json:"max_extension_days"`
-	UpdatedBy        string `json:"updated_by,omitempty"`
+	MaxExtensions    int     `json:"max_extensions"`
+	MaxExtensionDays int     `json:"max_extension_days"`
+	WarnYellow       float64 `json:"warn_yellow"`
+	WarnRed          float64 `json:"warn_red"`
+	UpdatedBy        string  `json:"updated_by,omitempty"`
 }
 
 func slaView(p store.SLAPolicy) slaPolicyView {
 	count, days := p.ExtensionLimits()
+	yellow, red := p.WarnThresholds()
 	return slaPolicyView{Class: p.Class, Level: p.Level, ReportWithin: p.ReportWithin, HandleWithin: p.HandleWithin, EvaluateWithin: p.EvaluateWithin,
 		DefaultSatisfaction: p.DefaultSatisfaction, WorkingTime: !whistle.Class(p.Class).WallClock(), UpdatedBy: p.UpdatedBy,
-		MaxExtensions: count, MaxExtensionDays: days}
+		MaxExtensions: count, MaxExtensionDays: days, WarnYellow: yellow, WarnRed: red}
 }
 
 func (s *Server) listSLAPolicies(c *gin.Context) {
@@ -94,7 +102,7 @@ func (s *Server) putSLAPolicy(c *gin.Context) {
 		}
 		p := store.SLAPolicy{Class: string(class), Level: req.Level, ReportWithin: req.ReportWithin, HandleWithin: req.HandleWithin,
 			EvaluateWithin: req.EvaluateWithin, DefaultSatisfaction: req.DefaultSatisfaction, UpdatedBy: caller(c).Username,
-			MaxExtensions: req.MaxExtensions, MaxExtensionDays: req.MaxExtensionDays}
+			MaxExtensions: req.MaxExtensions, MaxExtensionDays: req.MaxExtensionDays, WarnYellow: req.WarnYellow, WarnRed: req.WarnRed}
 		if p.EvaluateWithin == "" {
 			p.EvaluateWithin = whistle.EvaluateWithinOrDefault(cur.EvaluateWithin)
 		}

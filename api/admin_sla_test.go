@@ -74,3 +74,52 @@ func TestSLAPolicyExtensionLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestSLAPolicyWarnThresholds: warn_yellow and warn_red are stored as
+// given when 0 < yellow < red < 1 (0 or absent: the defaults, 0.5 and
+// 0.75, shown as in force); anything else is a 400 that changes nothing.
+func TestSLAPolicyWarnThresholds(t *testing.T) {
+	srv, st := newServer(t)
+	admin := token(t, st, "admin")
+	stored := func() (float64, float64) {
+		p, err := st.SLAPolicyFor(context.Background(), whistle.ClassRoutine, whistle.LevelStreet)
+		if err != nil {
+			return -1, -1
+		}
+		return p.WarnYellow, p.WarnRed
+	}
+	for _, tc := range []struct {
+		name, warn       string
+		status           int
+		yellow, red      float64 // the answer's
+		storedY, storedR float64
+	}{
+		{"Given", `,"warn_yellow":0.6,"warn_red":0.9`, 200, 0.6, 0.9, 0.6, 0.9},
+		{"Absent", ``, 200, 0.5, 0.75, 0, 0},
+		{"YellowOnly", `,"warn_yellow":0.3`, 200, 0.3, 0.75, 0.3, 0},
+		{"RedOnly", `,"warn_red":0.95`, 200, 0.5, 0.95, 0, 0.95},
+		{"YellowAboveDefaultRed", `,"warn_yellow":0.8`, 400, 0, 0, 0, 0.95},
+		{"Equal", `,"warn_yellow":0.6,"warn_red":0.6`, 400, 0, 0, 0, 0.95},
+		{"Reversed", `,"warn_yellow":0.9,"warn_red":0.6`, 400, 0, 0, 0, 0.95},
+		{"RedAtDeadline", `,"warn_red":1`, 400, 0, 0, 0, 0.95},
+		{"Negative", `,"warn_yellow":-0.1`, 400, 0, 0, 0, 0.95},
+		{"WrongType", `,"warn_yellow":"half"`, 400, 0, 0, 0, 0.95},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := `{"level":"street","report_within":"2h","handle_within":"3d"` + tc.warn + `}`
+			r := call(t, srv, admin, "PUT", "/api/v1/admin/sla-policies/routine", body)
+			if r.status != tc.status {
+				t.Fatalf("%d %q, want %d", r.status, errMessage(r), tc.status)
+			}
+			if tc.status == 200 && (r.body["warn_yellow"] != tc.yellow || r.body["warn_red"] != tc.red) {
+				t.Errorf("answer %v, want warn_yellow %v, warn_red %v", r.body, tc.yellow, tc.red)
+			}
+			if tc.status == 400 && errCode(r) != "invalid" {
+				t.Errorf("envelope %v", r.body)
+			}
+			if y, rd := stored(); y != tc.storedY || rd != tc.storedR {
+				t.Errorf("stored %v/%v, want %v/%v", y, rd, tc.storedY, tc.storedR)
+			}
+		})
+	}
+}

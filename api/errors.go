@@ -22,6 +22,7 @@ var statusOf = map[string]int{
 	whistle.EForbidden:    http.StatusForbidden,
 	whistle.EInternal:     http.StatusInternalServerError,
 	whistle.EUnavailable:  http.StatusServiceUnavailable,
+	whistle.ERateLimited:  http.StatusTooManyRequests,
 }
 
 // envelope is the JSON error body of every failed request.

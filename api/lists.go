@@ -183,6 +183,7 @@ func (s *Server) listTasks(c *gin.Context) {
 	q := &queryReader{c: c}
 	status := q.oneOf("status", append([]string{"active", "all"}, store.TaskStatuses...)...)
 	overdue := q.bool("overdue")
+	warning := q.oneOf("warning", whistle.WarningYellow, whistle.WarningRed)
 	page := q.page()
 	if q.err != nil {
 		fail(c, q.err)
@@ -192,7 +193,7 @@ func (s *Server) listTasks(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	f := store.TaskFilter{DepartmentID: sub.DepartmentID, Overdue: overdue, Page: page}
+	f := store.TaskFilter{DepartmentID: sub.DepartmentID, Overdue: overdue, Warning: warning, Page: page}
 	switch status {
 	case "", "active":
 	case "all":

@@ -83,14 +83,21 @@ func (s *Server) limits() gin.HandlerFunc {
 	}
 }
 
-// authenticate resolves the bearer token to the caller (see caller) or
-// answers 401.
+// authenticate resolves the bearer token, or else the session cookie
+// (auth.go: CSRF and must-change checked there), to the caller (see
+// caller) or answers 401.
 func (s *Server) authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, ok := bearerToken(c.GetHeader("Authorization"))
 		if !ok {
+			if cookie, err := c.Cookie(SessionCookie); err == nil && cookie != "" {
+				if s.authenticateSession(c, cookie) {
+					c.Next()
+				}
+				return
+			}
 			c.Header("WWW-Authenticate", `Bearer realm="shaobao"`)
-			fail(c, whistle.Errorf(whistle.EUnauthorized, "需要登录：请在 Authorization 头中提供 Bearer 令牌", "sign-in required: send a Bearer token in the Authorization header"))
+			fail(c, whistle.Errorf(whistle.EUnauthorized, "需要登录：请先登录，或在 Authorization 头中提供 Bearer 令牌", "sign-in required: sign in, or send a Bearer token in the Authorization header"))
 			return
 		}
 		if _, err := s.signIn(c, token); err != nil {

@@ -257,6 +257,10 @@ func TestOpenAPIResponses(t *testing.T) {
 	k.do(sup, "GET", "/api/v1/supervision/breaches?kind=late", "", "", 400)
 	k.do(sup, "GET", "/api/v1/supervision/escalations?format=csv", "", "", 200)
 	k.do(c1, "GET", "/api/v1/supervision/rates", "", "", 403)
+	k.do(sup, "GET", "/api/v1/supervision/rates/cases?rate=satisfaction&part=denominator", "", "", 200)
+	k.do(sup, "GET", "/api/v1/supervision/rates/cases?group=street&area=110101001&rate=response&part=numerator&format=csv", "", "", 200)
+	k.do(sup, "GET", "/api/v1/supervision/rates/cases?rate=response", "", "", 400)
+	k.do(c1, "GET", "/api/v1/supervision/rates/cases?rate=response&part=numerator", "", "", 403)
 	k.do(admin, "PUT", "/api/v1/supervision/assessment-settings", js, `{"year":2026,"street_weight":0.4,"min_cases":1}`, 200)
 
 	// The pages.

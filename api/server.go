@@ -48,6 +48,19 @@ type Server struct {
 	// CityBounds is the box a filed point must lie in (default
 	// whistle.BeijingBounds): a point outside is refused with 400.
 	CityBounds whistle.Bounds
+	// Secrets seals the outside channels' secrets (admin_channels.go);
+	// nil refuses a channel that has any.
+	Secrets *store.Sealer
+	// SecureCookies marks the session cookies Secure even on plain HTTP
+	// (TLS ends at a proxy: --public-url is https).
+	SecureCookies bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (for the per-address sign-in backoff and the logs); none
+	// by default, so a client cannot pick its own address.
+	TrustedProxies []string
+	// Sessions is how long sign-in sessions live and how failures back
+	// off (default store.DefaultSessionPolicy).
+	Sessions store.SessionPolicy
 
 	metrics   *httpMetrics
 	idemSwept atomic.Int64 // unix nanoseconds of the last sweep of expired keys
@@ -88,6 +101,10 @@ func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	gin.DefaultWriter = slogWriter{s.Logger}
 	r := gin.New()
+	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
+		s.Logger.Error("trusted proxies refused; trusting none", "err", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	r.Use(s.requestIDs(), recovery(), secureHeaders(), s.observe(), s.limits(), textGuard())
@@ -113,8 +130,13 @@ func (s *Server) Handler() http.Handler {
 	}
 	r.GET("/api/v1/openapi.json", s.openAPIDocument)
 
+	// Sign-in (auth.go): the password opens a cookie session.
+	r.POST("/api/v1/auth/login", s.login)
 	v1 := r.Group("/api/v1", s.authenticate(), s.idempotency())
 	v1.GET("/me", s.me)
+	v1.POST("/auth/logout", s.logout)
+	v1.GET("/auth/session", s.session)
+	v1.POST("/auth/password", s.changePassword)
 	v1.GET("/departments", s.listDepartments)
 	v1.GET("/catalogue", s.listCatalogue)
 	v1.GET("/org-units", s.listUnitsBelow) // where a command centre may dispatch (org_units.go)
@@ -147,6 +169,11 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/tasks/:id/feedback", s.feedback)
 	v1.POST("/tasks/:id/return", s.returnTask)
 	v1.POST("/tasks/:id/extension", s.requestExtension)
+	// Follow-up: 催办, 督办 and the to-do list (followup.go).
+	v1.POST("/tasks/:id/urge", s.urge)
+	v1.POST("/cases/:id/supervision-orders", s.issueSupervisionOrder)
+	v1.POST("/supervision-orders/:id/answer", s.answerSupervisionOrder)
+	v1.GET("/todo", s.todo)
 	s.supervisionRoutes(v1)
 
 	admin := v1.Group("/admin", s.requireAdmin())
@@ -170,6 +197,12 @@ func (s *Server) Handler() http.Handler {
 	admin.GET("/users/:id/tokens", s.listTokens)
 	admin.POST("/users/:id/tokens", s.issueToken)
 	admin.DELETE("/users/:id/tokens/:token_id", s.revokeToken)
+	admin.POST("/users/:id/reset-password", s.resetPassword)
+	admin.POST("/users/:id/unlock", s.unlockUser)
+	admin.GET("/tokens", s.listAllTokens)
+	admin.POST("/tokens", s.createToken)
+	admin.DELETE("/tokens/:id", s.deleteToken)
+	admin.GET("/audit", s.listAudit)
 	admin.GET("/catalogue", s.adminListCatalogue)
 	admin.POST("/catalogue", s.createCatalogueItem)
 	admin.PATCH("/catalogue/:id", s.updateCatalogueItem)
@@ -207,6 +240,7 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/intake/hotline/import", s.hotlineImport)
 	admin.GET("/hotline-systems", s.listHotlineSystems)
 	admin.POST("/hotline-systems", s.createHotlineSystem)
+	s.notificationRoutes(v1, admin) // notifications.go, admin_channels.go
 	s.engine = r
 	return r
 }

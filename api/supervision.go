@@ -26,7 +26,11 @@ func (s *Server) supervisionRoutes(v1 *gin.RouterGroup) {
 	g.GET("/breaches", s.listBreaches)
 	g.GET("/escalations", s.listEscalations)
 	g.GET("/unresolvable", s.listUnresolvable) // 挂账 (twoway.go)
+	g.GET("/due-soon", s.listDueSoon)          // followup.go
+	g.GET("/orders", s.listOrders)
+	g.GET("/urges", s.urgeCounts)
 	g.GET("/rates", s.rates)
+	g.GET("/rates/cases", s.rateCases)
 	g.GET("/assessments", s.assessments)
 	g.GET("/assessment-settings", s.assessmentSettings)
 	g.PUT("/assessment-settings", s.requireAdmin(), s.putAssessmentSettings)
@@ -148,8 +152,9 @@ func serveSupervisionList[T any](s *Server, c *gin.Context, q *queryReader,
 // time), level (the level holding the case when the deadline was missed),
 // org (an org unit id: its subtree), department, class, kind (report |
 // handle | accept | escalation: an escalation the level above left
-// unanswered; accept and escalation name no task), resolved (true |
-// false), page, page_size, format (csv | xlsx).
+// unanswered | supervision: a department that missed a supervision
+// order's due; accept, escalation and supervision name no task), resolved
+// (true | false), page, page_size, format (csv | xlsx).
 func (s *Server) listBreaches(c *gin.Context) {
 	q := &queryReader{c: c}
 	f := store.BreachFilter{
@@ -158,7 +163,7 @@ func (s *Server) listBreaches(c *gin.Context) {
 		Level:        q.oneOf("level", names(whistle.Levels)...),
 		DepartmentID: q.text("department", 40),
 		Class:        q.oneOf("class", names(whistle.Classes)...),
-		Kind:         q.oneOf("kind", whistle.BreachReport, whistle.BreachHandle, whistle.BreachAccept, whistle.BreachEscalation),
+		Kind:         q.oneOf("kind", whistle.BreachReport, whistle.BreachHandle, whistle.BreachAccept, whistle.BreachEscalation, whistle.BreachSupervision),
 		Resolved:     q.bool("resolved"),
 	}
 	serveSupervisionList(s, c, q, func(ctx context.Context, w listWindow) ([]store.BreachView, int64, error) {
@@ -240,7 +245,7 @@ func (q *queryReader) month(name string) int {
 //	                       (department: #T not returned with the case verified
 //	                        / #T not returned with the case verified or T overdue;
 //	                        a case closed as unresolvable in neither)
-//	满意率 satisfaction  = #E satisfied or basically_satisfied / #E
+//	满意率 satisfaction  = #E satisfied or basically_satisfied / #E (defaulted E in neither)
 //	按期结案率 on time    = #C closed and not overdue / #C closed or overdue
 //	                       (department: per T not returned, T.overdue)
 //	返工率 rework        = Σ verify_failures / Σ (verify_failures + [verified])
@@ -288,6 +293,69 @@ func (s *Server) rates(c *gin.Context) {
 	c.JSON(http.StatusOK, rep)
 }
 
+// rateCases serves GET /api/v1/supervision/rates/cases: the cases behind
+// one cell of /rates, so a department contesting its rank sees exactly
+// which cases made it.
+//
+// Query: the parameters of /rates (from, to or month; group; org), then
+// the row — department (group=department) or area (a street or district
+// id, as the group has it), neither for the total — rate (response |
+// resolution | satisfaction | on_time_closure | rework | extension), part
+// (numerator | denominator), page, page_size, format (csv | xlsx).
+//
+// Each item is one case's share in the cell, with the task or the
+// evaluated department it stems from and its count (rework counts every
+// failed verification); count, the sum, is the cell as the rows stand now.
+func (s *Server) rateCases(c *gin.Context) {
+	q := &queryReader{c: c}
+	from, to := q.time("from"), q.time("to")
+	cq := store.CellQuery{
+		Month:      q.month("month"),
+		Group:      q.oneOf("group", store.GroupDepartment, store.GroupStreet, store.GroupDistrict),
+		Department: q.text("department", 40),
+		Area:       q.text("area", 32),
+		Rate:       q.oneOf("rate", store.RateNames...),
+		Part:       q.oneOf("part", store.PartNumerator, store.PartDenominator),
+		Page:       q.page(),
+	}
+	for _, name := range []string{"rate", "part"} {
+		if q.err == nil && c.Query(name) == "" {
+			q.err = whistle.Errorf(whistle.EInvalid, "缺少查询参数 %s", "query parameter %s is required", name)
+		}
+	}
+	sc, format, ok := s.superviseStats(c, q)
+	if !ok {
+		return
+	}
+	if cq.Group == "" {
+		cq.Group = store.GroupDepartment
+	}
+	cq.Scope = sc
+	if from != nil {
+		cq.Period.From = *from
+	}
+	if to != nil {
+		cq.Period.To = *to
+	}
+	if isExport(format) {
+		cq.Limit = exportLimit + 1
+	}
+	rep, err := s.Store.SupervisionCell(c.Request.Context(), cq)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if isExport(format) {
+		s.export(c, format, cellTable(rep))
+		return
+	}
+	rep.From, rep.To = rep.From.UTC(), rep.To.UTC()
+	for i := range rep.Items {
+		rep.Items[i].FiledAt = rep.Items[i].FiledAt.UTC()
+	}
+	c.JSON(http.StatusOK, rep)
+}
+
 // assessments serves GET /api/v1/supervision/assessments: each
 // department's annual scorecard and the ranking, in the caller's
 // jurisdiction.
@@ -301,14 +369,19 @@ func (s *Server) rates(c *gin.Context) {
 //
 //	per evaluation   s = (p(timeliness) + p(quality) + p(attitude) + p(satisfaction)) / 4
 //	                 p(x) = 25·(x − 1) for scores 1–5; satisfied 100, basically 75, dissatisfied 0
-//	street score   G = mean s of the evaluations made at street or community level (街乡评价)
-//	other score    O = mean s of the evaluations made by the district or city
+//	share score    G = mean s of the evaluations made below the department's level, by the
+//	                   evaluator's level: streets and communities (街乡评价) for a district or
+//	                   street department, districts and below for a city department
+//	other score    O = mean s of the evaluations made above those
 //	performance    P = mean of the defined among 100·响应率, 100·解决率, 100·按期结案率,
 //	                   100·(1 − 返工率), O
-//	total            = w·G + (1 − w)·P, w the street weight (default 1/3, at least 0.30)
+//	total            = w·G + (1 − w)·P, w the street weight, or the district weight for a
+//	                   city department (each default 1/3, at least 0.30)
 //
-// A department is ranked only with at least min_cases cases and some street
-// evaluation; equal totals to two decimals share a rank.
+// Defaulted evaluations count in no score. A department that worked no case
+// (every task returned, dropped or released) has no total; one is ranked
+// only with at least min_cases cases and some evaluation in its share;
+// equal totals to two decimals share a rank.
 func (s *Server) assessments(c *gin.Context) {
 	q := &queryReader{c: c}
 	year := q.int("year", time.Now().In(worktime.Location).Year(), 2000, 2100)
@@ -332,11 +405,19 @@ func (s *Server) assessments(c *gin.Context) {
 
 // assessmentSettingView is the wire shape of the assessment settings.
 type assessmentSettingView struct {
-	Year            int     `json:"year"`
-	StreetWeight    float64 `json:"street_weight"`
+	Year         int     `json:"year"`
+	StreetWeight float64 `json:"street_weight"`
+	// DistrictWeight is the share of districts' evaluations in a city
+	// department's assessment (Kunming), with the same floor.
+	DistrictWeight  float64 `json:"district_weight"`
 	MinStreetWeight float64 `json:"min_street_weight"`
 	MinCases        int     `json:"min_cases"`
 	UpdatedBy       string  `json:"updated_by,omitempty"`
+}
+
+func settingView(a store.AssessmentSetting) assessmentSettingView {
+	return assessmentSettingView{Year: a.Year, StreetWeight: a.StreetWeight, DistrictWeight: a.DistrictWeight,
+		MinStreetWeight: store.MinStreetWeight, MinCases: a.MinCases, UpdatedBy: a.UpdatedBy}
 }
 
 // assessmentSettings serves GET /api/v1/supervision/assessment-settings?year=.
@@ -355,18 +436,19 @@ func (s *Server) assessmentSettings(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, assessmentSettingView{Year: a.Year, StreetWeight: a.StreetWeight, MinStreetWeight: store.MinStreetWeight, MinCases: a.MinCases, UpdatedBy: a.UpdatedBy})
+	c.JSON(http.StatusOK, settingView(a))
 }
 
 type assessmentSettingRequest struct {
-	Year         int      `json:"year"`
-	StreetWeight *float64 `json:"street_weight" binding:"required"`
-	MinCases     *int     `json:"min_cases" binding:"required"`
+	Year           int      `json:"year"`
+	StreetWeight   *float64 `json:"street_weight" binding:"required"`
+	DistrictWeight *float64 `json:"district_weight"`
+	MinCases       *int     `json:"min_cases" binding:"required"`
 }
 
 // putAssessmentSettings serves PUT /api/v1/supervision/assessment-settings
 // (admins): {"year": 0 for the default or a year, "street_weight" ≥ 0.30,
-// "min_cases"}.
+// "district_weight" ≥ 0.30 (optional: the year's current one), "min_cases"}.
 func (s *Server) putAssessmentSettings(c *gin.Context) {
 	var req assessmentSettingRequest
 	if err := bindJSON(c, &req); err != nil {
@@ -374,13 +456,29 @@ func (s *Server) putAssessmentSettings(c *gin.Context) {
 		return
 	}
 	u := caller(c)
-	a, err := s.Store.PutAssessmentSetting(c.Request.Context(), store.AssessmentSetting{Year: req.Year, StreetWeight: *req.StreetWeight, MinCases: *req.MinCases, UpdatedBy: u.Username})
+	put := store.AssessmentSetting{Year: req.Year, StreetWeight: *req.StreetWeight, MinCases: *req.MinCases, UpdatedBy: u.Username}
+	if req.DistrictWeight != nil {
+		if *req.DistrictWeight == 0 { // the store reads 0 as "the default"
+			fail(c, whistle.Errorf(whistle.EInvalid, "区对市级部门评价权重须在 0.30 到 1 之间（不低于30%%），收到 0", "the district evaluation weight of city departments must be from 0.30 to 1 (at least 30%%), got 0"))
+			return
+		}
+		put.DistrictWeight = *req.DistrictWeight
+	} else {
+		// Omitted: keep the weight in force for that year.
+		cur, err := s.Store.AssessmentSettingFor(c.Request.Context(), req.Year)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		put.DistrictWeight = cur.DistrictWeight
+	}
+	a, err := s.Store.PutAssessmentSetting(c.Request.Context(), put)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	logger(c).Info("assessment settings changed", "year", a.Year, "street_weight", a.StreetWeight, "min_cases", a.MinCases)
-	c.JSON(http.StatusOK, assessmentSettingView{Year: a.Year, StreetWeight: a.StreetWeight, MinStreetWeight: store.MinStreetWeight, MinCases: a.MinCases, UpdatedBy: a.UpdatedBy})
+	logger(c).Info("assessment settings changed", "year", a.Year, "street_weight", a.StreetWeight, "district_weight", a.DistrictWeight, "min_cases", a.MinCases)
+	c.JSON(http.StatusOK, settingView(a))
 }
 
 func pct(v store.RateValue) string {

@@ -177,9 +177,10 @@ func cellText(v any) string {
 }
 
 var (
-	levelZH     = map[string]string{"community": "社区", "street": "街道", "district": "区", "city": "市"}
-	classZH     = map[string]string{"emergency": "应急哨", "key": "重点哨", "routine": "常规哨", "coordination": "协调哨"}
-	breachZH    = map[string]string{whistle.BreachReport: "未按时报到", whistle.BreachHandle: "未按时办结", whistle.BreachAccept: "未按时受理", whistle.BreachEscalation: "上报未按时答复"}
+	levelZH  = map[string]string{"community": "社区", "street": "街道", "district": "区", "city": "市"}
+	classZH  = map[string]string{"emergency": "应急哨", "key": "重点哨", "routine": "常规哨", "coordination": "协调哨"}
+	breachZH = map[string]string{whistle.BreachReport: "未按时报到", whistle.BreachHandle: "未按时办结", whistle.BreachAccept: "未按时受理", whistle.BreachEscalation: "上报未按时答复",
+		whistle.BreachSupervision: "督办未按时答复"}
 	escZH       = map[string]string{whistle.EscalationRequested: "本级无法解决", whistle.EscalationHandleBreach: "处置超时", whistle.EscalationVerification: "多次核查不通过"}
 	statusZH    = map[string]string{"open": "办理中", "verifying": "待核查", "evaluating": "待评价", "closed": "已结案"}
 	escStatusZH = map[string]string{"": "直接升级", whistle.EscalationInReview: "本级审核中", whistle.EscalationPending: "待上级答复",
@@ -224,7 +225,7 @@ func ratesTable(rep store.RatesReport) table {
 		headers: []string{"编号", "名称", "层级", "案件数", "任务数",
 			"响应率", "按时响应", "应响应",
 			"解决率", "已解决", "应解决",
-			"满意率", "满意", "基本满意", "不满意", "评价数",
+			"满意率", "满意", "基本满意", "不满意", "评价数", "默认评价（不计）",
 			"按期结案率", "按期结案", "应结案",
 			"返工率", "核查未通过", "核查次数",
 			"延期率", "获准延期", "任务数（不含退回）"}}
@@ -232,7 +233,7 @@ func ratesTable(rep store.RatesReport) table {
 		return []any{r.ID, r.Name, zhOf(levelZH, r.Kind), r.Counts.Cases, r.Counts.Tasks,
 			figure(pct(r.Response)), r.Response.Numerator, r.Response.Denominator,
 			figure(pct(r.Resolution)), r.Resolution.Numerator, r.Resolution.Denominator,
-			figure(pct(r.Satisfaction)), r.Satisfied, r.BasicallySatisfied, r.Dissatisfied, r.Satisfaction.Denominator,
+			figure(pct(r.Satisfaction)), r.Satisfied, r.BasicallySatisfied, r.Dissatisfied, r.Satisfaction.Denominator, r.Counts.EvalsDefault,
 			figure(pct(r.OnTimeClosure)), r.OnTimeClosure.Numerator, r.OnTimeClosure.Denominator,
 			figure(pct(r.Rework)), r.Rework.Numerator, r.Rework.Denominator,
 			figure(pct(r.Extension)), r.Extension.Numerator, r.Extension.Denominator}
@@ -244,17 +245,42 @@ func ratesTable(rep store.RatesReport) table {
 	return t
 }
 
+// rateZH and partZH name a drill-down's cell.
+var (
+	rateZH = map[string]string{store.RateResponse: "响应率", store.RateResolution: "解决率", store.RateSatisfaction: "满意率",
+		store.RateOnTimeClosure: "按期结案率", store.RateRework: "返工率", store.RateExtension: "延期率"}
+	partZH = map[string]string{store.PartNumerator: "分子", store.PartDenominator: "分母"}
+)
+
+// cellTable exports a drill-down: one row per share, its count last.
+func cellTable(rep store.CellReport) table {
+	period := rep.Month
+	if period == "" {
+		period = rep.From.In(worktime.Location).Format("20060102") + "-" + rep.To.In(worktime.Location).AddDate(0, 0, -1).Format("20060102")
+	}
+	t := table{file: "rate-cases-" + rep.Rate + "-" + rep.Part + "-" + period, fileZH: "指标明细-" + rateZH[rep.Rate] + partZH[rep.Part] + "-" + period,
+		sheet: "指标明细", total: rep.Total,
+		headers: []string{"案件编号", "案件号", "案件标题", "案件状态", "立案时间", "组织路径", "部门编号", "任务编号", "计数"}}
+	for _, it := range rep.Items {
+		t.rows = append(t.rows, []any{it.CaseID, it.Number, it.CaseTitle, zhOf(statusZH, it.CaseStatus), it.FiledAt, it.OrgPath, it.DepartmentID, it.TaskID, it.Count})
+	}
+	return t
+}
+
+// shareZH names whose evaluations make a scorecard's weighted share.
+var shareZH = map[string]string{store.ShareStreet: "街乡（街道及社区）", store.ShareDistrict: "区级（对市级部门）"}
+
 func assessmentTable(rep store.AssessmentReport) table {
 	t := table{file: fmt.Sprintf("assessment-%d", rep.Year), fileZH: fmt.Sprintf("%d年度考核", rep.Year), sheet: "年度考核",
-		headers: []string{"排名", "部门编号", "部门名称", "层级", "案件数", "街乡评价数", "街乡评价得分", "其他评价数", "其他评价得分",
-			"响应率", "解决率", "按期结案率", "返工率", "履职得分", "街乡评价权重", "总分", "未排名原因"}}
+		headers: []string{"排名", "部门编号", "部门名称", "层级", "案件数", "基层评价来源", "基层评价数", "基层评价得分", "其他评价数", "其他评价得分", "默认评价（不计）",
+			"响应率", "解决率", "按期结案率", "返工率", "履职得分", "基层评价权重", "总分", "未排名原因"}}
 	for _, sc := range rep.Items {
 		rank := figure("")
 		if sc.Rank != nil {
 			rank = figure(strconv.Itoa(*sc.Rank))
 		}
 		t.rows = append(t.rows, []any{rank, sc.DepartmentID, sc.Name, zhOf(levelZH, sc.Level), sc.Counts.Cases,
-			sc.Counts.GEvals, figure(score(sc.StreetScore)), sc.Counts.OEvals, figure(score(sc.OtherScore)),
+			shareZH[sc.Share], sc.ShareEvaluations, figure(score(sc.StreetScore)), sc.OtherEvaluations, figure(score(sc.OtherScore)), sc.Counts.EvalsDefault,
 			figure(pct(sc.Response)), figure(pct(sc.Resolution)), figure(pct(sc.OnTimeClosure)), figure(pct(sc.Rework)),
 			figure(score(sc.PerformanceScore)), figure(strconv.FormatFloat(sc.StreetWeight, 'f', 4, 64)), figure(score(sc.Total)), sc.Unranked})
 	}

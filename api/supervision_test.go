@@ -128,6 +128,38 @@ func TestSupervisionJurisdiction(t *testing.T) {
 				t.Errorf("satisfaction %v (basically satisfied counts as satisfied)", sat)
 			}
 		}},
+		// The drill-down: s1-police's response denominator is its one task,
+		// reported late, so its numerator lists nothing; the total's
+		// denominator lists both tasks.
+		{"D1SupervisorRateCases", "d1-supervisor", "/api/v1/supervision/rates/cases?department=s1-police&rate=response&part=denominator", 200, func(t *testing.T, r reply) {
+			if r.body["count"] != 1.0 || ids(r, "task_id") != "SBX1-T1" || items(r)[0]["case_title"] == "" || items(r)[0]["count"] != 1.0 {
+				t.Errorf("drill-down %v", r.body)
+			}
+		}},
+		{"D1SupervisorRateCasesNumerator", "d1-supervisor", "/api/v1/supervision/rates/cases?department=s1-police&rate=response&part=numerator", 200, func(t *testing.T, r reply) {
+			if r.body["count"] != 0.0 || len(items(r)) != 0 {
+				t.Errorf("a late report in the numerator: %v", r.body)
+			}
+		}},
+		{"D1SupervisorRateCasesTotal", "d1-supervisor", "/api/v1/supervision/rates/cases?rate=response&part=denominator", 200, func(t *testing.T, r reply) {
+			if r.body["count"] != 2.0 || ids(r, "task_id") != "SBX1-T2,SBX1-T1" { // by department
+				t.Errorf("total drill-down %v", r.body)
+			}
+		}},
+		{"D1SupervisorRateCasesStreet", "d1-supervisor", "/api/v1/supervision/rates/cases?group=street&area=110101001&rate=satisfaction&part=numerator", 200, func(t *testing.T, r reply) {
+			if r.body["count"] != 2.0 || ids(r, "department_id") != "s1-citymgmt,s1-police" {
+				t.Errorf("street drill-down %v", r.body)
+			}
+		}},
+		{"D2SupervisorRateCases", "d2-supervisor", "/api/v1/supervision/rates/cases?rate=response&part=denominator", 200, func(t *testing.T, r reply) {
+			if r.body["count"] != 0.0 || len(items(r)) != 0 {
+				t.Errorf("district 2 sees %v", r.body)
+			}
+		}},
+		{"RateCasesWithoutPart", "d1-supervisor", "/api/v1/supervision/rates/cases?rate=response", 400, nil},
+		{"RateCasesBadRate", "d1-supervisor", "/api/v1/supervision/rates/cases?rate=speed&part=numerator", 400, nil},
+		{"RateCasesAreaOfDepartments", "d1-supervisor", "/api/v1/supervision/rates/cases?area=110101001&rate=response&part=numerator", 400, nil},
+		{"RateCasesCommunitySecretary", "c1-secretary", "/api/v1/supervision/rates/cases?rate=response&part=numerator", 403, nil},
 		{"D2SupervisorRates", "d2-supervisor", "/api/v1/supervision/rates", 200, func(t *testing.T, r reply) {
 			total, _ := r.body["total"].(map[string]any)
 			counts, _ := total["counts"].(map[string]any)
@@ -189,7 +221,7 @@ func TestSupervisionJurisdiction(t *testing.T) {
 		{"BadResolved", "d1-supervisor", "/api/v1/supervision/breaches?resolved=maybe", 400, nil},
 		{"UnpublishedAsOf", "d1-supervisor", "/api/v1/supervision/assessments?year=2026&as_of=2026-02", 404, nil},
 		{"SettingsRead", "d1-supervisor", "/api/v1/supervision/assessment-settings", 200, func(t *testing.T, r reply) {
-			if r.body["min_street_weight"] != 0.3 || r.body["min_cases"] != 10.0 {
+			if r.body["min_street_weight"] != 0.3 || r.body["min_cases"] != 10.0 || r.body["district_weight"] != 1.0/3 {
 				t.Errorf("settings %v", r.body)
 			}
 		}},
@@ -220,7 +252,10 @@ func TestSupervisionSettings(t *testing.T) {
 		{"SupervisorCannotWrite", sup, `{"street_weight":0.4,"min_cases":5}`, 403},
 		{"BelowThirtyPercent", admin, `{"street_weight":0.25,"min_cases":5}`, 400},
 		{"MissingWeight", admin, `{"min_cases":5}`, 400},
-		{"Good", admin, `{"street_weight":0.3,"min_cases":1}`, 200},
+		{"DistrictBelowThirtyPercent", admin, `{"street_weight":0.3,"district_weight":0.2,"min_cases":1}`, 400},
+		{"DistrictZero", admin, `{"street_weight":0.3,"district_weight":0,"min_cases":1}`, 400},
+		{"District", admin, `{"street_weight":0.3,"district_weight":0.45,"min_cases":1}`, 200},
+		{"DistrictKeptWhenOmitted", admin, `{"street_weight":0.3,"min_cases":1}`, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,6 +264,9 @@ func TestSupervisionSettings(t *testing.T) {
 				t.Fatalf("status %d, want %d: %v", r.status, tt.status, r.body)
 			}
 		})
+	}
+	if r := call(t, srv, sup, "GET", "/api/v1/supervision/assessment-settings", ""); r.body["district_weight"] != 0.45 {
+		t.Errorf("district weight after a PUT without it: %v", r.body)
 	}
 	// With at least one case to be ranked, both departments are ranked:
 	// s1-citymgmt (5/5/5 satisfied, all rates perfect) first.
@@ -273,7 +311,7 @@ func TestSupervisionExports(t *testing.T) {
 		{"Breaches", "/api/v1/supervision/breaches", "breaches", "编号", []string{"案件编号", "部门名称", "超时类型"}, 1},
 		{"Escalations", "/api/v1/supervision/escalations", "escalations", "案件编号", []string{"升至层级", "原因"}, 1},
 		{"Rates", "/api/v1/supervision/rates", "rates-department", "编号", []string{"响应率", "应响应", "满意率", "按期结案率", "返工率", "延期率"}, 3}, // 2 departments + 合计
-		{"Assessments", fmt.Sprintf("/api/v1/supervision/assessments?year=%d", year), fmt.Sprintf("assessment-%d", year), "排名", []string{"街乡评价得分", "总分", "未排名原因"}, 2},
+		{"Assessments", fmt.Sprintf("/api/v1/supervision/assessments?year=%d", year), fmt.Sprintf("assessment-%d", year), "排名", []string{"基层评价得分", "默认评价（不计）", "总分", "未排名原因"}, 2},
 	}
 	sep := "?"
 	for _, v := range views {

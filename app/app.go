@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/shaobao/shaobao/activities"
+	"github.com/shaobao/shaobao/activities/channels"
 	"github.com/shaobao/shaobao/api"
 	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/store"
@@ -42,6 +44,9 @@ type Config struct {
 	Role              string // serve: api, worker or all
 	WebhookURL        string // notifications go here when set, else to the log
 	WebhookSecret     string
+	SecretKey         string        // seals the outside channels' secrets; empty on SQLite: DataDir/secret.key
+	PublicURL         string        // the pages' address, for the links in notifications
+	TrustedProxies    string        // comma-separated proxies whose X-Forwarded-For is believed
 	RequestTimeout    time.Duration // 0: the API's default
 	PolicyReload      time.Duration // 0: the policy is loaded once
 	MetricsAddr       string        // /metrics on this address alone, off the main one
@@ -99,6 +104,7 @@ type App struct {
 	http    *http.Server
 	closers []func()
 	reg     *prometheus.Registry // see registry
+	sealer  *store.Sealer        // see Sealer
 }
 
 // New returns an app on cfg logging to log; it starts nothing.
@@ -161,7 +167,16 @@ func (a *App) EnsureSearchAttributes(ctx context.Context) error {
 func (a *App) StartWorker(ctx context.Context) error {
 	w := worker.New(a.Temporal, workflows.TaskQueue, worker.Options{})
 	metrics := activities.NewMetrics(a.registry())
-	activities.Register(w, &activities.Activities{Store: a.Store, Notifier: a.Notifier(), Logger: a.Log.With("component", "activities"),
+	sealer, err := a.Sealer()
+	if err != nil {
+		return err
+	}
+	// Notifications reach people: in-app rows and the outside channels,
+	// then the global webhook (or the log) as before; failed deliveries
+	// are tried again every minute.
+	chans := &activities.Channels{Store: a.Store, Sealer: sealer, Sender: &channels.Sender{}, Next: a.Notifier(),
+		PublicURL: a.Config.PublicURL, Logger: a.Log.With("component", "channels"), Metrics: activities.NewChannelMetrics(a.registry())}
+	activities.Register(w, &activities.Activities{Store: a.Store, Notifier: chans, Logger: a.Log.With("component", "activities"),
 		Metrics: metrics})
 	activities.RegisterSupervision(w, &activities.Supervision{Store: a.Store, Logger: a.Log.With("component", "supervision")})
 	// Hotline results whose push failed are pushed again every minute.
@@ -179,6 +194,7 @@ func (a *App) StartWorker(ctx context.Context) error {
 	// Fold projection changes into the supervision roll-up in the
 	// background, so a supervisor's read finds little left to fold.
 	go a.Store.RunSupervisionRefresher(ctx, 30*time.Second)
+	go chans.RunSweeper(ctx, time.Minute)
 	a.OnClose(w.Stop)
 	a.Log.Info("worker started", "task_queue", workflows.TaskQueue)
 	return nil
@@ -193,12 +209,52 @@ func (a *App) Notifier() activities.Notifier {
 	return activities.LogNotifier{Logger: a.Log.With("component", "notify")}
 }
 
+// Sealer is the sealer of the outside channels' secrets, made on first
+// use: under --secret-key; else, on the embedded SQLite file, under the key
+// kept beside it in the data folder (made there the first time); else nil
+// (no channel may hold a secret): processes sharing a PostgreSQL database
+// must share one key, which only --secret-key can give them.
+func (a *App) Sealer() (*store.Sealer, error) {
+	if a.sealer != nil {
+		return a.sealer, nil
+	}
+	var key []byte
+	var err error
+	switch {
+	case a.Config.SecretKey != "":
+		key, err = store.ParseSecretKey(a.Config.SecretKey)
+	case a.Config.DataDir != "" && a.Config.DatabaseURL == "":
+		key, err = store.LoadOrCreateKeyFile(filepath.Join(a.Config.DataDir, "secret.key"))
+	default:
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("channel secret key: %w", err)
+	}
+	if a.sealer, err = store.NewSealer(key); err != nil {
+		return nil, fmt.Errorf("channel secret key: %w", err)
+	}
+	return a.sealer, nil
+}
+
 // Handler loads the policy (reloaded every PolicyReload until ctx ends)
 // and returns the HTTP API on the app's store and Temporal client.
 func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	bounds, err := whistle.ParseBounds(a.Config.CityBounds)
 	if err != nil {
 		return nil, fmt.Errorf("--city-bounds: %w", err)
+	}
+	proxies := splitList(a.Config.TrustedProxies)
+	for _, p := range proxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return nil, fmt.Errorf("--trusted-proxies: %q is neither an address nor a CIDR", p)
+			}
+		}
+	}
+	sealer, err := a.Sealer()
+	if err != nil {
+		return nil, err
 	}
 	pol, err := policy.New(ctx, a.Store.DB, policy.WithLogger(a.Log.With("component", "policy")))
 	if err != nil {
@@ -209,7 +265,8 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	}
 	srv := &api.Server{Store: a.Store, Temporal: a.Temporal, Policy: pol, Logger: a.Log, RequestTimeout: a.Config.RequestTimeout,
 		MetricsToken: a.Config.MetricsToken, MetricsOff: a.Config.MetricsOffMain(), Registry: a.registry(),
-		Namespace: a.Config.TemporalNamespace, CityBounds: bounds}
+		Namespace: a.Config.TemporalNamespace, CityBounds: bounds, Secrets: sealer,
+		SecureCookies: strings.HasPrefix(strings.ToLower(a.Config.PublicURL), "https://"), TrustedProxies: proxies}
 	return srv.Handler(), nil
 }
 
@@ -288,4 +345,15 @@ func (a *App) Close() {
 		a.closers[i]()
 	}
 	a.closers = nil
+}
+
+// splitList splits a comma-separated setting, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

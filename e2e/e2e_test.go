@@ -28,6 +28,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -52,10 +54,16 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	w.checkDictionaries()
 	w.shot("00-sign-in")
 
-	// A wrong token is refused in place, next to the form.
-	w.setValue("#token", "not-a-token")
+	// A wrong password is refused in place, next to the form; so is a
+	// wrong token behind 使用令牌登录.
+	w.setValue("#username", "c1-secretary")
+	w.setValue("#password", "not-the-password")
 	w.click("#signin-btn")
-	w.waitJS(`(() => { const e = document.querySelector('#signin-form .error'); return e && !e.hidden && e.textContent.length > 0; })()`, "the sign-in error")
+	w.waitJS(`(() => { const e = document.querySelector('#signin-form .error'); return e && !e.hidden && e.textContent.includes('用户名或密码错误'); })()`, "the sign-in error")
+	w.click("#use-token")
+	w.setValue("#token", "not-a-token")
+	w.click("#token-btn")
+	w.waitJS(`(() => { const e = document.querySelector('#token-form .error'); return e && !e.hidden && e.textContent.length > 0; })()`, "the token sign-in error")
 
 	// 1. c1-secretary files a routine joint whistle to s1-police and s1-citymgmt.
 	w.signIn("c1-secretary")
@@ -198,8 +206,9 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	// the supervision routes are to answer (see supervision.js).
 	w.checkSampleCharts()
 
-	// 5. The admin sees the SLA policies.
-	w.signIn("admin")
+	// 5. The admin sees the SLA policies (signed in with a token, as
+	// scripts do).
+	w.signInWithToken("admin")
 	w.waitJS(`location.pathname === '/app/admin'`, "the admin page")
 	w.waitVisible(`.sla-cards li[data-class="routine"]`)
 	w.shot("14-admin-sla")
@@ -571,17 +580,46 @@ func (w *walk) evalString(js string) string {
 	return s
 }
 
+// demoPassword is the embedded default's documented demo password.
+const demoPassword = "shaobao-demo"
+
 // signIn signs out whoever is signed in and signs in as user through the
-// sign-in form, with the token `shaobao token USER` prints.
+// sign-in form, with the demo password.
 func (w *walk) signIn(user string) {
 	w.t.Helper()
-	tok := w.p.token(w.t, user)
+	w.signOut()
 	w.open("/app/signin")
-	w.eval(`(() => { localStorage.removeItem('shaobao.token'); return true; })()`)
-	w.open("/app/signin")
-	w.setValue("#token", tok)
+	w.setValue("#username", user)
+	w.setValue("#password", demoPassword)
 	w.click("#signin-btn")
 	w.waitJS(fmt.Sprintf(`document.querySelector('#who') && document.querySelector('#who').title === %q && !document.querySelector('#signin-form')`, user), "signed in as "+user)
+}
+
+// signInWithToken signs in as user through the token form (使用令牌登录),
+// with the token `shaobao token USER` prints.
+func (w *walk) signInWithToken(user string) {
+	w.t.Helper()
+	tok := w.p.token(w.t, user)
+	w.signOut()
+	w.open("/app/signin")
+	w.click("#use-token")
+	w.setValue("#token", tok)
+	w.click("#token-btn")
+	w.waitJS(fmt.Sprintf(`document.querySelector('#who') && document.querySelector('#who').title === %q && !document.querySelector('#signin-form')`, user), "signed in as "+user)
+}
+
+// signOut forgets every sign-in: the session cookies and a stored token.
+func (w *walk) signOut() {
+	w.t.Helper()
+	// The cookies go first: a page opened while the session lives renders
+	// its home, and a request of it answered 401 after the cookies went
+	// would remember that page to open after the next sign-in.
+	w.do("clear the sign-in", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, network.ClearBrowserCookies, cdp.Empty{})
+		return err
+	}))
+	w.open("/app/signin")
+	w.eval(`(() => { localStorage.removeItem('shaobao.token'); sessionStorage.clear(); return true; })()`)
 }
 
 // phone runs fn in a phone-sized viewport (390×844, touch).

@@ -227,6 +227,13 @@ func TestAPIEmergencyBreachEscalates(t *testing.T) {
 const hotlineImportCSV = "工单编号,来电时间,来电人,来电号码,诉求类型,诉求内容,地址,所属社区,是否回访\n" +
 	"AUTHZ-1,2026-12-02 09:30:00,李四,13900001111,求助,路灯不亮,和平里大街 3 号,110101001001,是\n"
 
+// channelBody is an email channel with no secret (the matrix's app has no
+// secret key); dutyRosterBody a one-shift roster.
+const (
+	channelBody    = `{"owner_kind":"department","owner_id":"s1-police","kind":"email","name":"值班邮箱","settings":{"smtp_host":"smtp.example.gov.cn","smtp_port":587,"from":"notify@example.gov.cn","to":["duty@example.gov.cn"]}}`
+	dutyRosterBody = `{"weekly":[{"weekday":1,"from":"18:00","to":"08:00","name":"王警官","phone":"13800000001"}]}`
+)
+
 // TestAPIAuthorizationMatrix: role × route × inside/outside jurisdiction.
 // Each row states allow (the status an allowed request gets in that state)
 // or deny: 403 naming the rule when the caller may see the case, else 404
@@ -238,6 +245,10 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 	a := newAPIEnv(t)
 	shared := a.fileJoint()
 	other := a.fileJoint()
+	// Follow-up (issue 14): an order on the shared case for s1-police to
+	// answer, and the body of new ones.
+	order := `{"department_ids":["s1-police"],"requirement":"两日内反馈整改方案","due":"` + time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339) + `"}`
+	a.must("d1-supervisor", "POST", "/api/v1/cases/"+shared+"/supervision-orders", order, 200)
 	rows := []struct {
 		user, method, path, body string
 		status                   int
@@ -401,6 +412,80 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 		{"c1-secretary", "GET", "/api/v1/admin/intake-settings", "", 403, false},
 		{"d1-supervisor", "GET", "/api/v1/admin/intake-settings", "", 403, false},
 
+		// Follow-up (issue 14). Urging: the holding unit's command centre or
+		// secretary, or a supervisor of the jurisdiction; never the
+		// departments, grid workers or other levels.
+		{"c1-secretary", "POST", "/api/v1/tasks/{t1}/urge", `{"message":"请尽快到场"}`, 200, true},
+		{"d1-supervisor", "POST", "/api/v1/tasks/{t1}/urge", `{"message":"请尽快到场"}`, 200, true},
+		{"city-supervisor", "POST", "/api/v1/tasks/{t1}/urge", `{"message":"请尽快到场"}`, 200, true},
+		{"s1-secretary", "POST", "/api/v1/tasks/{t1}/urge", `{"message":"x"}`, 403, false}, // does not hold it
+		{"d1-commander", "POST", "/api/v1/tasks/{t1}/urge", `{"message":"x"}`, 403, false},
+		{"g1-worker", "POST", "/api/v1/tasks/{t1}/urge", `{"message":"x"}`, 403, false},
+		{"s1-police", "POST", "/api/v1/tasks/{t1}/urge", `{"message":"x"}`, 403, false},
+		{"s1-citymgmt", "POST", "/api/v1/tasks/{t1}/urge", `{"message":"x"}`, 403, false},
+		{"d2-supervisor", "POST", "/api/v1/tasks/{t1}/urge", `{"message":"x"}`, 404, false},
+		{"c3-secretary", "POST", "/api/v1/tasks/{t1}/urge", `{"message":"x"}`, 404, false},
+		// Supervision orders: supervisors and command centres of the
+		// jurisdiction; answered by a clerk of a named department.
+		{"d1-supervisor", "POST", "/api/v1/cases/{id}/supervision-orders", order, 200, true},
+		{"d1-commander", "POST", "/api/v1/cases/{id}/supervision-orders", order, 200, true},
+		{"city-commander", "POST", "/api/v1/cases/{id}/supervision-orders", order, 200, true},
+		{"c1-secretary", "POST", "/api/v1/cases/{id}/supervision-orders", order, 403, false},
+		{"s1-secretary", "POST", "/api/v1/cases/{id}/supervision-orders", order, 403, false},
+		{"g1-worker", "POST", "/api/v1/cases/{id}/supervision-orders", order, 403, false},
+		{"s1-police", "POST", "/api/v1/cases/{id}/supervision-orders", order, 403, false},
+		{"d2-supervisor", "POST", "/api/v1/cases/{id}/supervision-orders", order, 404, false},
+		{"d2-commander", "POST", "/api/v1/cases/{id}/supervision-orders", order, 404, false},
+		{"c1-secretary", "POST", "/api/v1/supervision-orders/{id}-S1/answer", `{"answer":"x"}`, 403, false},
+		{"d1-supervisor", "POST", "/api/v1/supervision-orders/{id}-S1/answer", `{"answer":"x"}`, 403, false},
+		{"g1-worker", "POST", "/api/v1/supervision-orders/{id}-S1/answer", `{"answer":"x"}`, 403, false},
+		{"s2-police", "POST", "/api/v1/supervision-orders/{id}-S1/answer", `{"answer":"x"}`, 404, false},
+		{"d1-police", "POST", "/api/v1/supervision-orders/{id}-S1/answer", `{"answer":"x"}`, 404, false},
+		{"s1-police", "POST", "/api/v1/supervision-orders/{id}-S1/answer", `{"answer":"已制定整改方案"}`, 200, false},
+		{"s1-police", "POST", "/api/v1/supervision-orders/{id}-S1/answer", `{"answer":"再答一次"}`, 409, false}, // answered already
+		// The to-do list is everyone's own; due soon is a supervision view,
+		// narrowed only inside one's jurisdiction.
+		{"c1-secretary", "GET", "/api/v1/todo", "", 200, false},
+		{"g1-worker", "GET", "/api/v1/todo", "", 200, false},
+		{"s1-police", "GET", "/api/v1/todo", "", 200, false},
+		{"d1-supervisor", "GET", "/api/v1/todo", "", 200, false},
+		{"admin", "GET", "/api/v1/todo", "", 200, false},
+		{"d1-supervisor", "GET", "/api/v1/supervision/due-soon?hours=24", "", 200, false},
+		{"d1-supervisor", "GET", "/api/v1/supervision/due-soon?org=110101001", "", 200, false},
+		{"d1-supervisor", "GET", "/api/v1/supervision/due-soon?org=110102", "", 403, false},
+		{"d2-supervisor", "GET", "/api/v1/supervision/due-soon", "", 200, false},
+		{"city-commander", "GET", "/api/v1/supervision/due-soon", "", 200, false},
+		{"c1-secretary", "GET", "/api/v1/supervision/due-soon", "", 403, false},
+		{"s1-police", "GET", "/api/v1/supervision/due-soon", "", 403, false},
+		{"d1-supervisor", "GET", "/api/v1/supervision/orders?status=open", "", 200, false},
+		{"s1-police", "GET", "/api/v1/supervision/orders", "", 403, false},
+		{"d1-supervisor", "GET", "/api/v1/supervision/urges", "", 200, false},
+		{"c1-secretary", "GET", "/api/v1/supervision/urges", "", 403, false},
+		// The drill-down of a rate (issue 17): supervisors in their
+		// jurisdiction, not the other roles.
+		{"d1-supervisor", "GET", "/api/v1/supervision/rates/cases?rate=response&part=denominator", "", 200, false},
+		{"d1-supervisor", "GET", "/api/v1/supervision/rates/cases?org=110101001&group=street&area=110101001&rate=satisfaction&part=numerator", "", 200, false},
+		{"d1-supervisor", "GET", "/api/v1/supervision/rates/cases?org=110102&rate=response&part=numerator", "", 403, false},
+		{"city-commander", "GET", "/api/v1/supervision/rates/cases?department=s1-police&rate=response&part=numerator", "", 200, false},
+		{"c1-secretary", "GET", "/api/v1/supervision/rates/cases?rate=response&part=numerator", "", 403, false},
+		{"s1-police", "GET", "/api/v1/supervision/rates/cases?department=s1-police&rate=response&part=numerator", "", 403, false},
+		// Notifications (issue 14's channels): everyone's own list (api
+		// TestNotificationsAPI checks that another's answers 404); channels
+		// and duty rosters are the admin's.
+		{"c1-secretary", "GET", "/api/v1/notifications", "", 200, false},
+		{"s1-police", "GET", "/api/v1/notifications?unread=true", "", 200, false},
+		{"d1-supervisor", "GET", "/api/v1/notifications", "", 200, false},
+		{"g1-worker", "POST", "/api/v1/notifications/read-all", "", 200, false},
+		{"admin", "GET", "/api/v1/admin/channels", "", 200, false},
+		{"admin", "POST", "/api/v1/admin/channels", channelBody, 201, false},
+		{"city-commander", "GET", "/api/v1/admin/channels", "", 403, false},
+		{"d1-commander", "POST", "/api/v1/admin/channels", channelBody, 403, false},
+		{"s1-police", "POST", "/api/v1/admin/channels", channelBody, 403, false},
+		{"admin", "GET", "/api/v1/admin/departments/s1-police/duty-roster", "", 200, false},
+		{"admin", "PUT", "/api/v1/admin/departments/s1-police/duty-roster", dutyRosterBody, 200, false},
+		{"s1-police", "PUT", "/api/v1/admin/departments/s1-police/duty-roster", dutyRosterBody, 403, false},
+		{"d1-supervisor", "GET", "/api/v1/admin/departments/s1-police/duty-roster", "", 403, false},
+
 		// Inboxes belong to clerks; the admin routes to the admin.
 		{"s1-police", "GET", "/api/v1/tasks", "", 200, false},
 		{"c1-secretary", "GET", "/api/v1/tasks", "", 403, false},
@@ -409,9 +494,26 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 		{"city-commander", "PUT", "/api/v1/admin/sla-policies/coordination", `{"report_within":"1d","handle_within":"15d"}`, 403, false},
 		{"c1-secretary", "GET", "/api/v1/admin/sla-policies", "", 403, false},
 		{"d1-supervisor", "GET", "/api/v1/admin/sla-policies", "", 403, false},
+		// Sign-in administration (issue 16): tokens, the audit, unlock and
+		// reset are the admin's; one's own session is everyone's.
+		{"c1-secretary", "GET", "/api/v1/auth/session", "", 200, false},
+		{"s1-police", "GET", "/api/v1/auth/session", "", 200, false},
+		{"admin", "GET", "/api/v1/admin/tokens", "", 200, false},
+		{"admin", "POST", "/api/v1/admin/tokens", `{"user_id":"u-c1-secretary","name":"matrix","expires_at":"` + time.Now().Add(24*time.Hour).UTC().Format(time.RFC3339) + `"}`, 201, false},
+		{"city-commander", "GET", "/api/v1/admin/tokens", "", 403, false},
+		{"c1-secretary", "POST", "/api/v1/admin/tokens", `{"user_id":"u-c1-secretary","name":"mine","expires_at":"2099-01-01T00:00:00Z"}`, 403, false},
+		{"s1-police", "DELETE", "/api/v1/admin/tokens/nope", "", 403, false},
+		{"admin", "GET", "/api/v1/admin/audit?kind=signin", "", 200, false},
+		{"d1-supervisor", "GET", "/api/v1/admin/audit?kind=signin", "", 403, false},
+		{"city-commander", "GET", "/api/v1/admin/audit", "", 403, false},
+		{"admin", "POST", "/api/v1/admin/users/u-c4-secretary/reset-password", `{"password":"temporary-pass"}`, 204, false},
+		{"s1-secretary", "POST", "/api/v1/admin/users/u-c1-secretary/reset-password", `{"password":"temporary-pass"}`, 403, false},
+		{"admin", "POST", "/api/v1/admin/users/u-g1-worker/unlock", "", 409, false}, // not locked
+		{"city-commander", "POST", "/api/v1/admin/users/u-g1-worker/unlock", "", 403, false},
 	}
 	unknownCase := a.call("c1-secretary", "GET", "/api/v1/cases/NOPE", "")
 	unknownTask := a.call("s1-police", "POST", "/api/v1/tasks/NOPE/report", "{}")
+	unknownOrder := a.call("s1-police", "POST", "/api/v1/supervision-orders/NOPE-S1/answer", `{"answer":"x"}`)
 	for _, row := range rows {
 		name := fmt.Sprintf("%s %s %s → %d", row.user, row.method, row.path, row.status)
 		t.Run(name, func(t *testing.T) {
@@ -432,6 +534,9 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 				unknown, self := unknownCase, id
 				if strings.HasPrefix(row.path, "/api/v1/tasks/") {
 					unknown, self = unknownTask, id+"-T1"
+				}
+				if strings.HasPrefix(row.path, "/api/v1/supervision-orders/") {
+					unknown, self = unknownOrder, id
 				}
 				require.Equal(t, unknown.code(), r.code())
 				require.Equal(t, unknown.message(), strings.ReplaceAll(r.message(), self, "NOPE"), "answered as for an unknown id")

@@ -91,7 +91,8 @@ type env struct {
 // closes it.
 func startApp(t *testing.T, c client.Client, ns string, st *store.Store) *app.App {
 	t.Helper()
-	a := app.New(&app.Config{TemporalNamespace: ns, Role: "all"}, discard)
+	// DataDir only keeps the channels' secret key (the store is st).
+	a := app.New(&app.Config{TemporalNamespace: ns, Role: "all", DataDir: t.TempDir()}, discard)
 	a.Store, a.Temporal = st, c
 	t.Cleanup(a.Close)
 	require.NoError(t, a.StartWorker(t.Context()))
@@ -408,6 +409,29 @@ func TestRecordHistories(t *testing.T) {
 		final := e.closed(run)
 		require.Equal(t, whistle.OutcomeResolved, final.Outcome)
 		e.save("twoway-closed", id, run.GetRunID())
+	})
+
+	// Follow-up: the emergency report clock (1 s here) warns yellow then
+	// red, the department is urged (a second urge within the hour is
+	// refused) and answers a supervision order.
+	t.Run("warnings, urge and a supervision order", func(t *testing.T) {
+		id := "REC-FOLLOWUP"
+		run := e.start(input(id, whistle.ClassEmergency, "s1-police"))
+		t1 := taskID(id, 1)
+		require.Eventually(t, func() bool { return e.state(id).Tasks[0].WarnedReport == 2 }, 10*time.Second, 50*time.Millisecond)
+		e.do(id, workflows.UpdateReport, workflows.ReportInput{Actor: clerk("s1-police"), TaskID: t1})
+		e.do(id, workflows.UpdateUrge, workflows.UrgeInput{Actor: streetSecretary, TaskID: t1, Message: "请尽快处置"})
+		e.refused(id, workflows.UpdateUrge, workflows.UrgeInput{Actor: streetSecretary, TaskID: t1, Message: "再催"}, whistle.ERateLimited)
+		supervisor := whistle.Actor{UserID: "u-d1s", Username: "d1-supervisor", Role: whistle.RoleSupervisor, OrgUnitID: chain[2].ID, OrgPath: whistle.OrgPath(chain[2].Path)}
+		e.do(id, workflows.UpdateSupervisionOrder, workflows.SupervisionOrderInput{Actor: supervisor, Departments: []workflows.DepartmentRef{dept("s1-police")},
+			Requirement: "当日处置完毕", Due: time.Now().Add(time.Hour), Issuer: chain[2]})
+		e.do(id, workflows.UpdateAnswerSupervisionOrder, workflows.AnswerSupervisionOrderInput{Actor: clerk("s1-police"), OrderID: id + "-S1", Answer: "已处置"})
+		e.do(id, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk("s1-police"), TaskID: t1, Result: "已处置"})
+		e.do(id, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: true})
+		e.do(id, workflows.UpdateEvaluate, eval("s1-police"))
+		final := e.closed(run)
+		require.Len(t, final.SupervisionOrders, 1)
+		e.save("followup-closed", id, run.GetRunID())
 	})
 
 	t.Run("unresolvable refused, then approved", func(t *testing.T) {

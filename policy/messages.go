@@ -17,18 +17,21 @@ type text struct{ zh, en string }
 // message quotes it. Rules an admin adds under other names fall back to
 // their relation's text.
 var ruleTexts = map[string]text{
-	"case:file_own_unit":         {"只能在本单位立案（网格员在所在社区立案）", "a case may be filed only at one's own unit (a grid worker files at the grid's community)"},
-	"case:jurisdiction":          {"只能查看辖区内的案件", "only cases inside one's jurisdiction may be seen"},
-	"case:task_department":       {"部门只能查看本部门有任务的案件", "a department may see only cases where it has a task"},
-	"case:summon_scope":          {"只有案件当前所在层级可以吹哨，且只能呼叫本级或上一级、本辖区内的部门（指挥中心还可呼叫辖区内下级单位的部门）", "only the level holding the case may summon, and only departments of its own level or the level directly above, inside its jurisdiction (a command centre also those of the levels below it)"},
-	"case:holder_level":          {"只有案件当前所在层级可以办理此事", "only the level now holding the case may do this"},
-	"case:filer_side":            {"只有立案一方（案件所在层级至立案单位之间的书记或指挥中心）可以核查和评价", "only the filer's side (a secretary or command centre between the holding level and the filing unit) may verify and evaluate"},
-	"case:dispatcher":            {"只有派单的单位可以收回案件", "only the unit that dispatched the case may recall it"},
-	"case:escalation_answerer":   {"只有上报所待答复的单位可以答复（上一级；本级审核时为本级）", "only the unit the escalation waits on may answer it (the level above; the asking level while it reviews)"},
-	"case:unresolvable_approver": {"只有上一级可以审批挂账申请", "only the level above may answer an unresolvable application"},
-	"task:own_department":        {"部门只能办理本部门的任务", "a department may act only on its own tasks"},
-	"task:case_department":       {"只有在该案件上有任务的部门（主办部门）可以解除协办", "only a department with a task on the case (the lead) may release an assisting one"},
-	"supervision:jurisdiction":   {"只能督查本辖区", "supervision covers only one's own jurisdiction"},
+	"case:file_own_unit":           {"只能在本单位立案（网格员在所在社区立案）", "a case may be filed only at one's own unit (a grid worker files at the grid's community)"},
+	"case:jurisdiction":            {"只能查看辖区内的案件", "only cases inside one's jurisdiction may be seen"},
+	"case:task_department":         {"部门只能查看本部门有任务的案件", "a department may see only cases where it has a task"},
+	"case:summon_scope":            {"只有案件当前所在层级可以吹哨，且只能呼叫本级或上一级、本辖区内的部门（指挥中心还可呼叫辖区内下级单位的部门）", "only the level holding the case may summon, and only departments of its own level or the level directly above, inside its jurisdiction (a command centre also those of the levels below it)"},
+	"case:holder_level":            {"只有案件当前所在层级可以办理此事", "only the level now holding the case may do this"},
+	"case:filer_side":              {"只有立案一方（案件所在层级至立案单位之间的书记或指挥中心）可以核查和评价", "only the filer's side (a secretary or command centre between the holding level and the filing unit) may verify and evaluate"},
+	"case:dispatcher":              {"只有派单的单位可以收回案件", "only the unit that dispatched the case may recall it"},
+	"case:escalation_answerer":     {"只有上报所待答复的单位可以答复（上一级；本级审核时为本级）", "only the unit the escalation waits on may answer it (the level above; the asking level while it reviews)"},
+	"case:unresolvable_approver":   {"只有上一级可以审批挂账申请", "only the level above may answer an unresolvable application"},
+	"task:own_department":          {"部门只能办理本部门的任务", "a department may act only on its own tasks"},
+	"task:case_department":         {"只有在该案件上有任务的部门（主办部门）可以解除协办", "only a department with a task on the case (the lead) may release an assisting one"},
+	"supervision:jurisdiction":     {"只能督查本辖区", "supervision covers only one's own jurisdiction"},
+	"task:urger":                   {"只有案件当前所在层级或辖区内的督查人员可以催办", "only the level holding the case or a supervisor of its jurisdiction may urge"},
+	"case:supervisor":              {"只能对辖区内的案件督办", "supervision orders may be issued only on cases inside one's jurisdiction"},
+	"supervision:named_department": {"只有督办单点名的部门可以答复", "only a department the order names may answer it"},
 }
 
 // relationTexts describe each relation, for rules without a ruleTexts entry.
@@ -84,6 +87,9 @@ var actionTexts = map[Action]text{
 	ReadInbox:          {"查看任务", "see tasks"},
 	Supervise:          {"查看督查信息", "see supervision views"},
 	Admin:              {"管理系统", "administer the system"},
+	Urge:               {"催办", "urge a department"},
+	SuperviseCase:      {"督办", "issue a supervision order"},
+	AnswerOrder:        {"答复督办", "answer a supervision order"},
 }
 
 // ruleText is what the named rule (with relation rel) demands.

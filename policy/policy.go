@@ -84,6 +84,15 @@ const (
 	AnswerUnresolvable Action = "case:answer_unresolvable"
 	// Release is the lead department (主办) releasing an assisting one.
 	Release Action = "task:release"
+	// Follow-up (issue 14). Urge presses a task's department (催办): the
+	// holding unit's command centre or secretary, or a supervisor of the
+	// case's jurisdiction. SuperviseCase issues a supervision order (督办)
+	// on a case of the jurisdiction. AnswerOrder is a department's answer
+	// to an order; the API authorizes it on the clerk's own department and
+	// the workflow checks the order names it.
+	Urge          Action = "task:urge"
+	SuperviseCase Action = "case:supervise"
+	AnswerOrder   Action = "supervision:answer_order"
 )
 
 // Actions lists every action.
@@ -91,6 +100,7 @@ var Actions = []Action{
 	FileCase, ReadCase, Summon, Whistle, Escalate, Verify, Evaluate, AnswerExtension, Accept, Reject, Merge, ReadPersonal,
 	Dispatch, Recall, AnswerEscalation, AnswerReturn, Drop, SetLead, ApplyUnresolvable, AnswerUnresolvable,
 	ReportTask, Feedback, ReturnTask, RequestExtension, Release, ReadInbox, Supervise, Admin,
+	Urge, SuperviseCase, AnswerOrder,
 }
 
 // Valid reports whether a is a known action.

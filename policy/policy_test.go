@@ -135,6 +135,9 @@ func TestDecisionMatrix(t *testing.T) {
 		answerer   = "case:escalation_answerer"
 		approver   = "case:unresolvable_approver"
 		caseDept   = "task:case_department"
+		urger      = "task:urger"
+		superCase  = "case:supervisor"
+		named      = "supervision:named_department"
 	)
 	matrix := []struct {
 		who  string
@@ -156,6 +159,7 @@ func TestDecisionMatrix(t *testing.T) {
 			Dispatch:  "own | " + holder, Recall: "own | " + dispatcher, AnswerEscalation: "own | " + answerer,
 			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
 			ApplyUnresolvable: "own | " + holder, AnswerUnresolvable: "own | " + approver,
+			Urge: "own | " + urger, SuperviseCase: "own child other | " + superCase,
 		}},
 		{"d1-commander", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child | " + juris,
@@ -169,6 +173,7 @@ func TestDecisionMatrix(t *testing.T) {
 			Dispatch:  "own | " + holder, Recall: "own | " + dispatcher, AnswerEscalation: "own | " + answerer,
 			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
 			ApplyUnresolvable: "own | " + holder, AnswerUnresolvable: "own | " + approver,
+			Urge: "own | " + urger, SuperviseCase: "own child | " + superCase,
 		}},
 		{"s1-commander", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child | " + juris,
@@ -182,6 +187,7 @@ func TestDecisionMatrix(t *testing.T) {
 			Dispatch:  "own | " + holder, Recall: "own | " + dispatcher, AnswerEscalation: "own | " + answerer,
 			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
 			ApplyUnresolvable: "own | " + holder, AnswerUnresolvable: "own | " + approver,
+			Urge: "own | " + urger, SuperviseCase: "own child | " + superCase,
 		}},
 		{"s1-secretary", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child | " + juris,
@@ -193,6 +199,7 @@ func TestDecisionMatrix(t *testing.T) {
 			Dispatch: "own | " + holder, Recall: "own | " + dispatcher, AnswerEscalation: "own | " + answerer,
 			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
 			ApplyUnresolvable: "own | " + holder, AnswerUnresolvable: "own | " + approver,
+			Urge: "own | " + urger,
 		}},
 		{"c1-secretary", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child | " + juris,
@@ -206,6 +213,7 @@ func TestDecisionMatrix(t *testing.T) {
 			AnswerEscalation: "own | " + answerer,
 			AnswerReturn:     "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
 			ApplyUnresolvable: "own | " + holder,
+			Urge:              "own | " + urger,
 		}},
 		// A grid worker acts for its community (its parent): files there,
 		// naming what the community may summon, and sees the community's
@@ -219,11 +227,13 @@ func TestDecisionMatrix(t *testing.T) {
 			ReadCase:   "own | " + taskDept,
 			ReportTask: "own | " + own, Feedback: "own | " + own, ReturnTask: "own | " + own,
 			RequestExtension: "own | " + own, ReadInbox: "own | " + own,
-			Release: "own | " + caseDept,
+			Release:     "own | " + caseDept,
+			AnswerOrder: "own | " + named,
 		}},
 		{"d1-supervisor", map[Action]string{
 			ReadCase:  "own child | " + juris,
 			Supervise: "own child | " + superv,
+			Urge:      "own child | " + urger, SuperviseCase: "own child | " + superCase,
 		}},
 	}
 	roles := map[whistle.Role]bool{}

@@ -157,6 +157,8 @@ func whatZH(what string) string {
 		return "热线系统"
 	case "hotline ticket":
 		return "热线工单"
+	case "token":
+		return "令牌"
 	}
 	return what
 }

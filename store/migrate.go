@@ -126,6 +126,50 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateTwowayRules,
 		Rollback: rollbackTwowayRules,
 	},
+	{
+		// Warnings, urging and supervision orders: the warning thresholds
+		// per class (store/migrate_followup.go).
+		ID:       "202612021401_followup",
+		Migrate:  migrateFollowup,
+		Rollback: rollbackFollowup,
+	},
+	{
+		// The follow-up rules: task:urge, case:supervise and
+		// supervision:answer_order (migrate_followup_rules.go).
+		ID:       "202612021402_followup_rules",
+		Migrate:  migrateFollowupRules,
+		Rollback: rollbackFollowupRules,
+	},
+	{
+		// Notifications per recipient, read per user, and their
+		// deliveries per channel (store/notifications.go).
+		ID:       "202612021402_notifications",
+		Migrate:  migrateNotifications,
+		Rollback: rollbackNotifications,
+	},
+	{
+		// Outside channels per org unit or department, secrets sealed,
+		// and the departments' duty rosters (store/channels.go).
+		ID:       "202612021403_channels",
+		Migrate:  migrateChannels,
+		Rollback: rollbackChannels,
+	},
+	{
+		// Sign-in with a password: credentials per user (argon2id),
+		// sessions stored hashed, the sign-in audit
+		// (store/passwords.go, store/sessions.go).
+		ID:       "202612021501_signin",
+		Migrate:  migrateSignin,
+		Rollback: rollbackSignin,
+	},
+	{
+		// Issue 17: evaluations credited to the evaluator's level and unit,
+		// district evaluations apart, the district weight; the roll-up is
+		// recomputed (store/migrate_supervision_rules.go).
+		ID:       "202612021601_supervision_rules",
+		Migrate:  migrateSupervisionRules,
+		Rollback: rollbackSupervisionRules,
+	},
 }
 
 // Migrate brings the schema up to date. It is safe to run on every start

@@ -88,11 +88,15 @@ type SLAPolicy struct {
 	// MaxExtensions and MaxExtensionDays bound a task's extensions: how
 	// many, and how far past the first handling deadline in working days
 	// (0: whistle.DefaultMaxExtensions, whistle.DefaultMaxExtensionDays).
-	MaxExtensions    int    `gorm:"not null;default:0"`
-	MaxExtensionDays int    `gorm:"not null;default:0"`
-	UpdatedBy        string `gorm:"size:64"`
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	MaxExtensions    int `gorm:"not null;default:0"`
+	MaxExtensionDays int `gorm:"not null;default:0"`
+	// WarnYellow and WarnRed are the warning thresholds as fractions of a
+	// clock's span (0: whistle.DefaultWarnYellow, whistle.DefaultWarnRed).
+	WarnYellow float64 `gorm:"not null;default:0"`
+	WarnRed    float64 `gorm:"not null;default:0"`
+	UpdatedBy  string  `gorm:"size:64"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // CalendarDay is an exception to the Monday–Friday week: a holiday on a
@@ -213,6 +217,17 @@ type TaskRow struct {
 	DropReason     string `gorm:"type:text"`
 	ExtensionLimit int    `gorm:"not null;default:0"`
 	ExtensionCap   *time.Time
+	// Issue 14 (migration 202612021401_followup): the warning level (lists
+	// filter and sort by it), the warning instants and how many were
+	// announced, 催办, and the extension request's status (the holder's
+	// to-do list finds pending requests by it).
+	Warning         string `gorm:"size:8;not null;default:'';index"`
+	WarnAtJSON      string `gorm:"type:text"`
+	WarnedReport    int    `gorm:"not null;default:0"`
+	WarnedHandle    int    `gorm:"not null;default:0"`
+	Urges           int    `gorm:"not null;default:0"`
+	LastUrgedAt     *time.Time
+	ExtensionStatus string `gorm:"size:16;not null;default:''"`
 }
 
 // TableName keeps the contract's name for the table.
@@ -282,18 +297,20 @@ func (BreachRow) TableName() string { return "breaches" }
 
 // EvaluationRow is 一哨一评 for one department on one case.
 type EvaluationRow struct {
-	CaseID       string    `gorm:"primaryKey;size:40"`
-	DepartmentID string    `gorm:"primaryKey;size:40;index"`
-	OrgPath      string    `gorm:"size:255;not null;index"` // the case's
-	Timeliness   int       `gorm:"not null"`
-	Quality      int       `gorm:"not null"`
-	Attitude     int       `gorm:"not null"`
-	Satisfaction string    `gorm:"size:32;not null"`
-	Comment      string    `gorm:"type:text"`
-	Default      bool      `gorm:"not null"`
-	Level        string    `gorm:"size:16;not null"`
-	At           time.Time `gorm:"not null;index"`
-	By           string    `gorm:"size:64"`
+	CaseID       string `gorm:"primaryKey;size:40"`
+	DepartmentID string `gorm:"primaryKey;size:40;index"`
+	OrgPath      string `gorm:"size:255;not null;index"` // the case's
+	Timeliness   int    `gorm:"not null"`
+	Quality      int    `gorm:"not null"`
+	Attitude     int    `gorm:"not null"`
+	Satisfaction string `gorm:"size:32;not null"`
+	Comment      string `gorm:"type:text"`
+	Default      bool   `gorm:"not null"`
+	Level        string `gorm:"size:16;not null"`
+	// OrgUnitID is the evaluator's unit ("" for a default evaluation).
+	OrgUnitID string    `gorm:"size:32;not null;default:''"`
+	At        time.Time `gorm:"not null;index"`
+	By        string    `gorm:"size:64"`
 }
 
 // TableName keeps the contract's name for the table.

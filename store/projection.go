@@ -70,11 +70,14 @@ func (s *Store) ApplyCase(ctx context.Context, c whistle.Case, entries []whistle
 				return fmt.Errorf("write breaches: %w", err)
 			}
 		}
+		if err := applyOrders(tx, c); err != nil {
+			return err
+		}
 		if len(c.Evaluations) > 0 {
 			rows := make([]EvaluationRow, len(c.Evaluations))
 			for i, e := range c.Evaluations {
 				rows[i] = EvaluationRow{CaseID: c.ID, DepartmentID: e.DepartmentID, OrgPath: c.OrgPath, Timeliness: e.Timeliness, Quality: e.Quality, Attitude: e.Attitude,
-					Satisfaction: string(e.Satisfaction), Comment: e.Comment, Default: e.Default, Level: string(e.Level), At: e.At.UTC(), By: e.By}
+					Satisfaction: string(e.Satisfaction), Comment: e.Comment, Default: e.Default, Level: string(e.Level), OrgUnitID: e.OrgUnitID, At: e.At.UTC(), By: e.By}
 			}
 			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "case_id"}, {Name: "department_id"}}, UpdateAll: true}).Create(&rows).Error; err != nil {
 				return fmt.Errorf("write evaluations: %w", err)
@@ -136,6 +139,11 @@ func taskRow(c whistle.Case, t whistle.Task) TaskRow {
 		Rerouted: t.Rerouted, ReportBreached: t.ReportBreached, HandleBreached: t.HandleBreached, Reopened: t.Reopened, Extensions: t.Extensions,
 		Lead: t.Lead, ReturnFrom: string(t.ReturnFrom), ReturnAnswer: t.ReturnAnswer, DroppedAt: utcPtr(t.DroppedAt), DropReason: t.DropReason,
 		ExtensionLimit: t.ExtensionLimits.Count, ExtensionCap: utcPtr(t.ExtensionLimits.Cap),
+		Warning: t.Warning, WarnAtJSON: warnAtJSON(t.WarnAt), WarnedReport: t.WarnedReport, WarnedHandle: t.WarnedHandle,
+		Urges: t.Urges, LastUrgedAt: utcPtr(t.LastUrgedAt),
+	}
+	if t.Extension != nil {
+		row.ExtensionStatus = t.Extension.Status
 	}
 	if t.Feedback != nil {
 		b, _ := json.Marshal(t.Feedback)
@@ -148,8 +156,8 @@ func taskRow(c whistle.Case, t whistle.Task) TaskRow {
 	return row
 }
 
-// Case loads a case with its tasks, escalations, evaluations, breaches and
-// timeline from the read model, or returns a not_found error.
+// Case loads a case with its tasks, escalations, evaluations, breaches,
+// supervision orders and timeline from the read model, or returns a not_found error.
 func (s *Store) Case(ctx context.Context, id string) (whistle.Case, error) {
 	db := s.DB.WithContext(ctx)
 	var row CaseRow
@@ -177,7 +185,7 @@ func (s *Store) Case(ctx context.Context, id string) (whistle.Case, error) {
 	}
 	for _, e := range evals {
 		c.Evaluations = append(c.Evaluations, whistle.Evaluation{CaseID: e.CaseID, DepartmentID: e.DepartmentID, Timeliness: e.Timeliness, Quality: e.Quality,
-			Attitude: e.Attitude, Satisfaction: whistle.Satisfaction(e.Satisfaction), Comment: e.Comment, Default: e.Default, Level: whistle.Level(e.Level), At: e.At, By: e.By})
+			Attitude: e.Attitude, Satisfaction: whistle.Satisfaction(e.Satisfaction), Comment: e.Comment, Default: e.Default, Level: whistle.Level(e.Level), OrgUnitID: e.OrgUnitID, At: e.At, By: e.By})
 	}
 	var breaches []BreachRow
 	if err := db.Where("case_id = ?", id).Order("at, id").Find(&breaches).Error; err != nil {
@@ -186,6 +194,11 @@ func (s *Store) Case(ctx context.Context, id string) (whistle.Case, error) {
 	for _, b := range breaches {
 		c.Breaches = append(c.Breaches, breachFromRow(b))
 	}
+	orders, err := caseOrders(db, id)
+	if err != nil {
+		return c, err
+	}
+	c.SupervisionOrders = orders
 	timeline, err := s.Timeline(ctx, id)
 	if err != nil {
 		return c, err
@@ -242,6 +255,10 @@ func taskFromRow(r TaskRow) whistle.Task {
 		ReportBreached: r.ReportBreached, HandleBreached: r.HandleBreached, Reopened: r.Reopened, Extensions: r.Extensions,
 		Lead: r.Lead, ReturnFrom: whistle.TaskStatus(r.ReturnFrom), ReturnAnswer: r.ReturnAnswer, DroppedAt: utcPtr(r.DroppedAt), DropReason: r.DropReason,
 		ExtensionLimits: whistle.ExtensionLimits{Count: r.ExtensionLimit, Cap: utcPtr(r.ExtensionCap)},
+		Warning:         r.Warning, WarnedReport: r.WarnedReport, WarnedHandle: r.WarnedHandle, Urges: r.Urges, LastUrgedAt: utcPtr(r.LastUrgedAt),
+	}
+	if r.WarnAtJSON != "" {
+		_ = json.Unmarshal([]byte(r.WarnAtJSON), &t.WarnAt)
 	}
 	if r.FeedbackJSON != "" {
 		t.Feedback = &whistle.Feedback{}

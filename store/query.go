@@ -154,6 +154,7 @@ type TaskFilter struct {
 	DepartmentID string
 	Status       []string // default: OpenTaskStatuses
 	Overdue      *bool
+	Warning      string // yellow | red: only tasks at that warning level
 	Page         Page
 }
 
@@ -186,33 +187,8 @@ func (s *Store) ListTasks(ctx context.Context, f TaskFilter) ([]TaskView, int64,
 	q := s.DB.WithContext(ctx).Table("tasks").Joins("JOIN cases ON cases.id = tasks.case_id").
 		Where("tasks.department_id = ? AND tasks.status IN ?", f.DepartmentID, statuses)
 	q = flagged(q, "tasks.overdue", f.Overdue)
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count tasks: %w", err)
-	}
-	page := f.Page.Normalize()
-	var rows []struct {
-		TaskRow
-		CaseTitle  string
-		CaseStatus string
-		Address    string
-	}
-	err := q.Select("tasks.*, cases.title AS case_title, cases.status AS case_status, cases.address AS address").
-		Order("CASE WHEN " + reportClock + " THEN tasks.report_deadline ELSE tasks.handle_deadline END, tasks.id").
-		Offset(page.offset()).Limit(page.PageSize).Scan(&rows).Error
-	if err != nil {
-		return nil, 0, fmt.Errorf("list tasks: %w", err)
-	}
-	out := make([]TaskView, len(rows))
-	for i, r := range rows {
-		t := taskFromRow(r.TaskRow)
-		next := t.HandleDeadline
-		if t.Status == whistle.TaskSummoned || (t.Status == whistle.TaskReturnRequested && t.ReturnFrom == whistle.TaskSummoned) {
-			next = t.ReportDeadline
-		}
-		out[i] = TaskView{Task: t, CaseTitle: r.CaseTitle, CaseStatus: whistle.CaseStatus(r.CaseStatus), Class: whistle.Class(r.Class), Address: r.Address, NextDeadline: next}
-	}
-	return out, total, nil
+	q = equal(q, "tasks.warning", f.Warning)
+	return taskViews(q, nextDeadline+", tasks.id", f.Page.paginate)
 }
 
 // TaskByID returns a task of the read model or a not_found error.

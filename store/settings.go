@@ -74,12 +74,42 @@ func checkExtensionLimits(p SLAPolicy) error {
 	return nil
 }
 
+// WarnThresholds returns the policy's warning thresholds as fractions of a
+// clock's span, the defaults (whistle.DefaultWarnYellow,
+// whistle.DefaultWarnRed) for 0.
+func (p SLAPolicy) WarnThresholds() (yellow, red float64) {
+	yellow, red = p.WarnYellow, p.WarnRed
+	if yellow == 0 {
+		yellow = whistle.DefaultWarnYellow
+	}
+	if red == 0 {
+		red = whistle.DefaultWarnRed
+	}
+	return yellow, red
+}
+
+// checkWarnThresholds refuses thresholds outside 0 < yellow < red < 1,
+// the defaults standing in for 0.
+func checkWarnThresholds(p SLAPolicy) error {
+	yellow, red := p.WarnThresholds()
+	if p.WarnYellow < 0 || p.WarnRed < 0 || yellow >= 1 || red >= 1 || yellow >= red {
+		return whistle.Errorf(whistle.EInvalid, "预警阈值须满足 0 < warn_yellow < warn_red < 1（0 或不填为默认 %g 和 %g），现为 %g 和 %g",
+			"warning thresholds must satisfy 0 < warn_yellow < warn_red < 1 (0 or absent: the defaults, %g and %g); got %g and %g",
+			whistle.DefaultWarnYellow, whistle.DefaultWarnRed, yellow, red)
+	}
+	return nil
+}
+
 // PutSLAPolicy creates or replaces the policy of p.Class at p.Level. It
 // applies to departments summoned after it; running clocks keep theirs.
 // It returns an invalid error for extension limits out of bounds
-// (max_extensions 1–10, max_extension_days 1–60, 0 for the default).
+// (max_extensions 1–10, max_extension_days 1–60, 0 for the default) and
+// for warning thresholds outside 0 < warn_yellow < warn_red < 1.
 func (s *Store) PutSLAPolicy(ctx context.Context, p SLAPolicy) (SLAPolicy, error) {
 	if err := checkExtensionLimits(p); err != nil {
+		return SLAPolicy{}, err
+	}
+	if err := checkWarnThresholds(p); err != nil {
 		return SLAPolicy{}, err
 	}
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

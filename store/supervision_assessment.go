@@ -29,18 +29,33 @@ func (s *Store) AssessmentSettingFor(ctx context.Context, year int) (AssessmentS
 		return AssessmentSetting{}, fmt.Errorf("load assessment settings for %d: %w", year, err)
 	}
 	if len(rows) > 0 {
-		return rows[0], nil
+		a := rows[0]
+		a.DistrictWeight = weightOrDefault(a.DistrictWeight)
+		return a, nil
 	}
-	return AssessmentSetting{Year: 0, StreetWeight: DefaultStreetWeight, MinCases: DefaultMinCases}, nil
+	return AssessmentSetting{Year: 0, StreetWeight: DefaultStreetWeight, DistrictWeight: DefaultStreetWeight, MinCases: DefaultMinCases}, nil
+}
+
+// weightOrDefault reads 0 (a row stored before the weight existed) as
+// the default one third.
+func weightOrDefault(w float64) float64 {
+	if w == 0 {
+		return DefaultStreetWeight
+	}
+	return w
 }
 
 // PutAssessmentSetting stores the settings of a year (0: the default). It
-// refuses a street weight under MinStreetWeight or over 1, and a negative
-// minimum of cases.
+// refuses a street or district weight under MinStreetWeight or over 1, and
+// a negative minimum of cases. A DistrictWeight of 0 stands for the
+// default one third.
 func (s *Store) PutAssessmentSetting(ctx context.Context, a AssessmentSetting) (AssessmentSetting, error) {
+	a.DistrictWeight = weightOrDefault(a.DistrictWeight)
 	switch {
 	case math.IsNaN(a.StreetWeight) || a.StreetWeight < MinStreetWeight-1e-9 || a.StreetWeight > 1:
 		return a, whistle.Errorf(whistle.EInvalid, "街乡评价权重须在 0.30 到 1 之间（不低于30%%），收到 %v", "the street evaluation weight must be from 0.30 to 1 (at least 30%%), got %v", a.StreetWeight)
+	case math.IsNaN(a.DistrictWeight) || a.DistrictWeight < MinStreetWeight-1e-9 || a.DistrictWeight > 1:
+		return a, whistle.Errorf(whistle.EInvalid, "区对市级部门评价权重须在 0.30 到 1 之间（不低于30%%），收到 %v", "the district evaluation weight of city departments must be from 0.30 to 1 (at least 30%%), got %v", a.DistrictWeight)
 	case a.MinCases < 0 || a.MinCases > 1_000_000:
 		return a, whistle.Errorf(whistle.EInvalid, "参与排名的最少案件数须在 0 到 1000000 之间，收到 %d", "the minimum of cases to be ranked must be from 0 to 1000000, got %d", a.MinCases)
 	case a.Year != 0 && (a.Year < 2000 || a.Year > 2100):
@@ -48,7 +63,7 @@ func (s *Store) PutAssessmentSetting(ctx context.Context, a AssessmentSetting) (
 	}
 	err := s.DB.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "year"}},
-		DoUpdates: clause.AssignmentColumns([]string{"street_weight", "min_cases", "updated_by", "updated_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"street_weight", "district_weight", "min_cases", "updated_by", "updated_at"}),
 	}).Create(&a).Error
 	if err != nil {
 		return a, fmt.Errorf("save assessment settings for %d: %w", a.Year, err)
@@ -58,8 +73,20 @@ func (s *Store) PutAssessmentSetting(ctx context.Context, a AssessmentSetting) (
 
 // Unranked reasons.
 const (
+	// UnrankedNoCases: the department worked no case (every task of it was
+	// returned, dropped or released); it has no total.
+	UnrankedNoCases            = "no_cases"
 	UnrankedTooFewCases        = "too_few_cases"
 	UnrankedNoStreetEvaluation = "no_street_evaluations"
+	// UnrankedNoDistrictEvaluation: a city department no district (nor
+	// anything below one) evaluated.
+	UnrankedNoDistrictEvaluation = "no_district_evaluations"
+)
+
+// Shares: whose evaluations carry a department's weighted share.
+const (
+	ShareStreet   = "street"   // streets and their communities (district and street departments)
+	ShareDistrict = "district" // districts and everything below (city departments)
 )
 
 // Scorecard is one department's annual assessment (docs/supervision.md).
@@ -69,15 +96,26 @@ type Scorecard struct {
 	Level        string `json:"level"`
 	Counts       Counts `json:"counts"`
 	Rates
-	// StreetScore is the mean evaluation score given by streets and their
-	// communities (街乡评价, 0–100); OtherScore by the other levels.
+	// Share says whose evaluations make StreetScore: ShareStreet (streets
+	// and their communities, 街乡评价) for a district or street department,
+	// ShareDistrict (districts and below, 区对市级部门) for a city one.
+	Share string `json:"share"`
+	// StreetScore is the mean score of the share's evaluations (0–100);
+	// OtherScore of the evaluations made above them.
 	StreetScore *float64 `json:"street_score"`
 	OtherScore  *float64 `json:"other_score"`
+	// ShareEvaluations and OtherEvaluations count the evaluations behind
+	// StreetScore and OtherScore (defaulted ones are in neither:
+	// Counts.EvalsDefault).
+	ShareEvaluations int64 `json:"share_evaluations"`
+	OtherEvaluations int64 `json:"other_evaluations"`
 	// PerformanceScore is the mean of the defined components among the
 	// response, resolution and on-time closure rates, 1 − the rework rate
 	// (each ×100) and OtherScore.
 	PerformanceScore *float64 `json:"performance_score"`
-	StreetWeight     float64  `json:"street_weight"`
+	// StreetWeight is the weight of the share: the street weight, or the
+	// district weight for a city department.
+	StreetWeight float64 `json:"street_weight"`
 	// Total = StreetWeight × StreetScore + (1 − StreetWeight) × PerformanceScore.
 	Total          *float64 `json:"total"`
 	Rank           *int     `json:"rank"`
@@ -87,9 +125,10 @@ type Scorecard struct {
 
 // AssessmentReport answers an assessment query.
 type AssessmentReport struct {
-	Year         int     `json:"year"`
-	StreetWeight float64 `json:"street_weight"`
-	MinCases     int     `json:"min_cases"`
+	Year           int     `json:"year"`
+	StreetWeight   float64 `json:"street_weight"`
+	DistrictWeight float64 `json:"district_weight"`
+	MinCases       int     `json:"min_cases"`
 	// AsOf is the last published month (YYYY-MM) of a published assessment.
 	AsOf        string      `json:"as_of,omitempty"`
 	Published   bool        `json:"published"`
@@ -124,11 +163,30 @@ func evalScore(n, sum, sat, basic int64) *float64 {
 // round2 rounds to two decimals, the precision shown and ranked on.
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
-// scorecard computes one department's scores with weight w.
-func scorecard(id string, c Counts, w float64) Scorecard {
-	sc := Scorecard{DepartmentID: id, Counts: c, Rates: RatesOf(c), StreetWeight: w}
-	sc.StreetScore = evalScore(c.GEvals, c.GSum, c.GSat, c.GBasic)
-	sc.OtherScore = evalScore(c.OEvals, c.OSum, c.OSat, c.OBasic)
+// scorecard computes the scores of a department of level with the
+// settings' weights. The share is the evaluations of the levels below the
+// department's own: a city department's districts (and their streets and
+// communities, on their side), a district or street department's streets
+// and communities; the other score is the evaluations made above them.
+// A department that worked no case gets no total: its returns are answers
+// (the response rate shows them), not a score.
+func scorecard(id, level string, c Counts, a AssessmentSetting) Scorecard {
+	sc := Scorecard{DepartmentID: id, Level: level, Counts: c, Rates: RatesOf(c), Share: ShareStreet, StreetWeight: a.StreetWeight}
+	if level == string(whistle.LevelCity) {
+		sc.Share, sc.StreetWeight = ShareDistrict, a.DistrictWeight
+		sc.StreetScore = evalScore(c.GEvals+c.DEvals, c.GSum+c.DSum, c.GSat+c.DSat, c.GBasic+c.DBasic)
+		sc.OtherScore = evalScore(c.OEvals, c.OSum, c.OSat, c.OBasic)
+		sc.ShareEvaluations, sc.OtherEvaluations = c.GEvals+c.DEvals, c.OEvals
+	} else {
+		sc.StreetScore = evalScore(c.GEvals, c.GSum, c.GSat, c.GBasic)
+		sc.OtherScore = evalScore(c.DEvals+c.OEvals, c.DSum+c.OSum, c.DSat+c.OSat, c.DBasic+c.OBasic)
+		sc.ShareEvaluations, sc.OtherEvaluations = c.GEvals, c.DEvals+c.OEvals
+	}
+	if c.Cases == 0 {
+		sc.StreetScore, sc.OtherScore = nil, nil
+		return sc
+	}
+	w := sc.StreetWeight
 	var parts []float64
 	for _, r := range []RateValue{sc.Response, sc.Resolution, sc.OnTimeClosure} {
 		if r.Rate != nil {
@@ -186,7 +244,7 @@ func (s *Store) Assessment(ctx context.Context, q AssessmentQuery) (AssessmentRe
 		if src.months, err = s.publishedMonths(ctx, q.Year*100+1, q.AsOfMonth); err != nil {
 			return rep, err
 		}
-		setting = AssessmentSetting{StreetWeight: pub.StreetWeight, MinCases: pub.MinCases}
+		setting = AssessmentSetting{StreetWeight: pub.StreetWeight, DistrictWeight: weightOrDefault(pub.DistrictWeight), MinCases: pub.MinCases}
 		rep.Published, rep.AsOf = true, fmt.Sprintf("%04d-%02d", q.AsOfMonth/100, q.AsOfMonth%100)
 		at := pub.PublishedAt
 		rep.PublishedAt = &at
@@ -197,7 +255,7 @@ func (s *Store) Assessment(ctx context.Context, q AssessmentQuery) (AssessmentRe
 		}
 		s.fold(ctx, q.Refresh)
 	}
-	rep.StreetWeight, rep.MinCases = setting.StreetWeight, setting.MinCases
+	rep.StreetWeight, rep.DistrictWeight, rep.MinCases = setting.StreetWeight, setting.DistrictWeight, setting.MinCases
 	rows, err := s.groupCounts(ctx, src, q.Scope, GroupDepartment)
 	if err != nil {
 		return rep, err
@@ -206,12 +264,18 @@ func (s *Store) Assessment(ctx context.Context, q AssessmentQuery) (AssessmentRe
 		if q.Level != "" && r.Kind != q.Level {
 			continue
 		}
-		sc := scorecard(r.Key, r.Counts, setting.StreetWeight)
-		sc.Name, sc.Level = r.Name, r.Kind
+		sc := scorecard(r.Key, r.Kind, r.Counts, setting)
+		sc.Name = r.Name
 		switch {
+		case r.Cases == 0:
+			sc.UnrankedReason = UnrankedNoCases
+			sc.Unranked = "没有本部门办理的案件（任务均已退回、撤回或解除），不参与评分和排名"
 		case r.Cases < int64(setting.MinCases):
 			sc.UnrankedReason = UnrankedTooFewCases
 			sc.Unranked = fmt.Sprintf("案件数 %d 少于参与排名的最低要求 %d 件", r.Cases, setting.MinCases)
+		case sc.StreetScore == nil && sc.Share == ShareDistrict:
+			sc.UnrankedReason = UnrankedNoDistrictEvaluation
+			sc.Unranked = "没有区级（及以下）对市级部门的评价"
 		case sc.StreetScore == nil:
 			sc.UnrankedReason = UnrankedNoStreetEvaluation
 			sc.Unranked = "没有街乡（街道及社区）评价"

@@ -41,11 +41,13 @@ type Counts struct {
 	// ExtTasks: tasks not returned; ExtGranted: of those, with a granted extension.
 	ExtTasks   int64 `gorm:"column:ext_tasks;type:integer;not null;default:0" json:"extension_tasks"`
 	ExtGranted int64 `gorm:"column:ext_granted;type:integer;not null;default:0" json:"extension_granted"`
-	// EvalsDefault: evaluations recorded by default (window closed unevaluated).
+	// EvalsDefault: evaluations the window closed by default (defaulted):
+	// counted here only, in no satisfaction rate nor score.
 	EvalsDefault int64 `gorm:"column:evals_default;type:integer;not null;default:0" json:"evaluations_default"`
-	// G*: evaluations made at street or community level (街乡评价); O*: by
-	// the other levels. Sum is Σ(timeliness+quality+attitude); Sat and
-	// Basic count satisfied and basically_satisfied.
+	// The evaluations made, by the evaluator's level: G* by a street or
+	// one of its communities (街乡评价), D* by a district, O* by the city.
+	// Sum is Σ(timeliness+quality+attitude); Sat and Basic count satisfied
+	// and basically_satisfied.
 	GEvals int64 `gorm:"column:g_evals;type:integer;not null;default:0" json:"street_evaluations"`
 	GSum   int64 `gorm:"column:g_sum;type:integer;not null;default:0" json:"street_score_sum"`
 	GSat   int64 `gorm:"column:g_sat;type:integer;not null;default:0" json:"street_satisfied"`
@@ -54,6 +56,10 @@ type Counts struct {
 	OSum   int64 `gorm:"column:o_sum;type:integer;not null;default:0" json:"other_score_sum"`
 	OSat   int64 `gorm:"column:o_sat;type:integer;not null;default:0" json:"other_satisfied"`
 	OBasic int64 `gorm:"column:o_basic;type:integer;not null;default:0" json:"other_basically_satisfied"`
+	DEvals int64 `gorm:"column:d_evals;type:integer;not null;default:0" json:"district_evaluations"`
+	DSum   int64 `gorm:"column:d_sum;type:integer;not null;default:0" json:"district_score_sum"`
+	DSat   int64 `gorm:"column:d_sat;type:integer;not null;default:0" json:"district_satisfied"`
+	DBasic int64 `gorm:"column:d_basic;type:integer;not null;default:0" json:"district_basically_satisfied"`
 }
 
 // counterColumns are the columns of Counts, in field order.
@@ -61,12 +67,14 @@ var counterColumns = []string{
 	"cases", "tasks", "returned", "resp_due", "resp_on_time", "res_due", "res_solved",
 	"close_due", "close_on_time", "verifs", "verifs_failed", "ext_tasks", "ext_granted",
 	"evals_default", "g_evals", "g_sum", "g_sat", "g_basic", "o_evals", "o_sum", "o_sat", "o_basic",
+	"d_evals", "d_sum", "d_sat", "d_basic",
 }
 
 func (c *Counts) fields() []*int64 {
 	return []*int64{&c.Cases, &c.Tasks, &c.Returned, &c.RespDue, &c.RespOnTime, &c.ResDue, &c.ResSolved,
 		&c.CloseDue, &c.CloseOnTime, &c.Verifs, &c.VerifsFailed, &c.ExtTasks, &c.ExtGranted,
-		&c.EvalsDefault, &c.GEvals, &c.GSum, &c.GSat, &c.GBasic, &c.OEvals, &c.OSum, &c.OSat, &c.OBasic}
+		&c.EvalsDefault, &c.GEvals, &c.GSum, &c.GSat, &c.GBasic, &c.OEvals, &c.OSum, &c.OSat, &c.OBasic,
+		&c.DEvals, &c.DSum, &c.DSat, &c.DBasic}
 }
 
 // Add adds o to c.
@@ -94,13 +102,13 @@ func (c Counts) zero() bool {
 	return true
 }
 
-// Evaluations is the number of evaluations counted.
-func (c Counts) Evaluations() int64 { return c.GEvals + c.OEvals }
+// Evaluations is the number of evaluations made (defaulted ones are not).
+func (c Counts) Evaluations() int64 { return c.GEvals + c.DEvals + c.OEvals }
 
 // Satisfied counts satisfied evaluations; BasicallySatisfied the basically
 // satisfied ones; Dissatisfied the rest.
-func (c Counts) Satisfied() int64          { return c.GSat + c.OSat }
-func (c Counts) BasicallySatisfied() int64 { return c.GBasic + c.OBasic }
+func (c Counts) Satisfied() int64          { return c.GSat + c.DSat + c.OSat }
+func (c Counts) BasicallySatisfied() int64 { return c.GBasic + c.DBasic + c.OBasic }
 func (c Counts) Dissatisfied() int64 {
 	return c.Evaluations() - c.Satisfied() - c.BasicallySatisfied()
 }
@@ -191,8 +199,11 @@ type SupervisionPublication struct {
 	Month        int       `gorm:"primaryKey;autoIncrement:false"` // YYYYMM
 	PublishedAt  time.Time `gorm:"not null"`
 	StreetWeight float64   `gorm:"not null"`
-	MinCases     int       `gorm:"not null"`
-	Rows         int       `gorm:"not null"`
+	// DistrictWeight is 0 on months published before it existed (read as
+	// DefaultStreetWeight).
+	DistrictWeight float64 `gorm:"not null;default:0"`
+	MinCases       int     `gorm:"not null"`
+	Rows           int     `gorm:"not null"`
 }
 
 // TableName names the publications table.
@@ -206,6 +217,11 @@ type AssessmentSetting struct {
 	// evaluations of the streets (and their communities) a department
 	// served: at least MinStreetWeight.
 	StreetWeight float64 `gorm:"not null"`
+	// DistrictWeight is the share carried, for a city department, by the
+	// evaluations of the districts (and the streets and communities
+	// below them): at least MinStreetWeight (Kunming: 区对市级部门). 0 on a
+	// row stored before it existed, read as DefaultStreetWeight.
+	DistrictWeight float64 `gorm:"not null;default:0"`
 	// MinCases is the fewest cases a department needs to be ranked.
 	MinCases  int    `gorm:"not null"`
 	UpdatedBy string `gorm:"size:64"`

@@ -90,7 +90,7 @@ SELECT ?, department_id, area_id, district_id, `+cols+` FROM supervision_rollup 
 		if res.Error != nil {
 			return res.Error
 		}
-		pub = SupervisionPublication{Month: month, PublishedAt: now.UTC(), StreetWeight: setting.StreetWeight, MinCases: setting.MinCases, Rows: int(res.RowsAffected)}
+		pub = SupervisionPublication{Month: month, PublishedAt: now.UTC(), StreetWeight: setting.StreetWeight, DistrictWeight: setting.DistrictWeight, MinCases: setting.MinCases, Rows: int(res.RowsAffected)}
 		if err := tx.Create(&pub).Error; err != nil {
 			return err
 		}

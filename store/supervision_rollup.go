@@ -151,14 +151,9 @@ func AreaOf(orgPath string) (area, district string) {
 	return pick(3), pick(2)
 }
 
-// grassroots reports whether an evaluation made at level l is one of the
-// street's side (街乡评价): the street or one of its communities.
-func grassroots(l string) bool {
-	return l == string(whistle.LevelStreet) || l == string(whistle.LevelCommunity)
-}
-
 // factTask and factEval are the columns a contribution needs.
 type factTask struct {
+	ID             string
 	CaseID         string
 	DepartmentID   string
 	Status         string
@@ -196,119 +191,158 @@ func ended(t factTask) bool {
 	return t.Status == string(whistle.TaskDropped) || t.Status == string(whistle.TaskReleased)
 }
 
-// countTaskResponse adds one task's part in the response and extension
-// rates to c. Case-level resolution and closure are counted by the caller
-// for the area row, and per task for the department rows.
-//
-// A return answers the summons only once the holder accepted it (status
-// returned): one under review (return_requested) is no answer yet, and a
-// refused one was never an answer (the workflow clears its returned_at).
-func countTaskResponse(c *Counts, t factTask) {
-	c.Tasks++
-	answered := t.ReportedAt
-	if answered == nil && t.Status == string(whistle.TaskReturned) {
-		answered = t.ReturnedAt
+// colOf maps a counter column to its index in counterColumns (and fields).
+var colOf = func() map[string]int {
+	m := make(map[string]int, len(counterColumns))
+	for i, c := range counterColumns {
+		m[c] = i
 	}
-	if answered != nil || t.ReportBreached {
-		c.RespDue++
+	return m
+}()
+
+// evalColumns are the four counters of an evaluation made at a level:
+// street and community (街乡), district, or the city.
+func evalColumns(level string) (evals, sum, sat, basic string) {
+	switch whistle.Level(level) {
+	case whistle.LevelStreet, whistle.LevelCommunity:
+		return "g_evals", "g_sum", "g_sat", "g_basic"
+	case whistle.LevelDistrict:
+		return "d_evals", "d_sum", "d_sat", "d_basic"
 	}
-	if answered != nil && !answered.After(t.ReportDeadline) {
-		c.RespOnTime++
-	}
-	if t.Status == string(whistle.TaskReturned) {
-		c.Returned++
-		return
-	}
-	c.ExtTasks++
-	c.ExtGranted += b2i(t.Extensions > 0)
+	return "o_evals", "o_sum", "o_sat", "o_basic"
 }
 
-func countEval(c *Counts, e factEval) {
-	sum := int64(e.Timeliness + e.Quality + e.Attitude)
-	sat := b2i(e.Satisfaction == string(whistle.Satisfied))
-	basic := b2i(e.Satisfaction == string(whistle.BasicallySatisfied))
-	c.EvalsDefault += b2i(e.Default)
-	if grassroots(e.Level) {
-		c.GEvals++
-		c.GSum += sum
-		c.GSat += sat
-		c.GBasic += basic
-	} else {
-		c.OEvals++
-		c.OSum += sum
-		c.OSat += sat
-		c.OBasic += basic
-	}
+// A share is one piece of a count that a case adds to one row: the
+// counter (an index into counterColumns), how much, the row (a
+// department, "" for the area), and what it stems from: the task (TaskID)
+// or the evaluation of a department (DepartmentID). The roll-up sums
+// shares; the drill-down lists them, so the two always agree.
+type share struct {
+	row          string
+	counter      int
+	n            int64
+	TaskID       string
+	DepartmentID string
 }
 
-// contribution computes a case's facts: the case row (DepartmentID "")
-// and one row per department with a task on it. The rules are those of
-// docs/supervision.md; the tests hold them to hand-computed values.
+// caseShares computes a case's shares by the rules of docs/supervision.md;
+// the tests hold them to hand-computed values.
 //
 // A pending, rejected or merged case contributes nothing: it was never
 // worked on, so it is in no rate's denominator (whistle.CountsForRates).
 // A case closed as unresolvable (挂账) is out of the resolution rate, the
 // whole case's and its departments' (12345 practice: while it is on the
 // 挂账 list, and the workflow never reopens it). Dropped and released
-// tasks count nowhere (ended).
-func contribution(c CaseRow, tasks []factTask, evals []factEval) []SupervisionFact {
+// tasks count nowhere (ended). A returned task counts only in the response
+// rate (and as returned): the department answered, the case was not its.
+// An evaluation counts for a department that worked the case (a task
+// neither returned nor ended); a defaulted one only in evals_default.
+func caseShares(c CaseRow, tasks []factTask, evals []factEval) []share {
 	if !whistle.CountsForRates(whistle.CaseStatus(c.Status), whistle.Outcome(c.Outcome)) {
 		return nil
 	}
-	day := DayOf(c.CreatedAt)
-	area, district := AreaOf(c.OrgPath)
 	verified := c.VerifiedAt != nil
 	closed := c.Status == string(whistle.CaseClosed)
 	resolvable := c.Outcome != string(whistle.OutcomeUnresolvable)
 
-	whole := SupervisionFact{CaseID: c.ID, Day: day, AreaID: area, DistrictID: district}
-	whole.Cases = 1
-	whole.ResDue = b2i(resolvable && (verified || c.Overdue))
-	whole.ResSolved = b2i(resolvable && verified)
-	whole.CloseDue = b2i(closed || c.Overdue)
-	whole.CloseOnTime = b2i(closed && !c.Overdue)
-	whole.VerifsFailed = int64(c.VerifyFailures)
-	whole.Verifs = int64(c.VerifyFailures) + b2i(verified)
-
-	byDept := map[string]*SupervisionFact{}
-	dept := func(id string) *SupervisionFact {
-		f, ok := byDept[id]
-		if !ok {
-			f = &SupervisionFact{CaseID: c.ID, DepartmentID: id, Day: day, AreaID: area, DistrictID: district}
-			byDept[id] = f
+	var out []share
+	add := func(row, col string, n int64, taskID, dept string) {
+		if n != 0 {
+			out = append(out, share{row: row, counter: colOf[col], n: n, TaskID: taskID, DepartmentID: dept})
 		}
-		return f
 	}
+	area := func(col string, n int64) { add("", col, n, "", "") }
+	// both adds to the area row and to the department's.
+	both := func(col string, n int64, taskID, dept string) {
+		add("", col, n, taskID, dept)
+		add(dept, col, n, taskID, dept)
+	}
+	area("cases", 1)
+	area("res_due", b2i(resolvable && (verified || c.Overdue)))
+	area("res_solved", b2i(resolvable && verified))
+	area("close_due", b2i(closed || c.Overdue))
+	area("close_on_time", b2i(closed && !c.Overdue))
+	area("verifs_failed", int64(c.VerifyFailures))
+	area("verifs", int64(c.VerifyFailures)+b2i(verified))
+
+	worked := map[string]bool{}
 	for _, t := range tasks {
 		if ended(t) {
 			continue
 		}
-		countTaskResponse(&whole.Counts, t)
-		f := dept(t.DepartmentID)
-		countTaskResponse(&f.Counts, t)
+		// A return answers the summons only once the holder accepted it
+		// (status returned): one under review (return_requested) is no
+		// answer yet, and a refused one was never an answer (the workflow
+		// clears its returned_at).
+		answered := t.ReportedAt
+		if answered == nil && t.Status == string(whistle.TaskReturned) {
+			answered = t.ReturnedAt
+		}
+		both("tasks", 1, t.ID, t.DepartmentID)
+		both("resp_due", b2i(answered != nil || t.ReportBreached), t.ID, t.DepartmentID)
+		both("resp_on_time", b2i(answered != nil && !answered.After(t.ReportDeadline)), t.ID, t.DepartmentID)
 		if t.Status == string(whistle.TaskReturned) {
+			both("returned", 1, t.ID, t.DepartmentID)
 			continue
 		}
-		f.Cases = 1
-		f.ResDue += b2i(resolvable && (verified || t.Overdue))
-		f.ResSolved += b2i(resolvable && verified)
-		f.CloseDue += b2i(closed || t.Overdue)
-		f.CloseOnTime += b2i(closed && !t.Overdue)
-		f.Verifs += int64(t.Reopened) + b2i(verified)
-		f.VerifsFailed += int64(t.Reopened)
+		both("ext_tasks", 1, t.ID, t.DepartmentID)
+		both("ext_granted", b2i(t.Extensions > 0), t.ID, t.DepartmentID)
+		d := t.DepartmentID
+		if !worked[d] {
+			worked[d] = true
+			add(d, "cases", 1, t.ID, d)
+		}
+		add(d, "res_due", b2i(resolvable && (verified || t.Overdue)), t.ID, d)
+		add(d, "res_solved", b2i(resolvable && verified), t.ID, d)
+		add(d, "close_due", b2i(closed || t.Overdue), t.ID, d)
+		add(d, "close_on_time", b2i(closed && !t.Overdue), t.ID, d)
+		add(d, "verifs", int64(t.Reopened)+b2i(verified), t.ID, d)
+		add(d, "verifs_failed", int64(t.Reopened), t.ID, d)
 	}
 	for _, e := range evals {
-		countEval(&whole.Counts, e)
-		countEval(&dept(e.DepartmentID).Counts, e)
+		d := e.DepartmentID
+		if !worked[d] {
+			continue
+		}
+		if e.Default {
+			both("evals_default", 1, "", d)
+			continue
+		}
+		n, sum, sat, basic := evalColumns(e.Level)
+		both(n, 1, "", d)
+		both(sum, int64(e.Timeliness+e.Quality+e.Attitude), "", d)
+		both(sat, b2i(e.Satisfaction == string(whistle.Satisfied)), "", d)
+		both(basic, b2i(e.Satisfaction == string(whistle.BasicallySatisfied)), "", d)
 	}
-	out := []SupervisionFact{whole}
-	ids := make([]string, 0, len(byDept))
-	for id := range byDept {
+	return out
+}
+
+// contribution sums a case's shares into its facts: the case row
+// (DepartmentID "") and one row per department with a task on it.
+func contribution(c CaseRow, tasks []factTask, evals []factEval) []SupervisionFact {
+	shares := caseShares(c, tasks, evals)
+	if len(shares) == 0 {
+		return nil
+	}
+	day := DayOf(c.CreatedAt)
+	area, district := AreaOf(c.OrgPath)
+	byRow := map[string]*SupervisionFact{}
+	for _, sh := range shares {
+		f, ok := byRow[sh.row]
+		if !ok {
+			f = &SupervisionFact{CaseID: c.ID, DepartmentID: sh.row, Day: day, AreaID: area, DistrictID: district}
+			byRow[sh.row] = f
+		}
+		*f.Counts.fields()[sh.counter] += sh.n
+	}
+	ids := make([]string, 0, len(byRow))
+	for id := range byRow {
 		ids = append(ids, id)
 	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		out = append(out, *byDept[id])
+	sort.Strings(ids) // the area row ("") first
+	out := make([]SupervisionFact, len(ids))
+	for i, id := range ids {
+		out[i] = *byRow[id]
 	}
 	return out
 }
@@ -414,27 +448,13 @@ func (s *Store) refreshBatch(ctx context.Context, n int, wait bool) (done int, s
 		if err := tx.Select("id, org_path, status, outcome, overdue, verify_failures, verified_at, created_at").Where("id IN ?", ids).Find(&cases).Error; err != nil {
 			return fmt.Errorf("read queued cases: %w", err)
 		}
-		var tasks []factTask
-		if err := tx.Table("tasks").Select("case_id, department_id, status, report_deadline, reported_at, returned_at, report_breached, overdue, reopened, extensions").
-			Where("case_id IN ?", ids).Order("case_id, id").Find(&tasks).Error; err != nil {
-			return fmt.Errorf("read queued tasks: %w", err)
-		}
-		var evals []factEval
-		if err := tx.Table("evaluations").Select(`case_id, department_id, timeliness, quality, attitude, satisfaction, "default", level`).
-			Where("case_id IN ?", ids).Order("case_id, department_id").Find(&evals).Error; err != nil {
-			return fmt.Errorf("read queued evaluations: %w", err)
+		tasksOf, evalsOf, err := factRows(tx, ids)
+		if err != nil {
+			return fmt.Errorf("read queued cases: %w", err)
 		}
 		var old []SupervisionFact
 		if err := tx.Where("case_id IN ?", ids).Find(&old).Error; err != nil {
 			return fmt.Errorf("read supervision facts: %w", err)
-		}
-		tasksOf := map[string][]factTask{}
-		for _, t := range tasks {
-			tasksOf[t.CaseID] = append(tasksOf[t.CaseID], t)
-		}
-		evalsOf := map[string][]factEval{}
-		for _, e := range evals {
-			evalsOf[e.CaseID] = append(evalsOf[e.CaseID], e)
 		}
 		delta := map[rollupKey]*SupervisionRollup{}
 		apply := func(f SupervisionFact, sign int) {
@@ -628,7 +648,7 @@ func (b *RollupBuilder) TakeFinished(day int) []SupervisionRollup {
 func (b *RollupBuilder) Add(c CaseRow, tasks []TaskRow, evals []EvaluationRow) []SupervisionFact {
 	ft := make([]factTask, len(tasks))
 	for i, t := range tasks {
-		ft[i] = factTask{CaseID: t.CaseID, DepartmentID: t.DepartmentID, Status: t.Status, ReportDeadline: t.ReportDeadline,
+		ft[i] = factTask{ID: t.ID, CaseID: t.CaseID, DepartmentID: t.DepartmentID, Status: t.Status, ReportDeadline: t.ReportDeadline,
 			ReportedAt: t.ReportedAt, ReturnedAt: t.ReturnedAt, ReportBreached: t.ReportBreached, Overdue: t.Overdue,
 			Reopened: t.Reopened, Extensions: t.Extensions}
 	}

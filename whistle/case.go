@@ -86,6 +86,8 @@ type Case struct {
 	// Unresolvable is the latest application to close the case as
 	// unresolvable (挂账).
 	Unresolvable *UnresolvableRequest `json:"unresolvable,omitempty"`
+	// SupervisionOrders are the 督办 orders issued on the case, oldest first.
+	SupervisionOrders []SupervisionOrder `json:"supervision_orders,omitempty"`
 
 	// EvaluationDue is when the evaluation window closes (status evaluating).
 	EvaluationDue *time.Time `json:"evaluation_due,omitempty"`
@@ -135,6 +137,18 @@ type Task struct {
 	// lead released it (status released).
 	DroppedAt  *time.Time `json:"dropped_at,omitempty"`
 	DropReason string     `json:"drop_reason,omitempty"`
+
+	// Warning is how much of its running clock the task has spent:
+	// WarningNone, WarningYellow or WarningRed (预警).
+	Warning string `json:"warning"`
+	// WarnAt are the warning instants of both clocks; WarnedReport and
+	// WarnedHandle count those already announced.
+	WarnAt       ClockWarnings `json:"warn_at,omitempty"`
+	WarnedReport int           `json:"warned_report,omitempty"`
+	WarnedHandle int           `json:"warned_handle,omitempty"`
+	// Urges counts 催办; LastUrgedAt is the latest (one per UrgeEvery).
+	Urges       int        `json:"urges,omitempty"`
+	LastUrgedAt *time.Time `json:"last_urged_at,omitempty"`
 }
 
 // Active reports whether the department still owes work on the task.
@@ -228,10 +242,13 @@ type Evaluation struct {
 	Satisfaction Satisfaction `json:"satisfaction"`
 	Comment      string       `json:"comment,omitempty"`
 	// Default is true when the window closed without an evaluation.
-	Default bool      `json:"default"`
-	Level   Level     `json:"level"` // the level that evaluated
-	At      time.Time `json:"at"`
-	By      string    `json:"by"`
+	Default bool  `json:"default"`
+	Level   Level `json:"level"` // the level that evaluated
+	// OrgUnitID is the evaluator's org unit (the unit credited with the
+	// evaluation), "" for a default one.
+	OrgUnitID string    `json:"org_unit_id,omitempty"`
+	At        time.Time `json:"at"`
+	By        string    `json:"by"`
 }
 
 // Timeline entry types.

@@ -4,7 +4,7 @@ import "time"
 
 // InUTC returns a copy of c with every time in UTC: the case's own, its
 // tasks' (with their feedback and extension request), escalations',
-// evaluations', breaches' and timeline's. The API answers every time in
+// evaluations', breaches', timeline's and supervision orders'. The API answers every time in
 // UTC ("Z"), the read model's form; cases that ran before the deadline
 // activities returned UTC still hold +08:00 times in workflow state.
 // c is not changed: the slices and pointers of the copy are new.
@@ -35,11 +35,16 @@ func (c Case) InUTC() Case {
 		return b
 	})
 	c.Timeline = mapSlice(c.Timeline, func(e TimelineEntry) TimelineEntry { e.At = e.At.UTC(); return e })
+	c.SupervisionOrders = mapSlice(c.SupervisionOrders, func(o SupervisionOrder) SupervisionOrder {
+		o.Due, o.IssuedAt = o.Due.UTC(), o.IssuedAt.UTC()
+		o.Departments = mapSlice(o.Departments, func(d OrderDepartment) OrderDepartment { d.AnsweredAt = utcPtr(d.AnsweredAt); return d })
+		return o
+	})
 	return c
 }
 
-// InUTC returns a copy of t with every time in UTC, its feedback's and
-// extension request's included.
+// InUTC returns a copy of t with every time in UTC, its feedback's,
+// extension request's and warning instants included.
 func (t Task) InUTC() Task {
 	t.SummonedAt = t.SummonedAt.UTC()
 	t.ReportDeadline = t.ReportDeadline.UTC()
@@ -49,6 +54,9 @@ func (t Task) InUTC() Task {
 	t.ReturnedAt = utcPtr(t.ReturnedAt)
 	t.DroppedAt = utcPtr(t.DroppedAt)
 	t.ExtensionLimits.Cap = utcPtr(t.ExtensionLimits.Cap)
+	t.LastUrgedAt = utcPtr(t.LastUrgedAt)
+	t.WarnAt.Report = mapSlice(t.WarnAt.Report, time.Time.UTC)
+	t.WarnAt.Handle = mapSlice(t.WarnAt.Handle, time.Time.UTC)
 	if t.Feedback != nil {
 		f := *t.Feedback
 		f.At = f.At.UTC()

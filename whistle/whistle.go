@@ -211,4 +211,7 @@ type Deadlines struct {
 	// Extensions bound the task's extensions; zero in answers recorded
 	// before limits existed.
 	Extensions ExtensionLimits `json:"extensions,omitempty"`
+	// Warnings are the clocks' warning instants; empty in answers
+	// recorded before warnings existed.
+	Warnings ClockWarnings `json:"warnings,omitempty"`
 }

@@ -12,6 +12,7 @@ import (
 var knownCodes = map[string]bool{
 	whistle.EInvalid: true, whistle.ENotFound: true, whistle.EConflict: true,
 	whistle.EUnauthorized: true, whistle.EForbidden: true, whistle.EInternal: true,
+	whistle.ERateLimited: true,
 }
 
 // toApplicationError turns a coded *whistle.Error into the non-retryable

@@ -253,3 +253,6 @@ func (h *harness) add(from time.Time, span string, wall bool) time.Time {
 
 // taskID is the id the workflow gives the n-th task (1-based) of a case.
 func taskID(caseID string, n int) string { return fmt.Sprintf("%s-T%d", caseID, n) }
+
+// spanOf is a working-time span of d.
+func spanOf(d time.Duration) worktime.Span { return worktime.Span{Clock: d} }

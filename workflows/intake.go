@@ -145,9 +145,16 @@ func (m *machine) applyMergedIn(now time.Time, in MergedInInput) {
 	m.record(now, whistle.EventMergedIn, in.Actor, "", "", strings.TrimSpace(in.CaseID+" "+in.Title))
 }
 
-// close closes the case with an outcome.
+// close closes the case with an outcome. An escalation still waiting is
+// withdrawn: nobody is left to answer it.
 func (m *machine) close(now time.Time, o whistle.Outcome) {
 	m.c.Status, m.c.ClosedAt, m.c.Outcome = whistle.CaseClosed, ptr(now), o
+	if e := m.openEscalation(); e != nil {
+		rec := *e
+		rec.Status, rec.AnsweredAt, rec.AnsweredBy, rec.Comment = whistle.EscalationReturned, ptr(now), whistle.SystemActor.Username, "案件已结案，上报撤销"
+		*e = rec
+		m.resolveEscalationBreach(e.Seq, now)
+	}
 }
 
 // acceptClock fires a missed acceptance deadline: a breach with no task,

@@ -135,9 +135,16 @@ func (m *machine) note(seq int64, taskID, msg string, to func(*Notification)) No
 		}
 	}
 	n := Notification{CaseID: m.c.ID, Seq: seq, Event: e.Type, At: e.At, Title: m.c.Title,
-		Class: string(m.c.Class), TaskID: taskID, Message: msg}
+		Class: string(m.c.Class), TaskID: taskID, Message: msg, Number: m.c.Number}
 	to(&n)
 	return n
+}
+
+// due sets the deadline of the notification queued last.
+func (m *machine) due(t time.Time) {
+	if n := len(m.outbox); n > 0 {
+		m.outbox[n-1].Deadline = ptr(t)
+	}
 }
 
 // takeOutbox returns and clears the queued notifications.
@@ -309,11 +316,13 @@ func (m *machine) applySummon(now time.Time, a whistle.Actor, in SummonInput, dl
 			ID: id, CaseID: m.c.ID, DepartmentID: d.ID, DepartmentName: d.Name,
 			Status: whistle.TaskSummoned, SummonedAt: now, SummonedBy: a.Username, SummonedLevel: m.c.Level,
 			ReportDeadline: dl.Report, HandleDeadline: dl.Handle, ExtensionLimits: dl.Extensions,
+			WarnAt: dl.Warnings,
 		})
 		t := &m.c.Tasks[len(m.c.Tasks)-1]
 		det := strings.TrimSpace(d.Name + " " + detail)
 		seq := m.record(now, whistle.EventSummoned, a, id, d.ID, det)
 		m.notifyDept(seq, t, fmt.Sprintf("%s「%s」吹哨，请于 %s 前报到", m.c.Class.NameZH(), m.c.Title, chinaTime(dl.Report)))
+		m.due(dl.Report)
 		ids = append(ids, id)
 	}
 	return ids
@@ -524,6 +533,7 @@ func (m *machine) applyVerifyFailed(now time.Time, in VerifyInput, fresh map[whi
 		t.Status, t.DoneAt = whistle.TaskReported, nil
 		dl := fresh[t.SummonedLevel]
 		t.HandleDeadline, t.HandleBreached, t.ExtensionLimits = dl.Handle, false, dl.Extensions
+		t.WarnAt.Handle, t.WarnedHandle = dl.Warnings.Handle, 0
 		t.Reopened++
 		seq := m.record(now, whistle.EventReopened, in.Actor, t.ID, t.DepartmentID, in.Comment)
 		m.notifyDept(seq, t, fmt.Sprintf("「%s」核查未通过，请于 %s 前重新办结：%s", m.c.Title, chinaTime(t.HandleDeadline), in.Comment))
@@ -543,6 +553,16 @@ func (m *machine) evaluable() []string {
 		}
 	}
 	return out
+}
+
+// evaluatorLevel is the level an evaluation is credited to: the
+// evaluator's own (a community's secretary evaluating after escalation is
+// still a community's), the holder's for an actor without a unit.
+func (m *machine) evaluatorLevel(a whistle.Actor) whistle.Level {
+	if a.OrgPath.Valid() {
+		return a.OrgPath.Level()
+	}
+	return m.c.Level
 }
 
 func (m *machine) evaluated(dept string) bool {
@@ -584,7 +604,7 @@ func (m *machine) applyEvaluate(now time.Time, in EvaluateInput) {
 	m.c.Evaluations = append(m.c.Evaluations, whistle.Evaluation{
 		CaseID: m.c.ID, DepartmentID: in.DepartmentID, Timeliness: in.Timeliness, Quality: in.Quality,
 		Attitude: in.Attitude, Satisfaction: in.Satisfaction, Comment: in.Comment,
-		Level: m.c.Level, At: now, By: in.Actor.Username,
+		Level: m.evaluatorLevel(in.Actor), OrgUnitID: in.Actor.OrgUnitID, At: now, By: in.Actor.Username,
 	})
 	m.record(now, whistle.EventEvaluated, in.Actor, "", in.DepartmentID,
 		fmt.Sprintf("%d/%d/%d %s", in.Timeliness, in.Quality, in.Attitude, in.Satisfaction))
@@ -663,6 +683,7 @@ func (m *machine) nextDeadline() (time.Time, bool) {
 	if e := m.openEscalation(); e != nil && e.Status == whistle.EscalationPending && e.AnswerDeadline != nil && !e.AnswerBreached {
 		consider(*e.AnswerDeadline)
 	}
+	m.considerFollowup(consider)
 	if m.c.Status == whistle.CaseEvaluating && m.c.EvaluationDue != nil {
 		consider(*m.c.EvaluationDue)
 	}
@@ -684,6 +705,8 @@ func (m *machine) onClock(now time.Time) bool {
 	escalated := false
 	m.acceptClock(now)
 	m.escalationClock(now)
+	m.warnClock(now)
+	m.orderClock(now)
 	for i := range m.c.Tasks {
 		t := &m.c.Tasks[i]
 		cs := clockStatus(t)
@@ -769,6 +792,7 @@ func (m *machine) readyForVerification() bool {
 // every department has done its part; evaluating → closed once every
 // department is evaluated.
 func (m *machine) advance(now time.Time) {
+	m.refreshWarnings()
 	switch m.c.Status {
 	case whistle.CaseOpen:
 		if m.readyForVerification() {
@@ -809,6 +833,7 @@ func (m *machine) copyCase() whistle.Case {
 	c.Breaches = slices.Clone(c.Breaches)
 	c.Timeline = slices.Clone(c.Timeline)
 	c.Dispatches = slices.Clone(c.Dispatches)
+	c.SupervisionOrders = slices.Clone(c.SupervisionOrders)
 	return c
 }
 

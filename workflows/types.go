@@ -244,4 +244,9 @@ type Notification struct {
 	DepartmentID string        `json:"department_id,omitempty"`
 	TaskID       string        `json:"task_id,omitempty"`
 	Message      string        `json:"message"`
+	// Number is the case number people read out; Deadline, when the
+	// event has one, the instant it is about (a report deadline, a
+	// warning's clock, an order's due), for the channels' texts.
+	Number   string     `json:"number,omitempty"`
+	Deadline *time.Time `json:"deadline,omitempty"`
 }

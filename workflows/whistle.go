@@ -230,8 +230,21 @@ func (r *run) registerHandlers(ctx workflow.Context) error {
 			m.applyRequestExtension(now, in, until)
 			return nil
 		}),
-		handle(ctx, r, UpdateAnswerExtension, m.checkAnswerExtension, func(_ workflow.Context, now time.Time, in AnswerExtensionInput) error {
+		handle(ctx, r, UpdateAnswerExtension, m.checkAnswerExtension, func(ctx workflow.Context, now time.Time, in AnswerExtensionInput) error {
+			t, _ := m.task(in.TaskID)
+			var warn []time.Time
+			if in.Grant && len(t.WarnAt.Handle) > 0 {
+				// The extended clock warns afresh, from now to its new end
+				// (tasks summoned before warnings have none).
+				var err error
+				if warn, err = r.warnings(ctx, t.SummonedLevel, now, t.Extension.Until); err != nil {
+					return err
+				}
+			}
 			m.applyAnswerExtension(now, in)
+			if warn != nil {
+				t.WarnAt.Handle, t.WarnedHandle = warn, passed(warn, now)
+			}
 			return nil
 		}),
 		handle(ctx, r, UpdateVerify, m.checkVerify, func(ctx workflow.Context, now time.Time, in VerifyInput) error {
@@ -278,6 +291,7 @@ func (r *run) registerHandlers(ctx workflow.Context) error {
 	}
 	errs = append(errs, r.intakeHandlers(ctx)...)
 	errs = append(errs, r.twowayHandlers(ctx)...)
+	errs = append(errs, r.followupHandlers(ctx)...)
 	for _, err := range errs {
 		if err != nil {
 			return err

@@ -460,3 +460,37 @@ func TestWhistle_UpdatesWithTheFirstTask(t *testing.T) {
 	require.Len(t, c.Tasks, 1)
 	require.Equal(t, whistle.TaskReported, ok(t, rep).Tasks[0].Status)
 }
+
+// An evaluation is credited to the evaluator's level, not the level
+// holding the case: after escalation to the street, the community
+// secretary's score is still a community's (一哨一评 by who gave it).
+func TestWhistle_EvaluationCreditedToEvaluator(t *testing.T) {
+	h := newHarness(t)
+	t1 := taskID("EC", 1)
+	h.update(time.Hour, workflows.UpdateEscalate, workflows.EscalateInput{Actor: secretary, Reason: "需街道协调"})
+	h.update(2*time.Hour, workflows.UpdateAnswerEscalation, workflows.AnswerEscalationInput{Actor: streetSecretary, Accept: true, ByOrgUnitID: chain[1].ID})
+	h.update(3*time.Hour, workflows.UpdateSummon, workflows.SummonInput{Actor: streetSecretary, Departments: []workflows.DepartmentRef{dept("d1-police")}})
+	for i, x := range []struct{ dept, task string }{{"s1-police", t1}, {"d1-police", taskID("EC", 2)}} {
+		at := time.Duration(4+2*i) * time.Hour
+		h.update(at, workflows.UpdateReport, workflows.ReportInput{Actor: clerk(x.dept), TaskID: x.task})
+		h.update(at+time.Hour, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: clerk(x.dept), TaskID: x.task, Result: "已处理"})
+	}
+	h.update(9*time.Hour, workflows.UpdateVerify, workflows.VerifyInput{Actor: secretary, Passed: true})
+	score := func(a whistle.Actor, d string) workflows.EvaluateInput {
+		return workflows.EvaluateInput{Actor: a, DepartmentID: d, Timeliness: 4, Quality: 4, Attitude: 4, Satisfaction: whistle.Satisfied}
+	}
+	h.update(10*time.Hour, workflows.UpdateEvaluate, score(secretary, "s1-police"))
+	h.update(11*time.Hour, workflows.UpdateEvaluate, score(streetSecretary, "d1-police"))
+	c := h.run(input("EC", whistle.ClassRoutine, "s1-police"))
+
+	require.Equal(t, whistle.CaseClosed, c.Status)
+	require.Equal(t, whistle.LevelStreet, c.Level, "the street held the case")
+	levels := map[string]whistle.Level{}
+	for _, e := range c.Evaluations {
+		levels[e.DepartmentID] = e.Level
+		if e.DepartmentID == "s1-police" {
+			require.Equal(t, chain[0].ID, e.OrgUnitID, "the evaluator's unit")
+		}
+	}
+	require.Equal(t, map[string]whistle.Level{"s1-police": whistle.LevelCommunity, "d1-police": whistle.LevelStreet}, levels)
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shaobao/shaobao/app"
 	"github.com/shaobao/shaobao/devserver"
+	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/workflows"
 )
 
@@ -60,8 +61,15 @@ func runDev(ctx context.Context, args []string) error {
 		if err := a.Store.SeedDemo(ctx); err != nil {
 			return err
 		}
-		a.Log.Info("demo city seeded", "try", "shaobao token c1-secretary --data "+cfg.DataDir)
+		a.Log.Info("demo city seeded")
 	}
+	// The embedded default only: demo users without a password get the
+	// documented demo password.
+	if _, err := a.Store.SetDemoPasswords(ctx); err != nil {
+		return err
+	}
+	a.Log.Info("demo sign-in: every demo user (c1-secretary, s1-police, admin, …) has the password "+store.DemoPassword,
+		"password", store.DemoPassword, "token", selfCommand()+" token c1-secretary --data "+cfg.DataDir)
 	if err := a.ConnectTemporal(ctx); err != nil {
 		return err
 	}
@@ -94,6 +102,11 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := a.Store.SeedDefaults(ctx); err != nil {
+		return err
+	}
+	// serve has no default password: the first admin comes from
+	// `shaobao admin create` or this variable, read once.
+	if err := firstAdminFromEnv(ctx, a.Store, a.Log.Info); err != nil {
 		return err
 	}
 	if err := a.ConnectTemporal(ctx); err != nil {

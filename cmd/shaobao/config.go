@@ -79,6 +79,9 @@ func (c *Config) bind(fs *flag.FlagSet, which ...string) {
 		fs.StringVar(&c.LogFormat, "log-format", env("SHAOBAO_LOG_FORMAT", "text"), "text or json (SHAOBAO_LOG_FORMAT)")
 		fs.StringVar(&c.WebhookURL, "webhook-url", env("SHAOBAO_WEBHOOK_URL", ""), "notifications are POSTed here, signed; empty: logged (SHAOBAO_WEBHOOK_URL)")
 		fs.StringVar(&c.WebhookSecret, "webhook-secret", env("SHAOBAO_WEBHOOK_SECRET", ""), "HMAC secret of the webhook signature (SHAOBAO_WEBHOOK_SECRET)")
+		fs.StringVar(&c.SecretKey, "secret-key", env("SHAOBAO_SECRET_KEY", ""), "32-byte key (base64 or hex) sealing the outside channels' secrets; required on PostgreSQL, else kept in --data/secret.key (SHAOBAO_SECRET_KEY)")
+		fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("SHAOBAO_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client; empty: none, the peer address is the client (SHAOBAO_TRUSTED_PROXIES)")
+		fs.StringVar(&c.PublicURL, "public-url", env("SHAOBAO_PUBLIC_URL", ""), "address of the pages, for the links in notifications, e.g. https://shaobao.example.gov.cn (SHAOBAO_PUBLIC_URL)")
 		fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("SHAOBAO_REQUEST_TIMEOUT", 30*time.Second), "longest time a request may take (SHAOBAO_REQUEST_TIMEOUT)")
 		fs.DurationVar(&c.PolicyReload, "policy-reload", envDuration("SHAOBAO_POLICY_RELOAD", 10*time.Second), "how often policy rules are checked for changes (SHAOBAO_POLICY_RELOAD)")
 		fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SHAOBAO_METRICS_ADDR", ""), "serve /metrics on this address instead of --addr (SHAOBAO_METRICS_ADDR)")
@@ -108,12 +111,17 @@ func (c *Config) logConfig(l *slog.Logger) {
 	if c.MetricsToken != "" {
 		metricsToken = redact.Mask
 	}
+	secretKey := ""
+	if c.SecretKey != "" {
+		secretKey = redact.Mask
+	}
 	r := slog.NewRecord(time.Now(), slog.LevelInfo, "config", 0)
 	r.Add("addr", c.Addr, "data", c.DataDir, "database", redact.URL(c.StoreURL()),
 		"temporal", c.TemporalAddress, "namespace", c.TemporalNamespace, "role", c.Role,
 		"log_level", c.LogLevel, "log_format", c.LogFormat, "webhook", redact.URL(c.WebhookURL), "webhook_secret", secret,
 		"request_timeout", c.RequestTimeout, "policy_reload", c.PolicyReload,
-		"metrics_addr", c.MetricsAddr, "metrics_token", metricsToken, "pprof_addr", c.PprofAddr, "city_bounds", c.CityBounds)
+		"metrics_addr", c.MetricsAddr, "metrics_token", metricsToken, "pprof_addr", c.PprofAddr, "city_bounds", c.CityBounds,
+		"secret_key", secretKey, "public_url", c.PublicURL)
 	_ = l.Handler().Handle(context.Background(), r)
 }
 

@@ -27,7 +27,8 @@ func TestConfigLogMasksSecrets(t *testing.T) {
 		for _, format := range []string{"json", "text"} {
 			t.Run(tc.name+"/"+format, func(t *testing.T) {
 				// At --log-level error too: the config line is always written.
-				cfg := Config{LogFormat: format, LogLevel: "error", Config: app.Config{DatabaseURL: tc.database, WebhookURL: tc.webhook, WebhookSecret: "hunter2"}}
+				cfg := Config{LogFormat: format, LogLevel: "error", Config: app.Config{DatabaseURL: tc.database, WebhookURL: tc.webhook, WebhookSecret: "hunter2",
+					SecretKey: "hunter2hunter2hunter2hunter2hunter2hunter2aa="}}
 				var out bytes.Buffer
 				cfg.logConfig(cfg.newLogger(&out))
 				if strings.Contains(out.String(), "hunter2") {
@@ -40,7 +41,7 @@ func TestConfigLogMasksSecrets(t *testing.T) {
 				if err := json.Unmarshal(out.Bytes(), &line); err != nil {
 					t.Fatalf("config line is not JSON: %v: %s", err, out.String())
 				}
-				tc.want["msg"], tc.want["webhook_secret"] = "config", "xxxxx"
+				tc.want["msg"], tc.want["webhook_secret"], tc.want["secret_key"] = "config", "xxxxx", "xxxxx"
 				for k, v := range tc.want {
 					if line[k] != v {
 						t.Errorf("%s = %v, want %q", k, line[k], v)

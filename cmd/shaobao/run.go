@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -26,6 +27,7 @@ Usage:
   shaobao migrate [--data DIR | --database-url URL]
   shaobao seed demo [--data DIR | --database-url URL]
   shaobao token USERNAME [--data DIR | --database-url URL] [--ttl 720h]
+  shaobao admin create --username admin [--password-file FILE] [--data DIR | --database-url URL]   the first admin of serve
   shaobao bench --cases N --concurrency C [--target URL]   load: full lifecycles/s against the engine's no-op baseline
   shaobao gen city --database-url URL [--cases N]    a Beijing-sized city with N historical cases (PostgreSQL)
 
@@ -54,6 +56,8 @@ func run(args []string) error {
 		return runSeedDemo(ctx, rest[1:])
 	case "token":
 		return runToken(ctx, rest)
+	case "admin":
+		return runAdmin(ctx, rest)
 	case "bench":
 		return bench.Command(ctx, rest, os.Stdout)
 	case "gen":
@@ -130,6 +134,10 @@ func runToken(ctx context.Context, args []string) error {
 	if err := checkTokenTTL(*ttl); err != nil {
 		return err
 	}
+	// A token needs users: never create an empty database for one.
+	if err := requireDatabase(&cfg.Config); err != nil {
+		return err
+	}
 	st, err := app.OpenStore(ctx, &cfg.Config)
 	if err != nil {
 		return err
@@ -137,7 +145,7 @@ func runToken(ctx context.Context, args []string) error {
 	defer st.Close()
 	u, err := st.UserByUsername(ctx, pos[0])
 	if err != nil {
-		return fmt.Errorf("user %q not found in %s (run `shaobao dev` or `shaobao seed demo` first): %w", pos[0], redact.URL(cfg.StoreURL()), err)
+		return fmt.Errorf("user %q not found in %s (run `%s dev` or `%s seed demo` first): %w", pos[0], redact.URL(cfg.StoreURL()), selfCommand(), selfCommand(), err)
 	}
 	token, err := st.IssueToken(ctx, u.ID, "cli "+time.Now().UTC().Format(time.RFC3339), *ttl)
 	if err != nil {
@@ -152,4 +160,21 @@ func absDir(dir string) string {
 		return a
 	}
 	return dir
+}
+
+// requireDatabase fails, creating nothing, when the configured SQLite file
+// does not exist (PostgreSQL URLs are left to the connection).
+func requireDatabase(cfg *app.Config) error {
+	u := cfg.StoreURL()
+	path, ok := strings.CutPrefix(u, "sqlite:")
+	if !ok {
+		return nil
+	}
+	path, _, _ = strings.Cut(path, "?")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("no database at %s: start `%s dev --data %s` once first (or give --database-url)", path, selfCommand(), cfg.DataDir)
+	} else if err != nil {
+		return fmt.Errorf("database %s: %w", path, err)
+	}
+	return nil
 }

@@ -1,5 +1,6 @@
-// api.js — the JSON API under /api/v1: the bearer token, the error
-// envelope, and 401 sending the user back to sign-in.
+// api.js — the JSON API under /api/v1: the session cookie with its CSRF
+// token (or a pasted bearer token), the error envelope, and 401 sending
+// the user back to sign-in.
 import { lang, t } from './i18n.js';
 
 const TOKEN_KEY = 'shaobao.token';
@@ -7,6 +8,23 @@ const TOKEN_KEY = 'shaobao.token';
 export function token() { return localStorage.getItem(TOKEN_KEY) || ''; }
 export function setToken(v) { localStorage.setItem(TOKEN_KEY, v.trim()); }
 export function clearToken() { localStorage.removeItem(TOKEN_KEY); }
+
+// csrf is the session's CSRF token from its readable cookie: present
+// while a password sign-in's session may be alive.
+export function csrf() {
+  const m = document.cookie.match(/(?:^|;\s*)shaobao_csrf=([^;]+)/);
+  return m ? decodeURIComponent(m[1]) : '';
+}
+
+const SAFE = ['GET', 'HEAD', 'OPTIONS'];
+
+// authHeaders are the sign-in headers of a request made outside request()
+// (an upload): the bearer token, or the CSRF token of a state change.
+export function authHeaders(method) {
+  const h = headers({}, method);
+  delete h['Accept'];
+  return h;
+}
 
 // ApiError carries the envelope's code and message ({"error":{"code","message"}})
 // and the HTTP status.
@@ -22,9 +40,10 @@ export class ApiError extends Error {
 let unauthorized = () => {};
 export function onUnauthorized(fn) { unauthorized = fn; }
 
-function headers(extra) {
+function headers(extra, method = 'GET') {
   const h = { 'Accept': 'application/json', 'Accept-Language': lang() === 'en' ? 'en' : 'zh-CN', ...extra };
   if (token()) h['Authorization'] = 'Bearer ' + token();
+  else if (!SAFE.includes(method) && csrf()) h['X-CSRF-Token'] = csrf();
   return h;
 }
 
@@ -43,7 +62,7 @@ async function failure(res) {
 // It throws ApiError with the API's own message; a network failure
 // becomes an ApiError with status 0.
 export async function request(method, path, body, extraHeaders = {}) {
-  const opts = { method, headers: headers(extraHeaders) };
+  const opts = { method, headers: headers(extraHeaders, method), credentials: 'same-origin' };
   if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
@@ -67,12 +86,27 @@ export const get = (path) => request('GET', path);
 export const post = (path, body, h) => request('POST', path, body ?? {}, h);
 export const put = (path, body) => request('PUT', path, body);
 
+// login opens a cookie session; the answer says whether the password
+// must be changed first.
+export function login(username, password) {
+  clearToken();
+  return post('/auth/login', { username, password });
+}
+
+// logout ends the cookie session (if any) and forgets a pasted token.
+export async function logout() {
+  const hadToken = token();
+  clearToken();
+  if (!hadToken && !csrf()) return;
+  try { await post('/auth/logout'); } catch { /* already ended: nothing to do */ }
+}
+
 // download fetches an export with the token (a plain link cannot send
 // it) and hands the file to the browser.
 export async function download(path, fallbackName) {
   let res;
   try {
-    res = await fetch('/api/v1' + path, { headers: headers({ 'Accept': '*/*' }) });
+    res = await fetch('/api/v1' + path, { headers: headers({ 'Accept': '*/*' }), credentials: 'same-origin' });
   } catch {
     throw new ApiError(0, 'network', t('network_error'));
   }

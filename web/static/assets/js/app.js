@@ -1,6 +1,6 @@
 // app.js — the shell: sign-in, the signed-in user, the menu for their
 // role, the language switch and the router over /app/... paths.
-import { get, token, setToken, clearToken, onUnauthorized, forgetCaches } from './api.js';
+import { get, post, token, setToken, clearToken, csrf, login, logout, onUnauthorized, forgetCaches } from './api.js';
 import { t, lang, setLang, label, pickName } from './i18n.js';
 import { h, form, field } from './ui.js';
 import * as cases from './cases.js';
@@ -8,6 +8,7 @@ import * as inbox from './inbox.js';
 import * as intake from './intake.js';
 import * as supervision from './supervision.js';
 import * as admin from './admin.js';
+import * as followup from './followup.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -18,6 +19,11 @@ const signoutBtn = document.getElementById('signout');
 let me = null;
 let leaving = [];
 let signinNotice = '';
+// mustChange: an admin reset the password; nothing else opens until it changes.
+let mustChange = false;
+// NEXT_KEY keeps the page asked for while signed out (a deep link), to
+// open after sign-in.
+const NEXT_KEY = 'shaobao.next';
 
 const FILERS = ['community_secretary', 'street_secretary', 'commander', 'grid_worker'];
 
@@ -30,12 +36,13 @@ function sideOf(role) {
   }
   if (role === 'clerk') return { home: '/app/inbox', menu: [['/app/inbox', 'nav_inbox']] };
   if (role === 'supervisor') return { home: '/app/supervision', menu: [['/app/supervision', 'nav_supervision'], ['/app/cases', 'nav_all_cases']] };
-  if (role === 'admin') return { home: '/app/admin', menu: [['/app/admin', 'nav_admin'], ['/app/cases', 'nav_all_cases']] };
+  if (role === 'admin') return { home: '/app/admin', menu: [['/app/admin', 'nav_admin'], ['/app/admin/channels', 'nav_channels'], ['/app/admin/duty', 'nav_duty'], ['/app/cases', 'nav_all_cases']] };
   return { home: '/app/cases', menu: [['/app/cases', 'nav_cases']] };
 }
 
 const routes = [
   [/^\/app\/signin$/, () => signinView()],
+  [/^\/app\/password$/, () => passwordView()],
   [/^\/app\/cases$/, (ctx) => cases.listView(ctx)],
   [/^\/app\/cases\/new$/, (ctx) => cases.newView(ctx)],
   [/^\/app\/cases\/([^/]+)$/, (ctx, id) => cases.caseView(ctx, decodeURIComponent(id))],
@@ -43,6 +50,10 @@ const routes = [
   [/^\/app\/intake$/, (ctx) => intake.intakeView(ctx)],
   [/^\/app\/supervision$/, (ctx) => supervision.supervisionView(ctx)],
   [/^\/app\/admin$/, (ctx) => admin.slaView(ctx)],
+  [/^\/app\/admin\/channels$/, (ctx) => admin.channelsView(ctx)],
+  [/^\/app\/admin\/duty$/, (ctx) => admin.dutyView(ctx)],
+  [/^\/app\/todo$/, (ctx) => followup.todoView(ctx)],
+  [/^\/app\/notifications$/, (ctx) => followup.notificationsView(ctx)],
 ];
 
 export function navigate(path, { replace = false } = {}) {
@@ -69,29 +80,45 @@ async function render() {
   for (const fn of leaving.splice(0)) fn();
   chrome();
   const path = location.pathname.replace(/\/+$/, '') || '/';
-  if (!token()) {
-    if (path !== '/app/signin') history.replaceState(null, '', '/app/signin');
-    return show(signinView());
+  // Neither a pasted token nor a session's CSRF cookie: signed out.
+  if (!token() && !csrf()) {
+    me = null;
+    mustChange = false;
+    return toSignin(path);
   }
   if (!me) {
     try {
-      me = await get('/me');
+      const s = await get('/auth/session');
+      mustChange = !!s.must_change_password;
+      if (!mustChange) me = await get('/me');
     } catch (err) {
-      if (err.status === 401) return; // onUnauthorized already went to sign-in
+      if (err.status === 401) {
+        // A CSRF cookie without a live session: forget it. Elsewhere
+        // onUnauthorized already went to sign-in.
+        document.cookie = 'shaobao_csrf=; Max-Age=0; path=/';
+        if (location.pathname === '/app/signin') show(signinView());
+        return;
+      }
       main.replaceChildren(h('section', { class: 'card' }, h('p', { class: 'error', role: 'alert' }, err.message),
         h('button', { class: 'btn', type: 'button', onclick: render }, t('retry'))));
       return;
     }
     chrome();
   }
+  if (mustChange) {
+    if (path !== '/app/password') history.replaceState(null, '', '/app/password');
+    return show(passwordView());
+  }
   if (path === '/' || path === '/app' || path === '/app/signin' || path === '/index.html') {
-    return navigate(sideOf(me.role).home, { replace: true });
+    return navigate(takeNext() || sideOf(me.role).home, { replace: true });
   }
   for (const [re, view] of routes) {
     const m = path.match(re);
     if (m) {
-      const node = view(context(), ...m.slice(1));
-      return show(node);
+      const ctx = context();
+      const node = view(ctx, ...m.slice(1));
+      // Every role's home page shows what waits on them (待办).
+      return show(me && path === sideOf(me.role).home ? followup.withTodo(ctx, node) : node);
     }
   }
   navigate(sideOf(me.role).home, { replace: true });
@@ -109,7 +136,8 @@ function chrome() {
   document.getElementById('brand-name').textContent = t('brand');
   langBtn.textContent = t('lang_switch');
   signoutBtn.textContent = t('signout');
-  signoutBtn.hidden = !token();
+  signoutBtn.hidden = !me && !mustChange;
+  followup.headerBadges(document.querySelector('.topbar-right'), me);
   if (!me) {
     nav.replaceChildren();
     who.textContent = '';
@@ -148,40 +176,112 @@ function highlightMenu() {
   }
 }
 
+// toSignin shows the sign-in form, remembering a deep link to open after.
+function toSignin(path) {
+  if (path !== '/app/signin') {
+    if (path.startsWith('/app/') && path !== '/app/password') sessionStorage.setItem(NEXT_KEY, path + location.search);
+    history.replaceState(null, '', '/app/signin');
+  }
+  return show(signinView());
+}
+
+// takeNext returns (once) the page asked for before sign-in.
+function takeNext() {
+  const next = sessionStorage.getItem(NEXT_KEY);
+  sessionStorage.removeItem(NEXT_KEY);
+  return next && next.startsWith('/app/') && !next.startsWith('/app/signin') ? next : '';
+}
+
+// signedIn finishes a sign-in of either kind: who it is, then the page
+// asked for before, or the home of their side.
+async function signedIn(session) {
+  me = null;
+  forgetCaches();
+  mustChange = !!(session && session.must_change_password);
+  signinNotice = '';
+  if (mustChange) return navigate('/app/password', { replace: true });
+  me = await get('/me');
+  navigate(takeNext() || sideOf(me.role).home, { replace: true });
+}
+
 function signinView() {
-  const input = h('textarea', { id: 'token', name: 'token', rows: 3, required: true, placeholder: t('token_ph'), autocomplete: 'off', spellcheck: 'false' });
-  const f = form({ id: 'signin-form' }, [field(t('token'), input)], t('signin'), async (data) => {
+  const username = h('input', { id: 'username', name: 'username', required: true, autocomplete: 'username', autocapitalize: 'off', spellcheck: 'false', maxlength: 64 });
+  const password = h('input', { id: 'password', name: 'password', type: 'password', required: true, autocomplete: 'current-password', maxlength: 128 });
+  const f = form({ id: 'signin-form' }, [field(t('username'), username), field(t('password'), password)], t('signin'), async (data) => {
+    const s = await login(String(data.get('username')).trim(), String(data.get('password')));
+    await signedIn(s);
+  });
+  f.querySelector('button[type=submit]').id = 'signin-btn';
+
+  // The token sign-in stays for scripts and tests: behind a link.
+  const tokenInput = h('textarea', { id: 'token', name: 'token', rows: 3, required: true, placeholder: t('token_ph'), autocomplete: 'off', spellcheck: 'false' });
+  const tf = form({ id: 'token-form' }, [field(t('token'), tokenInput)], t('signin_token'), async (data) => {
     setToken(String(data.get('token')));
-    me = null;
-    forgetCaches();
     try {
-      me = await get('/me');
+      await signedIn(null);
     } catch (err) {
       clearToken();
+      me = null;
       chrome();
       throw err;
     }
-    signinNotice = '';
-    navigate(sideOf(me.role).home, { replace: true });
   });
-  f.querySelector('button[type=submit]').id = 'signin-btn';
+  tf.querySelector('button[type=submit]').id = 'token-btn';
+  const tokenBox = h('div', { class: 'token-signin', id: 'token-signin', hidden: true }, tf,
+    h('div', { class: 'hint-box' },
+      h('p', {}, t('token_hint')),
+      h('pre', {}, h('code', {}, 'go run ./cmd/shaobao token c1-secretary --data ./data'))));
+  const useToken = h('button', { class: 'btn btn-ghost', type: 'button', id: 'use-token', 'aria-expanded': 'false' }, t('use_token'));
+  useToken.addEventListener('click', () => {
+    tokenBox.hidden = !tokenBox.hidden;
+    useToken.setAttribute('aria-expanded', String(!tokenBox.hidden));
+    if (!tokenBox.hidden) tokenInput.focus();
+  });
   return h('div', { class: 'signin' },
     h('section', { class: 'card' },
       h('h1', {}, t('signin_title')),
       h('p', { class: 'lead' }, t('signin_lead')),
       signinNotice ? h('p', { class: 'notice', role: 'status' }, signinNotice) : null,
       f,
-      h('div', { class: 'hint-box' },
-        h('p', {}, t('token_hint')),
-        h('pre', {}, h('code', {}, 'go run ./cmd/shaobao token c1-secretary --data ./data')),
-        h('p', { class: 'muted' }, t('token_users')))));
+      useToken,
+      tokenBox));
+}
+
+// passwordView changes the signed-in user's password: required after an
+// admin's reset, open to anyone at /app/password.
+function passwordView() {
+  const old = h('input', { id: 'old-password', name: 'old', type: 'password', required: true, autocomplete: 'current-password', maxlength: 128 });
+  const pw = h('input', { id: 'new-password', name: 'new', type: 'password', required: true, minlength: 10, autocomplete: 'new-password', maxlength: 128 });
+  const again = h('input', { id: 'new-password2', name: 'again', type: 'password', required: true, autocomplete: 'new-password', maxlength: 128 });
+  const f = form({ id: 'password-form' }, [field(t('password_old'), old), field(t('password_new'), pw, t('password_rule')), field(t('password_again'), again)],
+    t('password_change'), async (data) => {
+      if (data.get('new') !== data.get('again')) throw new Error(t('password_mismatch'));
+      await post('/auth/password', { old: String(data.get('old')), new: String(data.get('new')) });
+      mustChange = false;
+      me = null;
+      forgetCaches();
+      me = await get('/me');
+      navigate(takeNext() || sideOf(me.role).home, { replace: true });
+    });
+  f.querySelector('button[type=submit]').id = 'password-btn';
+  return h('div', { class: 'signin' },
+    h('section', { class: 'card' },
+      h('h1', {}, t('password_title')),
+      mustChange ? h('p', { class: 'notice', role: 'status' }, t('password_must_change')) : null,
+      f));
 }
 
 function signOut(notice = '') {
   clearToken();
   me = null;
+  mustChange = false;
   forgetCaches();
   signinNotice = notice;
+  if (notice) {
+    // The session ended under the user: come back here after signing in.
+    const here = location.pathname + location.search;
+    if (here.startsWith('/app/') && !here.startsWith('/app/signin') && !here.startsWith('/app/password')) sessionStorage.setItem(NEXT_KEY, here);
+  }
   navigate('/app/signin', { replace: true });
 }
 
@@ -190,7 +290,7 @@ onUnauthorized(() => {
   signOut(t('session_expired'));
 });
 
-signoutBtn.addEventListener('click', () => signOut());
+signoutBtn.addEventListener('click', async () => { await logout(); signOut(); });
 langBtn.addEventListener('click', () => { setLang(lang() === 'en' ? 'zh' : 'en'); render(); });
 
 // Links inside the app change the view without reloading the page.

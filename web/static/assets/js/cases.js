@@ -10,6 +10,7 @@ import { get, post, query, departmentNames } from './api.js';
 import { ACCEPTERS, nearbyLine, unitSelect } from './intake.js';
 import { t, label, pickName } from './i18n.js';
 import { h, form, field, select, section, badge, overdueBadge, clock, fmtTime, linkify, pager, load, busy, errorBox, randomKey } from './ui.js';
+import { warningBadge, mayUrge, urgeForm, urgeFacts, ordersSection, followupDetail, withTimes } from './followup.js';
 
 const FILERS = ['community_secretary', 'street_secretary', 'commander', 'grid_worker'];
 const STATUSES = ['pending', 'open', 'verifying', 'evaluating', 'closed'];
@@ -74,7 +75,7 @@ function caseCard(c, names) {
     const cl = taskClock(task);
     return h('li', { class: 'mini-task' + (task.overdue ? ' is-late' : '') },
       h('span', { class: 'dept' }, deptName(names, task.department_id, task.department_name)),
-      badge('task_status', task.status),
+      badge('task_status', task.status), warningBadge(task.warning),
       cl ? h('span', { class: 'mini-clock' }, cl[1]) : null);
   });
   return h('li', { class: 'card case-card' + (c.overdue ? ' is-late' : ''), 'data-case-id': c.id },
@@ -305,6 +306,7 @@ function renderCase(ctx, c, names, redraw) {
   if (c.tasks?.length || c.status !== 'closed') {
     out.push(section(t('tasks'), h('ul', { class: 'tasks' }, (c.tasks || []).map((task) => taskItem(task, dn, perms, c, redraw)))));
   }
+  out.push(ordersSection(ctx.me, c, dn, answered('/cases/' + encodeURIComponent(c.id), redraw)));
   if (c.dispatches?.length) {
     out.push(section(t('dispatches'), h('ul', { class: 'plain', id: 'dispatches' }, c.dispatches.map((d) => h('li', { 'data-to': d.to_org_unit_id },
       h('b', {}, t('dispatch_line', label('level', d.from_level), label('level', d.to_level))), d.reason ? ' · ' + d.reason : '',
@@ -341,9 +343,12 @@ function renderCase(ctx, c, names, redraw) {
 }
 
 function timelineDetail(e) {
+  const followup = followupDetail(e);
+  if (followup) return followup;
   if (e.type === 'closed') return label('outcome', e.detail);
   if (e.type === 'dispatched' || e.type === 'recalled' || e.type === 'escalation_accepted') return levels(e.detail);
-  return linkify(e.detail);
+  // A breach's detail is its deadline: shown like every time on the page.
+  return linkify(withTimes(e.detail));
 }
 
 // outcomeNote says how a closed case ended: rejected with the reason,
@@ -398,6 +403,7 @@ function taskPerms(me, c, holder) {
     lead: decides,
     release: open && me.role === 'clerk' && lead && me.department?.id === lead.department_id ? lead : null,
     leadTask: lead,
+    urge: (task) => mayUrge(me, c, holder, task),
   };
 }
 
@@ -411,7 +417,7 @@ function taskItem(task, dn, perms, c, redraw) {
     : perms.leadTask && !ended && task.status !== 'returned' ? h('span', { class: 'badge assisting', 'data-role': 'assisting' }, t('assisting')) : null;
   return h('li', { class: 'task' + (task.overdue ? ' is-late' : '') + (ended ? ' is-ended' : ''), 'data-task-id': task.id, 'data-task-status': task.status, 'data-dept': task.department_id },
     h('div', { class: 'task-head' }, h('b', {}, dn(task.department_id, task.department_name)), badge('task_status', task.status), role,
-      task.overdue ? overdueBadge() : null, task.rerouted ? h('span', { class: 'badge' }, t('rerouted')) : null),
+      warningBadge(task.warning), task.overdue ? overdueBadge() : null, task.rerouted ? h('span', { class: 'badge' }, t('rerouted')) : null),
     h('dl', { class: 'facts compact' },
       fact(t('report_deadline'), task.reported_at ? [fmtTime(task.report_deadline), h('small', { class: 'muted' }, ' · ' + t('reported_at', fmtTime(task.reported_at)))]
         : clock(task.report_deadline, { active: cs === 'summoned', overdue: task.report_breached })),
@@ -421,7 +427,8 @@ function taskItem(task, dn, perms, c, redraw) {
       task.return_answer ? fact(t('return_answer'), task.return_answer) : null,
       task.drop_reason ? fact(task.status === 'released' ? t('release_reason') : t('dropped_reason'), task.drop_reason) : null,
       ext ? fact(t('ask_extension'), `${fmtTime(ext.until)} · ${t('extension_' + ext.status)} · ${ext.reason}`) : null,
-      limits.count && task.extensions ? fact(t('extension_count', task.extensions, limits.count), '') : null),
+      limits.count && task.extensions ? fact(t('extension_count', task.extensions, limits.count), '') : null,
+      urgeFacts(task)),
     task.feedback ? h('div', { class: 'feedback' },
       h('b', {}, t('feedback') + t('colon')), task.feedback.result,
       task.feedback.notes ? h('p', { class: 'muted' }, linkify(task.feedback.notes)) : null,
@@ -444,6 +451,9 @@ function taskControls(task, dn, perms, c, redraw) {
     panel.querySelector('textarea')?.focus();
   };
   const buttons = [];
+  if (perms.urge(task)) {
+    buttons.push(h('button', { class: 'btn btn-small', type: 'button', 'data-action': 'urge', onclick: open('urge', () => urgeForm(task, name, done)) }, t('urge')));
+  }
   if (perms.lead && active(task) && !task.lead) {
     const b = h('button', { class: 'btn btn-small', type: 'button', 'data-action': 'lead' }, t('set_lead'));
     b.addEventListener('click', () => busy(b, box, async () => done(await post(taskPath + '/lead', {}))));

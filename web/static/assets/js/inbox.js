@@ -6,19 +6,20 @@
 // department's task says so (主办).
 import { get, post, query } from './api.js';
 import { t, label } from './i18n.js';
-import { h, form, field, badge, overdueBadge, clock, fmtTime, pager, load, busy, errorBox, linkify } from './ui.js';
+import { h, form, field, select, badge, overdueBadge, clock, fmtTime, pager, load, busy, errorBox, linkify } from './ui.js';
+import { WARNINGS, warningBadge, followupChanged } from './followup.js';
 
 // GONE are the statuses of a task the department no longer owes anything
 // on, and that left its inbox: dropped by the holder, released by the lead.
 const GONE = ['dropped', 'released'];
 
 export function inboxView(ctx) {
-  const state = { all: ctx.params.get('all') === 'true', page: Number(ctx.params.get('page')) || 1 };
+  const state = { all: ctx.params.get('all') === 'true', warning: ctx.params.get('warning') || '', page: Number(ctx.params.get('page')) || 1 };
   const results = h('div', { id: 'inbox' });
   const reload = () => {
-    ctx.setParams({ all: state.all, page: state.page > 1 ? state.page : '' });
+    ctx.setParams({ all: state.all, warning: state.warning, page: state.page > 1 ? state.page : '' });
     load(results, async () => {
-      const list = await get('/tasks' + query({ status: state.all ? 'all' : 'active', page: state.page, page_size: 20 }));
+      const list = await get('/tasks' + query({ status: state.all ? 'all' : 'active', warning: state.warning, page: state.page, page_size: 20 }));
       // The API sorts by the deadline worked against now; keep that order
       // but put overdue tasks first.
       const items = list.items.filter((x) => !GONE.includes(x.status))
@@ -29,13 +30,15 @@ export function inboxView(ctx) {
   };
   const toggle = h('input', { type: 'checkbox', id: 'show-done', checked: state.all });
   toggle.addEventListener('change', () => { state.all = toggle.checked; state.page = 1; reload(); });
+  const warning = select('warning', [['', t('all')], ...WARNINGS.map((w) => [w, t('warning_' + w)])], state.warning, { id: 'warning-filter' });
+  warning.addEventListener('change', () => { state.warning = warning.value; state.page = 1; reload(); });
   const refresh = h('button', { class: 'btn', type: 'button', onclick: reload }, '↻ ' + t('refresh'));
   const timer = setInterval(() => { if (!results.querySelector('form.open, details[open]')) reload(); }, 60000);
   ctx.onLeave(() => clearInterval(timer));
   reload();
   return h('div', { class: 'page' },
     h('div', { class: 'page-head' }, h('h1', {}, t('inbox_title')), refresh),
-    h('div', { class: 'filters' }, h('label', { class: 'check' }, toggle, t('show_done'))),
+    h('div', { class: 'filters' }, field(t('filter_warning'), warning), h('label', { class: 'check' }, toggle, t('show_done'))),
     results);
 }
 
@@ -54,11 +57,12 @@ function taskCard(task) {
     const limits = tk.extension_limits || {};
     card.className = 'card task-card' + (tk.overdue ? ' is-late' : '');
     card.dataset.taskStatus = tk.status;
+    card.dataset.warning = tk.warning || '';
     card.replaceChildren(...[
       h('div', { class: 'case-card-head' },
         h('h3', {}, h('a', { href: '/app/cases/' + encodeURIComponent(tk.case_id) }, tk.case_title || tk.case_id)),
         h('div', { class: 'badges' }, badge('task_status', tk.status), tk.lead ? h('span', { class: 'badge lead', 'data-role': 'lead' }, t('lead')) : null,
-          tk.class ? badge('class', tk.class) : null, tk.overdue ? overdueBadge() : null)),
+          tk.class ? badge('class', tk.class) : null, warningBadge(tk.warning), tk.overdue ? overdueBadge() : null)),
       h('p', { class: 'muted meta' }, [tk.case_id, tk.address, tk.case_status ? label('case_status', tk.case_status) : ''].filter(Boolean).join(' · ')),
       h('dl', { class: 'facts compact' },
         h('dt', {}, running === 'summoned' ? t('report_deadline') : t('handle_deadline')),
@@ -67,10 +71,11 @@ function taskCard(task) {
         tk.extension ? [h('dt', {}, t('ask_extension')), h('dd', {}, `${fmtTime(tk.extension.until)} · ${t('extension_' + tk.extension.status)}`,
           limits.count ? h('small', { class: 'muted' }, ' · ' + t('extension_count', tk.extensions || 0, limits.count)) : null)] : null,
         tk.return_reason && (tk.status === 'return_requested' || tk.status === 'returned') ? [h('dt', {}, t('returned_reason')), h('dd', {}, tk.return_reason)] : null,
-        tk.return_answer ? [h('dt', {}, t('return_answer')), h('dd', {}, tk.return_answer)] : null),
+        tk.return_answer ? [h('dt', {}, t('return_answer')), h('dd', {}, tk.return_answer)] : null,
+        tk.urges ? [h('dt', {}, t('urges')), h('dd', { class: 'urges' }, t('urged_times', tk.urges), tk.last_urged_at ? h('small', { class: 'muted' }, ' · ' + t('last_urged', fmtTime(tk.last_urged_at))) : null)] : null),
       tk.status === 'return_requested' ? h('p', { class: 'notice return-waiting' }, t('return_waiting')) : null,
       tk.feedback ? h('p', { class: 'feedback' }, h('b', {}, t('feedback') + t('colon')), linkify(tk.feedback.result)) : null,
-      active ? taskActions(tk, (updated) => draw({ ...tk, ...updated })) : null].filter(Boolean));
+      active ? taskActions(tk, (updated) => { draw({ ...tk, ...updated }); followupChanged(); }) : null].filter(Boolean));
   };
   draw(task);
   return card;

@@ -1,16 +1,20 @@
 // supervision.js — the supervisor side: SLA breaches and escalations
 // (refreshed every 30 s), the rates over time with an inline SVG chart,
 // the annual assessment ranking, CSV / Excel exports of each, and the
-// 挂账 list (cases closed as unresolvable, reviewed monthly).
+// 挂账 list (cases closed as unresolvable, reviewed monthly), and the
+// follow-up views (issue 14): tasks due soon, supervision orders (督办) and
+// urges (催办) per department.
 import { get, query, download, departmentNames } from './api.js';
 import { t, label, pickName } from './i18n.js';
-import { h, field, select, section, fmtTime, pager, load, busy, errorBox } from './ui.js';
+import { h, field, select, section, fmtTime, clock, badge, pager, load, busy, errorBox } from './ui.js';
+import { warningBadge } from './followup.js';
 
 const REFRESH_MS = 30000;
 
 export function supervisionView(ctx) {
   const tabs = [
     ['breaches', t('sup_breaches')], ['escalations', t('sup_escalations')],
+    ['due_soon', t('sup_due_soon')], ['orders', t('sup_orders')], ['urges', t('sup_urges')],
     ['rates', t('sup_rates')], ['assessments', t('sup_assessments')], ['unresolvable', t('sup_unresolvable')],
   ];
   let tab = ctx.params.get('tab') || 'breaches';
@@ -28,6 +32,9 @@ export function supervisionView(ctx) {
     if (name === 'breaches' || name === 'escalations') stop = liveList(body, name);
     else if (name === 'rates') body.replaceChildren(ratesPanel());
     else if (name === 'unresolvable') body.replaceChildren(unresolvablePanel());
+    else if (name === 'due_soon') body.replaceChildren(dueSoonPanel(ctx));
+    else if (name === 'orders') body.replaceChildren(ordersPanel(ctx));
+    else if (name === 'urges') body.replaceChildren(urgesPanel());
     else body.replaceChildren(assessmentPanel());
   };
   ctx.onLeave(() => stop());
@@ -117,6 +124,95 @@ function escalationTable(items, names) {
       h('td', {}, e.reason || ''),
       h('td', {}, e.department_id ? deptLabel(names, e.department_id, e.department_name) : '—'),
       h('td', {}, fmtTime(e.at), e.by ? h('small', { class: 'muted' }, ' · ' + e.by) : null))));
+}
+
+// ---- follow-up: due soon, supervision orders, urges ----
+
+const HOURS = [1, 2, 4, 8, 24, 48, 72, 168];
+const ORDER_STATUSES = ['open', 'overdue', 'answered'];
+
+// dueSoonPanel lists GET /supervision/due-soon: open tasks whose next
+// deadline falls within the hours chosen, sorted by deadline or by warning
+// (the select, or a click on the column's heading).
+function dueSoonPanel(ctx) {
+  const p = ctx.params;
+  const state = { hours: Number(p.get('hours')) || 4, sort: p.get('sort') === 'warning' ? 'warning' : 'deadline', warning: p.get('warning') || '', page: 1 };
+  const list = h('div', { id: 'due-soon-list' });
+  const params = () => ({ hours: state.hours, sort: state.sort, warning: state.warning });
+  const hours = select('hours', HOURS.map((n) => [String(n), t('within_hours', n)]), String(state.hours), { id: 'due-hours' });
+  const sort = select('sort', [['deadline', t('sort_deadline')], ['warning', t('sort_warning')]], state.sort, { id: 'due-sort' });
+  const warning = select('warning', [['', t('all')], ['yellow', t('warning_yellow')], ['red', t('warning_red')]], state.warning, { id: 'due-warning' });
+  const run = () => {
+    ctx.setParams({ tab: 'due_soon', ...params(), sort: state.sort === 'deadline' ? '' : state.sort, hours: state.hours === 4 ? '' : state.hours });
+    sort.value = state.sort;
+    return load(list, async () => {
+      const [res, names] = await Promise.all([get('/supervision/due-soon' + query({ ...params(), page: state.page, page_size: 20 })), departmentNames().catch(() => new Map())]);
+      if (!res.items?.length) return h('p', { class: 'empty' }, t('due_soon_none', state.hours));
+      const by = (key) => h('button', { class: 'th-sort' + (state.sort === key ? ' active' : ''), type: 'button', 'data-sort': key,
+        onclick: () => { state.sort = key; state.page = 1; run(); } }, t(key === 'warning' ? 'warning' : 'next_deadline'), state.sort === key ? ' ▲' : '');
+      return [table([t('case_no'), t('department'), t('task_status'), [by('warning')], [by('deadline')], [t('urges'), 'num']],
+        res.items.map((x) => h('tr', { class: x.overdue ? 'late-row' : '', 'data-task-id': x.id, 'data-warning': x.warning || '' },
+          caseCell(x), h('td', {}, deptLabel(names, x.department_id, x.department_name)), h('td', {}, badge('task_status', x.status)),
+          h('td', {}, warningBadge(x.warning) || '—'), h('td', {}, clock(x.next_deadline, { overdue: x.overdue })),
+          h('td', { class: 'num' }, String(x.urges || 0))))),
+      pager(res, (n) => { state.page = n; run(); })];
+    });
+  };
+  for (const [el, key] of [[hours, 'hours'], [sort, 'sort'], [warning, 'warning']]) {
+    el.addEventListener('change', () => { state[key] = key === 'hours' ? Number(el.value) : el.value; state.page = 1; run(); });
+  }
+  run();
+  return section(null,
+    h('div', { class: 'page-head' }, h('h2', {}, t('sup_due_soon')), h('button', { class: 'btn', type: 'button', onclick: run }, '↻ ' + t('refresh'))),
+    h('div', { class: 'filters' }, field(t('within'), hours), field(t('sort_by'), sort), field(t('warning'), warning)),
+    exportsBar('/supervision/due-soon', params), list);
+}
+
+// ordersPanel lists GET /supervision/orders: each named department's part
+// of an order, open (overdue ones included), overdue or answered.
+function ordersPanel(ctx) {
+  const state = { status: ORDER_STATUSES.includes(ctx.params.get('status')) ? ctx.params.get('status') : 'open', page: 1 };
+  const list = h('div', { id: 'orders-list' });
+  const status = select('status', ORDER_STATUSES.map((k) => [k, t('orders_' + k)]), state.status, { id: 'orders-status' });
+  const run = () => {
+    ctx.setParams({ tab: 'orders', status: state.status === 'open' ? '' : state.status });
+    return load(list, async () => {
+      const [res, names] = await Promise.all([get('/supervision/orders' + query({ status: state.status, page: state.page, page_size: 20 })), departmentNames().catch(() => new Map())]);
+      if (!res.items?.length) return h('p', { class: 'empty' }, t('none'));
+      return [table([t('case_no'), t('order_requirement'), t('department'), t('order_due'), t('status'), t('order_answer_text')],
+        res.items.map((o) => h('tr', { class: o.status === 'overdue' ? 'late-row' : '', 'data-order-id': o.order_id, 'data-dept': o.department_id, 'data-status': o.status },
+          caseCell(o), h('td', {}, o.requirement, h('div', {}, h('small', { class: 'muted' }, `${o.order_id} · ${o.issued_by || ''} ${fmtTime(o.issued_at)}`))),
+          h('td', {}, deptLabel(names, o.department_id, o.department_name)),
+          h('td', {}, clock(o.due, { active: o.status !== 'answered' })),
+          h('td', {}, t('orders_' + o.status), o.late ? [' ', h('span', { class: 'badge late' }, t('order_late'))] : null,
+            o.breached ? [' ', h('span', { class: 'badge late' }, t('order_breached'))] : null),
+          h('td', {}, o.answer || '—', o.answered_at ? h('div', {}, h('small', { class: 'muted' }, `${o.answered_by || ''} ${fmtTime(o.answered_at)}`)) : null)))),
+      pager(res, (n) => { state.page = n; run(); })];
+    });
+  };
+  status.addEventListener('change', () => { state.status = status.value; state.page = 1; run(); });
+  run();
+  return section(null,
+    h('div', { class: 'page-head' }, h('h2', {}, t('sup_orders')), h('button', { class: 'btn', type: 'button', onclick: run }, '↻ ' + t('refresh'))),
+    h('div', { class: 'filters' }, field(t('status'), status)),
+    exportsBar('/supervision/orders', () => ({ status: state.status })), list);
+}
+
+// urgesPanel lists GET /supervision/urges: how often each department was
+// urged and on how many tasks, the most urged first.
+function urgesPanel() {
+  const list = h('div', { id: 'urges-list' });
+  const run = () => load(list, async () => {
+    const [res, names] = await Promise.all([get('/supervision/urges'), departmentNames().catch(() => new Map())]);
+    if (!res.items?.length) return h('p', { class: 'empty' }, t('none'));
+    return table([t('department'), [t('urges'), 'num'], [t('urged_tasks'), 'num']],
+      res.items.map((u) => h('tr', { 'data-dept': u.department_id },
+        h('td', {}, deptLabel(names, u.department_id, u.department_name)), h('td', { class: 'num' }, String(u.urges)), h('td', { class: 'num' }, String(u.tasks)))));
+  });
+  run();
+  return section(null,
+    h('div', { class: 'page-head' }, h('h2', {}, t('sup_urges')), h('button', { class: 'btn', type: 'button', onclick: run }, '↻ ' + t('refresh'))),
+    exportsBar('/supervision/urges', () => ({})), list);
 }
 
 // ---- the 挂账 list ----
