@@ -88,10 +88,8 @@ func (s *Server) dispatchTarget(ctx context.Context, u whistle.Actor, id string)
 // case takes it back.
 func (s *Server) recall(c *gin.Context) {
 	answerAction(s, c, policy.Recall, func(live whistle.Case) (string, error) {
-		if n := len(live.Dispatches); n > 0 {
-			if d := live.Dispatches[n-1]; d.RecalledAt == nil && d.ToOrgUnit == live.HolderOrgUnitID {
-				return d.FromOrgPath, nil
-			}
+		if d := live.Recallable(); d != nil {
+			return d.FromOrgPath, nil
 		}
 		return "", whistle.Errorf(whistle.EConflict, "案件不是由派单转到当前层级的，无可收回", "the case was not dispatched to its holder: nothing to recall")
 	}, func(req optionalReasonRequest, u whistle.Actor, live whistle.Case) any {
@@ -109,13 +107,12 @@ type answerRequest struct {
 // while it reviews) accepts it or sends it back with instructions.
 func (s *Server) answerEscalation(c *gin.Context) {
 	answerAction(s, c, policy.AnswerEscalation, func(live whistle.Case) (string, error) {
-		for i := len(live.Escalations) - 1; i >= 0; i-- {
-			switch e := live.Escalations[i]; e.Status {
-			case whistle.EscalationInReview:
-				return live.HolderOrgPath, nil
-			case whistle.EscalationPending:
-				return e.ToOrgPath, nil
-			}
+		switch e := live.OpenEscalation(); {
+		case e == nil:
+		case e.Status == whistle.EscalationInReview:
+			return live.HolderOrgPath, nil
+		default:
+			return e.ToOrgPath, nil
 		}
 		return "", whistle.Errorf(whistle.EConflict, "案件没有待答复的上报", "the case has no escalation awaiting an answer")
 	}, func(req answerRequest, u whistle.Actor, _ whistle.Case) any {

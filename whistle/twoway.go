@@ -121,3 +121,25 @@ const (
 func (t *Task) Waiting() bool {
 	return t.Active() || t.Status == TaskReturnRequested || (t.Status == TaskReturned && !t.Rerouted)
 }
+
+// OpenEscalation is the escalation waiting for a review or an answer, nil
+// when none is.
+func (c *Case) OpenEscalation() *Escalation {
+	for i := len(c.Escalations) - 1; i >= 0; i-- {
+		if e := &c.Escalations[i]; e.Status == EscalationPending || e.Status == EscalationInReview {
+			return e
+		}
+	}
+	return nil
+}
+
+// Recallable is the dispatch that handed the case to its current holder,
+// while it may still be recalled; nil otherwise.
+func (c *Case) Recallable() *Dispatch {
+	if n := len(c.Dispatches); n > 0 {
+		if d := &c.Dispatches[n-1]; d.RecalledAt == nil && d.ToOrgUnit == c.HolderOrgUnitID {
+			return d
+		}
+	}
+	return nil
+}

@@ -149,7 +149,7 @@ func (m *machine) applyMergedIn(now time.Time, in MergedInInput) {
 // withdrawn: nobody is left to answer it.
 func (m *machine) close(now time.Time, o whistle.Outcome) {
 	m.c.Status, m.c.ClosedAt, m.c.Outcome = whistle.CaseClosed, ptr(now), o
-	if e := m.openEscalation(); e != nil {
+	if e := m.c.OpenEscalation(); e != nil {
 		rec := *e
 		rec.Status, rec.AnsweredAt, rec.AnsweredBy, rec.Comment = whistle.EscalationReturned, ptr(now), whistle.SystemActor.Username, "案件已结案，上报撤销"
 		*e = rec

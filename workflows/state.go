@@ -625,7 +625,7 @@ func (m *machine) checkEscalate(in EscalateInput) error {
 	if _, ok := m.above(); !ok {
 		return whistle.Errorf(whistle.EConflict, "案件已在市级，无法再上报", "the case is already at the city: nowhere to escalate")
 	}
-	if e := m.openEscalation(); e != nil {
+	if e := m.c.OpenEscalation(); e != nil {
 		return whistle.Errorf(whistle.EConflict, "上一次上报尚待答复", "the last escalation still awaits its answer")
 	}
 	return nil
@@ -680,7 +680,7 @@ func (m *machine) nextDeadline() (time.Time, bool) {
 			consider(t.HandleDeadline)
 		}
 	}
-	if e := m.openEscalation(); e != nil && e.Status == whistle.EscalationPending && e.AnswerDeadline != nil && !e.AnswerBreached {
+	if e := m.c.OpenEscalation(); e != nil && e.Status == whistle.EscalationPending && e.AnswerDeadline != nil && !e.AnswerBreached {
 		consider(*e.AnswerDeadline)
 	}
 	m.considerFollowup(consider)

@@ -125,7 +125,7 @@ func (m *machine) checkMovable(zhDoing, enDoing string) error {
 	if m.c.Status != whistle.CaseOpen && m.c.Status != whistle.CasePending {
 		return statusConflict(m.c.Status, zhDoing, enDoing)
 	}
-	if e := m.openEscalation(); e != nil {
+	if e := m.c.OpenEscalation(); e != nil {
 		return whistle.Errorf(whistle.EConflict, "案件的上报尚待答复，不能%[1]s", "an escalation awaits its answer: cannot %[2]s", zhDoing, enDoing)
 	}
 	return nil
@@ -170,18 +170,6 @@ func (m *machine) applyDispatch(now time.Time, in DispatchInput) {
 	m.notifyOrg(seq, in.To, "", msg)
 }
 
-// recallable is the dispatch that handed the case to its current holder,
-// if it may still be recalled.
-func (m *machine) recallable() *whistle.Dispatch {
-	if n := len(m.c.Dispatches); n > 0 {
-		d := &m.c.Dispatches[n-1]
-		if d.RecalledAt == nil && d.ToOrgUnit == m.c.HolderOrgUnitID {
-			return d
-		}
-	}
-	return nil
-}
-
 func (m *machine) checkRecall(in RecallInput) error {
 	if err := m.checkHolder(in.HolderOrgUnitID); err != nil {
 		return err
@@ -189,7 +177,7 @@ func (m *machine) checkRecall(in RecallInput) error {
 	if err := m.checkMovable("收回", "recall it"); err != nil {
 		return err
 	}
-	d := m.recallable()
+	d := m.c.Recallable()
 	if d == nil {
 		return whistle.Errorf(whistle.EConflict, "案件不是由派单转到当前层级的，无可收回", "the case was not dispatched to its holder: nothing to recall")
 	}
@@ -202,7 +190,7 @@ func (m *machine) checkRecall(in RecallInput) error {
 // applyRecall gives the case back to the sender, with the sender's chain
 // (the part of the chain from the sender up).
 func (m *machine) applyRecall(now time.Time, in RecallInput) {
-	d := m.recallable()
+	d := m.c.Recallable()
 	to, _ := m.holder()
 	if i := slices.IndexFunc(m.chain, func(o OrgRef) bool { return o.ID == d.FromOrgUnit }); i >= 0 {
 		m.chain = slices.Clone(m.chain[i:])
@@ -216,16 +204,6 @@ func (m *machine) applyRecall(now time.Time, in RecallInput) {
 }
 
 // --- escalation answered --------------------------------------------------------
-
-// openEscalation is the escalation waiting for a review or an answer.
-func (m *machine) openEscalation() *whistle.Escalation {
-	for i := len(m.c.Escalations) - 1; i >= 0; i-- {
-		if e := &m.c.Escalations[i]; e.Status == whistle.EscalationPending || e.Status == whistle.EscalationInReview {
-			return e
-		}
-	}
-	return nil
-}
 
 // requestEscalation records an escalation that waits: for the asking
 // level's review (review) or for the level above to answer by due. The
@@ -253,7 +231,7 @@ func (m *machine) checkAnswerEscalation(in AnswerEscalationInput) error {
 	if m.c.Status == whistle.CaseClosed {
 		return statusConflict(m.c.Status, "答复上报", "answer its escalation")
 	}
-	e := m.openEscalation()
+	e := m.c.OpenEscalation()
 	if e == nil {
 		return whistle.Errorf(whistle.EConflict, "案件没有待答复的上报", "the case has no escalation awaiting an answer")
 	}
@@ -281,7 +259,7 @@ func (m *machine) waitsOnLevel(e *whistle.Escalation) whistle.Level {
 // the answer deadline due; the level above accepting moves the case up;
 // either sending it back leaves the case where it is, with the comment.
 func (m *machine) applyAnswerEscalation(now time.Time, in AnswerEscalationInput, due *time.Time) {
-	e := m.openEscalation()
+	e := m.c.OpenEscalation()
 	rec := *e
 	rec.AnsweredAt, rec.AnsweredBy, rec.Comment = ptr(now), in.Actor.Username, in.Comment
 	from := OrgRef{ID: e.FromOrgUnitID, Level: e.From}
@@ -314,7 +292,7 @@ func (m *machine) applyAnswerEscalation(now time.Time, in AnswerEscalationInput,
 // supersedeEscalation closes a waiting escalation when a clock moves the
 // case up anyway.
 func (m *machine) supersedeEscalation(now time.Time) {
-	if e := m.openEscalation(); e != nil {
+	if e := m.c.OpenEscalation(); e != nil {
 		rec := *e
 		rec.Status, rec.AnsweredAt, rec.AnsweredBy, rec.Comment = whistle.EscalationAccepted, ptr(now), whistle.SystemActor.Username, "超时自动升级"
 		*e = rec
@@ -336,7 +314,7 @@ func (m *machine) escalationBreachID(seq int64) string { return fmt.Sprintf("%s-
 // escalationClock fires a missed answer deadline: a breach of the level
 // above, once, and its own level above is told.
 func (m *machine) escalationClock(now time.Time) {
-	e := m.openEscalation()
+	e := m.c.OpenEscalation()
 	if e == nil || e.Status != whistle.EscalationPending || e.AnswerDeadline == nil || e.AnswerBreached || now.Before(*e.AnswerDeadline) {
 		return
 	}
@@ -669,7 +647,7 @@ func (r *run) twowayHandlers(ctx workflow.Context) []error {
 		}),
 		handle(ctx, r, UpdateAnswerEscalation, m.checkAnswerEscalation, func(ctx workflow.Context, now time.Time, in AnswerEscalationInput) error {
 			var due *time.Time
-			if e := m.openEscalation(); in.Accept && e.Status == whistle.EscalationInReview {
+			if e := m.c.OpenEscalation(); in.Accept && e.Status == whistle.EscalationInReview {
 				// Reviewed: the level above's answer clock starts now.
 				dl, err := r.deadlines(ctx, e.To, now)
 				if err != nil {
