@@ -121,7 +121,7 @@ func (c *Config) logConfig(l *slog.Logger) {
 		"log_level", c.LogLevel, "log_format", c.LogFormat, "webhook", redact.URL(c.WebhookURL), "webhook_secret", secret,
 		"request_timeout", c.RequestTimeout, "policy_reload", c.PolicyReload,
 		"metrics_addr", c.MetricsAddr, "metrics_token", metricsToken, "pprof_addr", c.PprofAddr, "city_bounds", c.CityBounds,
-		"secret_key", secretKey, "public_url", c.PublicURL)
+		"secret_key", secretKey, "public_url", c.PublicURL, "trusted_proxies", c.TrustedProxies)
 	_ = l.Handler().Handle(context.Background(), r)
 }
 
