@@ -123,13 +123,6 @@ func escalationRow(c whistle.Case, e whistle.Escalation) EscalationRow {
 		AnsweredAt: utcPtr(e.AnsweredAt), AnsweredBy: e.AnsweredBy, Comment: e.Comment}
 }
 
-// unresolvableInUTC puts the times of an application read from JSON in
-// UTC, whatever zone it was written in.
-func unresolvableInUTC(u whistle.UnresolvableRequest) whistle.UnresolvableRequest {
-	u.RequestedAt, u.AnsweredAt = u.RequestedAt.UTC(), utcPtr(u.AnsweredAt)
-	return u
-}
-
 func taskRow(c whistle.Case, t whistle.Task) TaskRow {
 	row := TaskRow{
 		ID: t.ID, CaseID: c.ID, DepartmentID: t.DepartmentID, DepartmentName: t.DepartmentName, Status: string(t.Status),

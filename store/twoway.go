@@ -72,7 +72,7 @@ func (s *Store) ListUnresolvable(ctx context.Context, scope Scope, f Unresolvabl
 		v := UnresolvableView{CaseID: r.ID, Number: r.Number, CaseTitle: r.Title, CaseStatus: r.Status, Outcome: r.Outcome, Class: r.Class,
 			OrgPath: r.OrgPath, Level: r.Level, HolderOrgUnitID: r.HolderOrgUnitID, ClosedAt: utcPtr(r.ClosedAt)}
 		if err := json.Unmarshal([]byte(r.UnresolvableJSON), &v.UnresolvableRequest); err == nil {
-			v.UnresolvableRequest = unresolvableInUTC(v.UnresolvableRequest)
+			v.UnresolvableRequest = v.UnresolvableRequest.InUTC()
 		}
 		out[i] = v
 	}

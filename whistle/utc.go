@@ -25,8 +25,7 @@ func (c Case) InUTC() Case {
 		return d
 	})
 	if c.Unresolvable != nil {
-		u := *c.Unresolvable
-		u.RequestedAt, u.AnsweredAt = u.RequestedAt.UTC(), utcPtr(u.AnsweredAt)
+		u := c.Unresolvable.InUTC()
 		c.Unresolvable = &u
 	}
 	c.Evaluations = mapSlice(c.Evaluations, func(e Evaluation) Evaluation { e.At = e.At.UTC(); return e })
@@ -41,6 +40,12 @@ func (c Case) InUTC() Case {
 		return o
 	})
 	return c
+}
+
+// InUTC returns a copy of u with its times in UTC.
+func (u UnresolvableRequest) InUTC() UnresolvableRequest {
+	u.RequestedAt, u.AnsweredAt = u.RequestedAt.UTC(), utcPtr(u.AnsweredAt)
+	return u
 }
 
 // InUTC returns a copy of t with every time in UTC, its feedback's,
