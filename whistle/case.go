@@ -50,6 +50,8 @@ type Case struct {
 	Status        CaseStatus `json:"status"`
 	Overdue       bool       `json:"overdue"`
 	Location      Location   `json:"location"`
+	// Photos are ids of uploaded files (POST /files) the filer attached.
+	Photos []string `json:"photos,omitempty"`
 
 	// OrgUnitID is where the case was filed; jurisdiction is by its path.
 	OrgUnitID string `json:"org_unit_id"`
@@ -156,11 +158,15 @@ func (t *Task) Active() bool { return t.Status == TaskSummoned || t.Status == Ta
 
 // Feedback is a department's result.
 type Feedback struct {
-	Result   string    `json:"result"`
-	Notes    string    `json:"notes"`
-	Evidence []string  `json:"evidence"`
-	At       time.Time `json:"at"`
-	By       string    `json:"by"`
+	Result   string   `json:"result"`
+	Notes    string   `json:"notes"`
+	Evidence []string `json:"evidence"`
+	// Files are ids of uploaded photos proving the work (after), and
+	// BeforeFiles those of the scene before it; beside Evidence's links.
+	Files       []string  `json:"evidence_files,omitempty"`
+	BeforeFiles []string  `json:"before_files,omitempty"`
+	At          time.Time `json:"at"`
+	By          string    `json:"by"`
 }
 
 // Extension request statuses.

@@ -56,7 +56,7 @@ func newMachine(in WhistleInput) (*machine, error) {
 	m := &machine{chain: in.Chain, filedAt: in.Chain[0], c: whistle.Case{
 		ID: in.ID, Number: in.Number, Title: in.Title, Description: in.Description, Category: in.Category,
 		CatalogueItem: in.CatalogueItem, Source: in.Source, Class: in.Class,
-		Status: status, Location: in.Location,
+		Status: status, Location: in.Location, Photos: slices.Clone(in.Photos),
 		OrgUnitID: in.OrgUnitID, OrgPath: in.OrgPath,
 		Level: holder.Level, HolderOrgUnitID: holder.ID, HolderOrgPath: holder.Path,
 		FiledBy: in.Filer.Username, FiledByUserID: in.Filer.UserID,
@@ -368,7 +368,8 @@ func (m *machine) checkFeedback(in FeedbackInput) error {
 func (m *machine) applyFeedback(now time.Time, in FeedbackInput) {
 	t, _ := m.task(in.TaskID)
 	t.Status, t.DoneAt = whistle.TaskDone, ptr(now)
-	t.Feedback = &whistle.Feedback{Result: in.Result, Notes: in.Notes, Evidence: slices.Clone(in.Evidence), At: now, By: in.Actor.Username}
+	t.Feedback = &whistle.Feedback{Result: in.Result, Notes: in.Notes, Evidence: slices.Clone(in.Evidence),
+		Files: slices.Clone(in.Files), BeforeFiles: slices.Clone(in.BeforeFiles), At: now, By: in.Actor.Username}
 	m.resolveBreaches(t.ID, "", now)
 	seq := m.record(now, whistle.EventFeedback, in.Actor, t.ID, t.DepartmentID, in.Result)
 	m.notifyLead(seq, t)

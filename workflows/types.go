@@ -60,7 +60,9 @@ type WhistleInput struct {
 	Source        whistle.Source   `json:"source"`
 	Class         whistle.Class    `json:"class"`
 	Location      whistle.Location `json:"location"`
-	Filer         whistle.Actor    `json:"filer"`
+	// Photos are ids of uploaded files; absent from older histories.
+	Photos []string      `json:"photos,omitempty"`
+	Filer  whistle.Actor `json:"filer"`
 	// OrgUnitID and OrgPath are where the case was filed (a grid or a
 	// community, say); jurisdiction is by this path.
 	OrgUnitID string    `json:"org_unit_id"`
@@ -112,6 +114,9 @@ type FeedbackInput struct {
 	Result   string        `json:"result"`
 	Notes    string        `json:"notes"`
 	Evidence []string      `json:"evidence"`
+	// Files and BeforeFiles are ids of uploaded photos (after and before).
+	Files       []string `json:"evidence_files,omitempty"`
+	BeforeFiles []string `json:"before_files,omitempty"`
 }
 
 // ReturnInput returns a misrouted task to the whistling level.
