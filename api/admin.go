@@ -109,7 +109,11 @@ func (s *Server) putSLAPolicy(c *gin.Context) {
 		if p.DefaultSatisfaction == "" {
 			p.DefaultSatisfaction = firstNonEmpty(cur.DefaultSatisfaction, string(whistle.DefaultSatisfaction))
 		}
-		p, err = s.Store.PutSLAPolicy(ctx, p)
+		err = s.audited(c, store.Change{Action: store.ActionUpdate, Kind: "sla_policy", ObjectID: p.Class + "/" + p.Level}, func(tx *store.Store) (string, error) {
+			var err error
+			p, err = tx.PutSLAPolicy(ctx, p)
+			return "", err
+		})
 		return saved(c, p, err, slaView, "SLA policy changed", "class", class, "org_level", req.Level, "report_within", p.ReportWithin, "handle_within", p.HandleWithin)
 	})
 }
@@ -125,7 +129,7 @@ func normalizeSpans(class whistle.Class, req *slaPolicyRequest) error {
 		}
 		sp, err := worktime.ParseSpan(*v)
 		if err != nil {
-			return whistle.Errorf(whistle.EInvalid, "%s 无效：%v（例如 30m、2h、3d）", "%s is invalid: %v (e.g. 30m, 2h, 3d)", name, err)
+			return spanError(name, *v, err)
 		}
 		*v = sp.String()
 		parsed[name] = sp
@@ -174,6 +178,8 @@ func (s *Server) deleteSLAPolicy(c *gin.Context) {
 	if q.failed() {
 		return
 	}
-	err = s.Store.DeleteSLAPolicy(c.Request.Context(), class, whistle.Level(level))
+	err = s.audited(c, store.Change{Action: store.ActionDelete, Kind: "sla_policy", ObjectID: string(class) + "/" + level}, func(tx *store.Store) (string, error) {
+		return "", tx.DeleteSLAPolicy(c.Request.Context(), class, whistle.Level(level))
+	})
 	noContent(c, err, "SLA policy deleted", "class", class, "org_level", level)
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,7 +86,9 @@ func (s *Server) saveCalendarDays(ctx context.Context, c *gin.Context, days []wo
 			return listResponse[calendarDayView]{}, whistle.Errorf(whistle.EInvalid, "%s 的名称 name 不能为空", "the name of %s must not be blank", days[i].Date)
 		}
 	}
-	if err := s.Store.PutCalendarDays(ctx, days); err != nil {
+	if err := s.audited(c, calendarChange(days), func(tx *store.Store) (string, error) {
+		return "", tx.PutCalendarDays(ctx, days)
+	}); err != nil {
 		return listResponse[calendarDayView]{}, err
 	}
 	logger(c).Info("calendar changed", "days", len(days), "first", days[0].Date)
@@ -102,6 +105,25 @@ func (s *Server) deleteCalendarDay(c *gin.Context) {
 		fail(c, whistle.Errorf(whistle.EInvalid, "日期无效：%q（应为 YYYY-MM-DD）", "invalid date %q (want YYYY-MM-DD)", date))
 		return
 	}
-	err := s.Store.DeleteCalendarDay(c.Request.Context(), date)
+	err := s.audited(c, store.Change{Action: store.ActionDelete, Kind: "calendar_day", ObjectID: date}, func(tx *store.Store) (string, error) {
+		return "", tx.DeleteCalendarDay(c.Request.Context(), date)
+	})
 	noContent(c, err, "calendar day deleted", "date", date)
+}
+
+// calendarChange names a calendar edit for the audit: one day as itself,
+// several as the years they fall in, so before and after hold each year's
+// exceptions whole.
+func calendarChange(days []worktime.Day) store.Change {
+	if len(days) == 1 {
+		return store.Change{Action: store.ActionUpdate, Kind: "calendar_day", ObjectID: days[0].Date}
+	}
+	var years []string
+	for _, d := range days {
+		if y, _, _ := strings.Cut(d.Date, "-"); !slices.Contains(years, y) {
+			years = append(years, y)
+		}
+	}
+	slices.Sort(years)
+	return store.Change{Action: store.ActionUpdate, Kind: "calendar", ObjectID: strings.Join(years, ",")}
 }

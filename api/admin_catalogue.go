@@ -82,8 +82,13 @@ func (s *Server) createCatalogueItem(c *gin.Context) {
 		if err := s.checkCatalogueLists(ctx, req.DepartmentKinds, req.Levels); err != nil {
 			return catalogueItemView{}, err
 		}
-		it, err := s.Store.CreateCatalogueItem(ctx, store.CatalogueItem{ID: req.ID, Name: name, NameEN: strings.TrimSpace(req.NameEN), Category: category,
-			DefaultClass: req.DefaultClass, DepartmentKinds: strings.Join(req.DepartmentKinds, ","), Levels: strings.Join(req.Levels, ",")})
+		var it store.CatalogueItem
+		err = s.audited(c, store.Change{Action: store.ActionCreate, Kind: "catalogue_item"}, func(tx *store.Store) (string, error) {
+			var err error
+			it, err = tx.CreateCatalogueItem(ctx, store.CatalogueItem{ID: req.ID, Name: name, NameEN: strings.TrimSpace(req.NameEN), Category: category,
+				DefaultClass: req.DefaultClass, DepartmentKinds: strings.Join(req.DepartmentKinds, ","), Levels: strings.Join(req.Levels, ",")})
+			return it.ID, err
+		})
 		return saved(c, it, err, toCatalogueItemView, "catalogue item created", "item", it.ID)
 	})
 }
@@ -119,7 +124,12 @@ func (s *Server) updateCatalogueItem(c *gin.Context) {
 		if err := s.checkCatalogueLists(ctx, req.DepartmentKinds, req.Levels); err != nil {
 			return catalogueItemView{}, err
 		}
-		it, err := s.Store.UpdateCatalogueItem(ctx, c.Param("id"), ch)
+		var it store.CatalogueItem
+		err = s.audited(c, store.Change{Action: store.ActionUpdate, Kind: "catalogue_item", ObjectID: c.Param("id")}, func(tx *store.Store) (string, error) {
+			var err error
+			it, err = tx.UpdateCatalogueItem(ctx, c.Param("id"), ch)
+			return "", err
+		})
 		return saved(c, it, err, toCatalogueItemView, "catalogue item updated", "item", it.ID, "active", it.Active)
 	})
 }

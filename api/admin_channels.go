@@ -158,7 +158,11 @@ func (s *Server) createChannel(c *gin.Context) {
 		if err := s.fillChannel(&row, cfg); err != nil {
 			return channelView{}, err
 		}
-		row, err = s.Store.CreateChannelConfig(ctx, row)
+		err = s.audited(c, store.Change{Action: store.ActionCreate, Kind: "channel"}, func(tx *store.Store) (string, error) {
+			var err error
+			row, err = tx.CreateChannelConfig(ctx, row)
+			return strconv.FormatUint(row.ID, 10), err
+		})
 		return saved(c, row, err, s.toChannelView, "channel created", "channel_id", row.ID, "kind", row.Kind, "owner_kind", row.OwnerKind, "owner_id", row.OwnerID)
 	})
 }
@@ -223,14 +227,23 @@ func (s *Server) updateChannel(c *gin.Context) {
 			return channelView{}, err
 		}
 		row.UpdatedBy = caller(c).Username
-		row, err = s.Store.UpdateChannelConfig(ctx, row)
+		err = s.audited(c, store.Change{Action: store.ActionUpdate, Kind: "channel", ObjectID: c.Param("id")}, func(tx *store.Store) (string, error) {
+			var err error
+			row, err = tx.UpdateChannelConfig(ctx, row)
+			return "", err
+		})
 		return saved(c, row, err, s.toChannelView, "channel updated", "channel_id", row.ID, "kind", row.Kind)
 	})
 }
 
 // deleteChannel removes a channel; its deliveries not sent are abandoned.
 func (s *Server) deleteChannel(c *gin.Context) {
-	row, err := s.Store.DeleteChannelConfig(c.Request.Context(), c.Param("id"))
+	var row store.ChannelConfig
+	err := s.audited(c, store.Change{Action: store.ActionDelete, Kind: "channel", ObjectID: c.Param("id")}, func(tx *store.Store) (string, error) {
+		var err error
+		row, err = tx.DeleteChannelConfig(c.Request.Context(), c.Param("id"))
+		return "", err
+	})
 	noContent(c, err, "channel deleted", "channel_id", row.ID, "kind", row.Kind)
 }
 
@@ -345,7 +358,12 @@ func (s *Server) putDutyRoster(c *gin.Context) {
 				return dutyRosterView{}, err
 			}
 		}
-		rows, err := s.Store.ReplaceDutyRoster(ctx, dept, shifts)
+		var rows []store.DutyShift
+		err := s.audited(c, store.Change{Action: store.ActionReplace, Kind: "duty_roster", ObjectID: dept}, func(tx *store.Store) (string, error) {
+			var err error
+			rows, err = tx.ReplaceDutyRoster(ctx, dept, shifts)
+			return "", err
+		})
 		if err != nil {
 			return dutyRosterView{}, err
 		}

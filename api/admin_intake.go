@@ -72,7 +72,7 @@ func (s *Server) putIntakeSetting(c *gin.Context) {
 	applyBody(c, http.StatusOK, func(ctx context.Context, req *intakeSettingRequest) (intakeSettingView, error) {
 		sp, err := worktime.ParseSpan(req.AcceptWithin)
 		if err != nil {
-			return intakeSettingView{}, whistle.Errorf(whistle.EInvalid, "accept_within 无效：%v（例如 30m、2h、1d）", "accept_within is invalid: %v (e.g. 30m, 2h, 1d)", err)
+			return intakeSettingView{}, spanError("accept_within", req.AcceptWithin, err)
 		}
 		row := store.IntakeSetting{Source: string(source), AcceptWithin: sp.String(), UpdatedBy: caller(c).Username}
 		if cur, ok, err := s.intakeSetting(ctx, source); err != nil {
@@ -80,7 +80,9 @@ func (s *Server) putIntakeSetting(c *gin.Context) {
 		} else if ok {
 			row.CreatedAt = cur.CreatedAt // Save replaces the row: keep when it was first set
 		}
-		if err := s.Store.PutIntakeSetting(ctx, row); err != nil {
+		if err := s.audited(c, store.Change{Action: store.ActionUpdate, Kind: "intake_setting", ObjectID: row.Source}, func(tx *store.Store) (string, error) {
+			return "", tx.PutIntakeSetting(ctx, row)
+		}); err != nil {
 			return intakeSettingView{}, err
 		}
 		// Read it back for the times the database gave it.

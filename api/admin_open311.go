@@ -50,7 +50,13 @@ func (s *Server) createOpen311Client(c *gin.Context) {
 		if err != nil {
 			return open311ClientView{}, err
 		}
-		row, key, err := s.Store.CreateOpen311Client(ctx, name, req.UserID)
+		var row store.Open311Client
+		var key string
+		err = s.audited(c, store.Change{Action: store.ActionCreate, Kind: "open311_client"}, func(tx *store.Store) (string, error) {
+			var err error
+			row, key, err = tx.CreateOpen311Client(ctx, name, req.UserID)
+			return row.ID, err
+		})
 		v, err := saved(c, row, err, toOpen311ClientView, "open311 client created", "open311_client", row.ID, "files_as", row.UserID)
 		v.APIKey = key
 		return v, err
@@ -60,6 +66,11 @@ func (s *Server) createOpen311Client(c *gin.Context) {
 // revokeOpen311Client revokes a client's key: its filings answer 403 from
 // now on; what it filed stays.
 func (s *Server) revokeOpen311Client(c *gin.Context) {
-	row, err := s.Store.RevokeOpen311Client(c.Request.Context(), c.Param("id"))
+	var row store.Open311Client
+	err := s.audited(c, store.Change{Action: store.ActionRevoke, Kind: "open311_client", ObjectID: c.Param("id")}, func(tx *store.Store) (string, error) {
+		var err error
+		row, err = tx.RevokeOpen311Client(c.Request.Context(), c.Param("id"))
+		return "", err
+	})
 	noContent(c, err, "open311 client revoked", "open311_client", row.ID)
 }

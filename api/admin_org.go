@@ -118,8 +118,13 @@ func (s *Server) createOrgUnit(c *gin.Context) {
 		if err != nil {
 			return nil, err
 		}
-		unit, err := s.Store.CreateOrgUnit(ctx, store.NewOrgUnit{ID: req.ID, ParentID: req.ParentID, Kind: whistle.OrgKind(req.Kind),
-			Name: name, NameEN: strings.TrimSpace(req.NameEN)})
+		var unit store.OrgUnit
+		err = s.audited(c, store.Change{Action: store.ActionCreate, Kind: "org_unit"}, func(tx *store.Store) (string, error) {
+			var err error
+			unit, err = tx.CreateOrgUnit(ctx, store.NewOrgUnit{ID: req.ID, ParentID: req.ParentID, Kind: whistle.OrgKind(req.Kind),
+				Name: name, NameEN: strings.TrimSpace(req.NameEN)})
+			return unit.ID, err
+		})
 		return saved(c, unit, err, toOrgUnitNode, "org unit created", "org_unit_id", unit.ID, "path", unit.Path)
 	})
 }
@@ -147,13 +152,19 @@ func (s *Server) renameOrgUnit(c *gin.Context) {
 		if req.NameEN != nil {
 			nameEN = strings.TrimSpace(*req.NameEN)
 		}
-		unit, err = s.Store.RenameOrgUnit(ctx, unit.ID, name, nameEN)
+		err = s.audited(c, store.Change{Action: store.ActionUpdate, Kind: "org_unit", ObjectID: unit.ID}, func(tx *store.Store) (string, error) {
+			var err error
+			unit, err = tx.RenameOrgUnit(ctx, unit.ID, name, nameEN)
+			return "", err
+		})
 		return saved(c, unit, err, toOrgUnitNode, "org unit renamed", "org_unit_id", unit.ID, "name", unit.Name)
 	})
 }
 
 func (s *Server) deleteOrgUnit(c *gin.Context) {
-	err := s.Store.DeleteOrgUnit(c.Request.Context(), c.Param("id"))
+	err := s.audited(c, store.Change{Action: store.ActionDelete, Kind: "org_unit", ObjectID: c.Param("id")}, func(tx *store.Store) (string, error) {
+		return "", tx.DeleteOrgUnit(c.Request.Context(), c.Param("id"))
+	})
 	noContent(c, err, "org unit deleted", "org_unit_id", c.Param("id"))
 }
 
@@ -197,8 +208,13 @@ func (s *Server) createDepartment(c *gin.Context) {
 		if err != nil {
 			return adminDeptView{}, err
 		}
-		d, err := s.Store.CreateDepartment(ctx, store.NewDepartment{ID: req.ID, Name: name, NameEN: strings.TrimSpace(req.NameEN),
-			Kind: req.Kind, OrgUnitID: req.OrgUnitID, ParentID: req.ParentID})
+		var d store.Department
+		err = s.audited(c, store.Change{Action: store.ActionCreate, Kind: "department"}, func(tx *store.Store) (string, error) {
+			var err error
+			d, err = tx.CreateDepartment(ctx, store.NewDepartment{ID: req.ID, Name: name, NameEN: strings.TrimSpace(req.NameEN),
+				Kind: req.Kind, OrgUnitID: req.OrgUnitID, ParentID: req.ParentID})
+			return d.ID, err
+		})
 		return saved(c, d, err, toAdminDeptView, "department created", "department_id", d.ID, "org_unit_id", d.OrgUnitID)
 	})
 }
@@ -218,7 +234,12 @@ func (s *Server) updateDepartment(c *gin.Context) {
 		if err != nil {
 			return adminDeptView{}, err
 		}
-		d, err := s.Store.UpdateDepartment(ctx, c.Param("id"), store.DepartmentChange{Name: name, NameEN: trimmed(req.NameEN), Active: req.Active})
+		var d store.Department
+		err = s.audited(c, store.Change{Action: store.ActionUpdate, Kind: "department", ObjectID: c.Param("id")}, func(tx *store.Store) (string, error) {
+			var err error
+			d, err = tx.UpdateDepartment(ctx, c.Param("id"), store.DepartmentChange{Name: name, NameEN: trimmed(req.NameEN), Active: req.Active})
+			return "", err
+		})
 		return saved(c, d, err, toAdminDeptView, "department updated", "department_id", d.ID, "active", d.Active)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/shaobao/shaobao/policy"
+	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/whistle"
 )
 
@@ -63,6 +64,16 @@ func (s *Server) addPolicyRule(c *gin.Context) {
 				r = stored
 			}
 		}
+		// The casbin adapter writes the rule on its own connection, so its
+		// audit row follows it rather than sharing its transaction.
+		id := strconv.FormatUint(uint64(r.ID), 10)
+		after, err := s.Store.AuditSnapshot(ctx, "policy_rule", id)
+		if err == nil {
+			err = s.Store.RecordAdminChange(ctx, auditActor(c), store.Change{Action: store.ActionCreate, Kind: "policy_rule", ObjectID: id}, "", after)
+		}
+		if err != nil {
+			return policy.Rule{}, err
+		}
 		logRule(c, "policy rule added", r)
 		return r, nil
 	})
@@ -91,7 +102,16 @@ func (s *Server) removePolicyRule(c *gin.Context) {
 		if r.ID != uint(id) {
 			continue
 		}
+		before, err := s.Store.AuditSnapshot(ctx, "policy_rule", strconv.FormatUint(id, 10))
+		if err != nil {
+			fail(c, err)
+			return
+		}
 		if err := s.Policy.RemoveRule(ctx, r); err != nil {
+			fail(c, err)
+			return
+		}
+		if err := s.Store.RecordAdminChange(ctx, auditActor(c), store.Change{Action: store.ActionDelete, Kind: "policy_rule", ObjectID: strconv.FormatUint(id, 10)}, before, ""); err != nil {
 			fail(c, err)
 			return
 		}

@@ -80,33 +80,50 @@ func (s *Server) createUser(c *gin.Context) {
 		if !whistle.Role(req.Role).Valid() {
 			return userView{}, whistle.Errorf(whistle.EInvalid, "角色 role 无效：%q（可选 %s）", "invalid role %q (one of %s)", req.Role, strings.Join(roleNames(), ", "))
 		}
-		u, err := s.Store.CreateUser(ctx, store.NewUser{Username: req.Username, DisplayName: name, Role: whistle.Role(req.Role),
-			OrgUnitID: req.OrgUnitID, DepartmentID: req.DepartmentID})
+		var u store.User
+		err = s.audited(c, store.Change{Action: store.ActionCreate, Kind: "user"}, func(tx *store.Store) (string, error) {
+			var err error
+			u, err = tx.CreateUser(ctx, store.NewUser{Username: req.Username, DisplayName: name, Role: whistle.Role(req.Role),
+				OrgUnitID: req.OrgUnitID, DepartmentID: req.DepartmentID})
+			return u.ID, err
+		})
 		return saved(c, u, err, toUserView, "user created", "new_user", u.Username, "role", u.Role, "org_unit_id", u.OrgUnitID)
 	})
 }
 
 type updateUserRequest struct {
-	DisplayName *string `json:"display_name" binding:"omitnil,max=128"`
-	Active      *bool   `json:"active"`
+	DisplayName  *string       `json:"display_name" binding:"omitnil,max=128"`
+	Active       *bool         `json:"active"`
+	Role         *whistle.Role `json:"role"`
+	OrgUnitID    *string       `json:"org_unit_id" binding:"omitnil,max=32"`
+	DepartmentID *string       `json:"department_id" binding:"omitnil,max=40"`
 }
 
-// updateUser renames, deactivates or reactivates a user. Deactivating
-// revokes the user's tokens; an admin cannot deactivate themself.
+// updateUser renames, deactivates or reactivates a user, or gives it
+// another role or place. Deactivating revokes the user's tokens; an admin
+// can neither deactivate nor demote themself.
 func (s *Server) updateUser(c *gin.Context) {
 	applyBody(c, http.StatusOK, func(ctx context.Context, req *updateUserRequest) (userView, error) {
-		if req.DisplayName == nil && req.Active == nil {
-			return userView{}, nothingToChange("display_name, active")
+		if req.DisplayName == nil && req.Active == nil && req.Role == nil && req.OrgUnitID == nil && req.DepartmentID == nil {
+			return userView{}, nothingToChange("display_name, active, role, org_unit_id, department_id")
 		}
 		id := c.Param("id")
 		if req.Active != nil && !*req.Active && id == caller(c).UserID {
 			return userView{}, whistle.Errorf(whistle.EConflict, "不能停用自己", "you cannot deactivate yourself")
 		}
+		if req.Role != nil && *req.Role != whistle.RoleAdmin && id == caller(c).UserID {
+			return userView{}, whistle.Errorf(whistle.EConflict, "不能改变自己的管理员角色", "you cannot take away your own admin role")
+		}
 		name, err := editedText("display_name", req.DisplayName)
 		if err != nil {
 			return userView{}, err
 		}
-		u, err := s.Store.UpdateUser(ctx, id, store.UserChange{DisplayName: name, Active: req.Active})
+		var u store.User
+		err = s.audited(c, store.Change{Action: store.ActionUpdate, Kind: "user", ObjectID: id}, func(tx *store.Store) (string, error) {
+			var err error
+			u, err = tx.UpdateUser(ctx, id, store.UserChange{DisplayName: name, Active: req.Active, Role: req.Role, OrgUnitID: req.OrgUnitID, DepartmentID: req.DepartmentID})
+			return "", err
+		})
 		return saved(c, u, err, toUserView, "user updated", "target_user", u.Username, "active", u.Active)
 	})
 }
@@ -159,7 +176,13 @@ func (s *Server) issueToken(c *gin.Context) {
 				return tokenView{}, whistle.Errorf(whistle.EInvalid, "ttl 无效：%q（例如 12h、30d，至多 365d）", "invalid ttl %q (e.g. 12h, 30d; at most 365d)", req.TTL)
 			}
 		}
-		row, token, err := s.Store.IssueUserToken(ctx, c.Param("id"), name, ttl)
+		var row store.APIToken
+		var token string
+		err = s.audited(c, store.Change{Action: store.ActionCreate, Kind: "api_token"}, func(tx *store.Store) (string, error) {
+			var err error
+			row, token, err = tx.IssueUserToken(ctx, c.Param("id"), name, ttl)
+			return row.ID, err
+		})
 		v, err := saved(c, row, err, toTokenView, "token issued", "target_user_id", row.UserID, "token_id", row.ID, "expires_at", row.ExpiresAt)
 		v.Token = token
 		return v, err
@@ -167,6 +190,11 @@ func (s *Server) issueToken(c *gin.Context) {
 }
 
 func (s *Server) revokeToken(c *gin.Context) {
-	row, err := s.Store.RevokeUserToken(c.Request.Context(), c.Param("id"), c.Param("token_id"))
+	var row store.APIToken
+	err := s.audited(c, store.Change{Action: store.ActionRevoke, Kind: "api_token", ObjectID: c.Param("token_id")}, func(tx *store.Store) (string, error) {
+		var err error
+		row, err = tx.RevokeUserToken(c.Request.Context(), c.Param("id"), c.Param("token_id"))
+		return "", err
+	})
 	noContent(c, err, "token revoked", "target_user_id", row.UserID, "token_id", row.ID)
 }

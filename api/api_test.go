@@ -167,7 +167,7 @@ func TestErrorsSpeakTheCallersLanguage(t *testing.T) {
 	if zh.status != 400 || en.status != 400 {
 		t.Fatalf("status %d / %d", zh.status, en.status)
 	}
-	if !strings.Contains(errMessage(zh), "字段 title 类型错误") || !strings.Contains(errMessage(en), "field title has the wrong type") {
+	if !strings.Contains(errMessage(zh), "字段「标题」类型错误：应为文本") || !strings.Contains(errMessage(en), "field title has the wrong type") {
 		t.Errorf("messages: zh %q en %q", errMessage(zh), errMessage(en))
 	}
 	if zh.header.Get("X-Request-ID") == "" {
@@ -209,27 +209,27 @@ func TestFileCaseBadInput(t *testing.T) {
 		{"Empty", c1, "", 400, "invalid", "请求体不能为空"},
 		{"MalformedJSON", c1, `{"title":`, 400, "invalid", "JSON"},
 		{"NotAnObject", c1, `[1,2]`, 400, "invalid", "类型错误"},
-		{"MissingTitle", c1, good(`{"title":null}`), 400, "invalid", "title"},
+		{"MissingTitle", c1, good(`{"title":null}`), 400, "invalid", "标题为必填字段"},
 		{"BlankTitle", c1, good(`{"title":"   "}`), 400, "invalid", "title"},
-		{"TitleWrongType", c1, good(`{"title":12}`), 400, "invalid", "title"},
-		{"MissingSource", c1, good(`{"source":null}`), 400, "invalid", "source"},
+		{"TitleWrongType", c1, good(`{"title":12}`), 400, "invalid", "标题"},
+		{"MissingSource", c1, good(`{"source":null}`), 400, "invalid", "来源"},
 		{"BadSource", c1, good(`{"source":"twitter"}`), 400, "invalid", "source"},
 		{"BadClass", c1, good(`{"class":"urgent"}`), 400, "invalid", "class"},
 		{"MissingClassNoCatalogueItem", c1, good(`{"class":null}`), 400, "invalid", "请选择哨类 class（或给出带默认哨类的 catalogue_item）"},
 		// No departments files the case pending (integration: TestAPIIntake).
-		{"DepartmentsWrongType", c1, good(`{"department_ids":"s1-police"}`), 400, "invalid", "department_ids"},
+		{"DepartmentsWrongType", c1, good(`{"department_ids":"s1-police"}`), 400, "invalid", "部门"},
 		{"DuplicateDepartment", c1, good(`{"department_ids":["s1-police","s1-police"]}`), 400, "invalid", "s1-police"},
 		{"UnknownDepartment", c1, good(`{"department_ids":["nope"]}`), 400, "invalid", "nope"},
 		{"UnknownCatalogueItem", c1, good(`{"catalogue_item":"nope"}`), 400, "invalid", "catalogue_item"},
-		{"MissingLocation", c1, good(`{"location":null}`), 400, "invalid", "address"},
-		{"LatOutOfRange", c1, good(`{"location":{"address":"x","lat":91,"lon":0}}`), 400, "invalid", "lat"},
+		{"MissingLocation", c1, good(`{"location":null}`), 400, "invalid", "地址"},
+		{"LatOutOfRange", c1, good(`{"location":{"address":"x","lat":91,"lon":0}}`), 400, "invalid", "纬度"},
 		{"LatMissing", c1, good(`{"location":{"address":"x","lon":0}}`), 400, "invalid", "lat"},
 		{"LonMissing", c1, good(`{"location":{"address":"x","lat":39.9}}`), 400, "invalid", "location.lat 与 location.lon 须同时给出"},
 		{"LatNull", c1, good(`{"location":{"address":"x","lat":null,"lon":116.4}}`), 400, "invalid", "location.lat 与 location.lon"},
 		{"OutsideCity", c1, good(`{"location":{"address":"外滩","lat":31.24,"lon":121.49}}`), 400, "invalid", "不在本市范围内"},
 		{"LatLonSwapped", c1, good(`{"location":{"address":"x","lat":39.9,"lon":39.9}}`), 400, "invalid", "不在本市范围内"},
 		{"NullIsland", c1, good(`{"location":{"address":"x","lat":0,"lon":0}}`), 400, "invalid", "不在本市范围内"},
-		{"AddressOnlyButBlank", c1, good(`{"location":{"lat":39.9,"lon":116.4}}`), 400, "invalid", "address"},
+		{"AddressOnlyButBlank", c1, good(`{"location":{"lat":39.9,"lon":116.4}}`), 400, "invalid", "地址"},
 		{"Oversized", c1, good(`{"description":"` + strings.Repeat("长", 3000) + `"}`), 400, "invalid", "过大"},
 		{"OutsideJurisdictionDepartment", c1, good(`{"department_ids":["s2-police"]}`), 403, "forbidden", ""},
 		{"DistrictBureauFromCommunity", c1, good(`{"department_ids":["d1-police"]}`), 403, "forbidden", ""},

@@ -229,13 +229,23 @@ func (s *Server) resetPassword(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := s.Store.ResetPassword(c.Request.Context(), c.Param("id"), req.Password, clientOf(c))
+	var u store.User
+	err := s.audited(c, store.Change{Action: store.ActionReset, Kind: "credential", ObjectID: c.Param("id")}, func(tx *store.Store) (string, error) {
+		var err error
+		u, err = tx.ResetPassword(c.Request.Context(), c.Param("id"), req.Password, clientOf(c))
+		return "", err
+	})
 	noContent(c, err, "password reset", "target_user", u.Username)
 }
 
 // unlockUser lifts a lockout after repeated failed sign-ins.
 func (s *Server) unlockUser(c *gin.Context) {
-	u, err := s.Store.Unlock(c.Request.Context(), c.Param("id"), clientOf(c))
+	var u store.User
+	err := s.audited(c, store.Change{Action: store.ActionUnlock, Kind: "credential", ObjectID: c.Param("id")}, func(tx *store.Store) (string, error) {
+		var err error
+		u, err = tx.Unlock(c.Request.Context(), c.Param("id"), clientOf(c))
+		return "", err
+	})
 	noContent(c, err, "user unlocked", "target_user", u.Username)
 }
 
@@ -255,24 +265,6 @@ type auditView struct {
 func toAuditView(e store.AuthEvent) auditView {
 	return auditView{ID: e.ID, At: e.At.UTC(), Kind: e.Kind, Outcome: e.Outcome, UserID: e.UserID, Username: e.Username, Actor: e.Actor,
 		Address: e.Address, UserAgent: e.UserAgent}
-}
-
-func (s *Server) listAudit(c *gin.Context) {
-	q := &queryReader{c: c}
-	f := store.AuditQuery{
-		Kind:     q.oneOf("kind", store.AuditKinds...),
-		Outcome:  q.oneOf("outcome", "success", "failure", "backoff", "locked", "lockout", "changed", "reset", "unlocked", "issued", "revoked"),
-		Username: q.text("username", 64),
-		Address:  q.text("address", 64),
-		Since:    q.time("since"),
-		Until:    q.time("until"),
-		Page:     q.page(),
-	}
-	if q.failed() {
-		return
-	}
-	rows, total, err := s.Store.FindAudit(c.Request.Context(), f)
-	answerPage(c, rows, total, f.Page, err, toAuditView)
 }
 
 // adminTokenView is a bearer token in the admin list: its holder, never
@@ -315,16 +307,23 @@ func (s *Server) createToken(c *gin.Context) {
 		if ttl <= time.Minute || ttl > maxTokenTTL {
 			return adminTokenView{}, whistle.Errorf(whistle.EInvalid, "expires_at 须在将来且不超过 365 天", "expires_at must be in the future and within 365 days")
 		}
-		row, token, err := s.Store.IssueUserToken(ctx, req.UserID, name, ttl)
+		var (
+			row   store.APIToken
+			token string
+			u     store.User
+		)
+		err = s.audited(c, store.Change{Action: store.ActionCreate, Kind: "api_token"}, func(tx *store.Store) (string, error) {
+			var err error
+			if row, token, err = tx.IssueUserToken(ctx, req.UserID, name, ttl); err != nil {
+				return "", err
+			}
+			if u, err = tx.User(ctx, row.UserID); err != nil {
+				return "", err
+			}
+			by := clientOf(c)
+			return row.ID, tx.Audit(ctx, store.AuthEvent{Kind: store.AuditToken, Outcome: "issued", UserID: u.ID, Username: u.Username, Actor: by.Actor, Address: by.Address, UserAgent: by.UserAgent})
+		})
 		if err != nil {
-			return adminTokenView{}, err
-		}
-		u, err := s.Store.User(ctx, row.UserID)
-		if err != nil {
-			return adminTokenView{}, err
-		}
-		by := clientOf(c)
-		if err := s.Store.Audit(ctx, store.AuthEvent{Kind: store.AuditToken, Outcome: "issued", UserID: u.ID, Username: u.Username, Actor: by.Actor, Address: by.Address, UserAgent: by.UserAgent}); err != nil {
 			return adminTokenView{}, err
 		}
 		logger(c).Info("token issued", "target_user", u.Username, "token_id", row.ID, "expires_at", row.ExpiresAt)
@@ -336,13 +335,18 @@ func (s *Server) createToken(c *gin.Context) {
 
 func (s *Server) deleteToken(c *gin.Context) {
 	ctx := c.Request.Context()
-	row, err := s.Store.RevokeTokenByID(ctx, c.Param("id"))
-	if err == nil {
-		by := clientOf(c)
-		var u store.User
-		if u, err = s.Store.User(ctx, row.UserID); err == nil {
-			err = s.Store.Audit(ctx, store.AuthEvent{Kind: store.AuditToken, Outcome: "revoked", UserID: u.ID, Username: u.Username, Actor: by.Actor, Address: by.Address, UserAgent: by.UserAgent})
+	var row store.APIToken
+	err := s.audited(c, store.Change{Action: store.ActionRevoke, Kind: "api_token", ObjectID: c.Param("id")}, func(tx *store.Store) (string, error) {
+		var err error
+		if row, err = tx.RevokeTokenByID(ctx, c.Param("id")); err != nil {
+			return "", err
 		}
-	}
+		u, err := tx.User(ctx, row.UserID)
+		if err != nil {
+			return "", err
+		}
+		by := clientOf(c)
+		return "", tx.Audit(ctx, store.AuthEvent{Kind: store.AuditToken, Outcome: "revoked", UserID: u.ID, Username: u.Username, Actor: by.Actor, Address: by.Address, UserAgent: by.UserAgent})
+	})
 	noContent(c, err, "token revoked", "token_id", row.ID, "target_user_id", row.UserID)
 }

@@ -29,6 +29,14 @@ type fileCaseRequest struct {
 	DepartmentIDs []string        `json:"department_ids" binding:"max=10,dive,required,max=40"` // none: filed pending
 	CatalogueItem string          `json:"catalogue_item" binding:"max=40"`
 	Location      locationRequest `json:"location" binding:"required"`
+	// Photos are ids of the filer's uploads (POST /files), at most 9.
+	Photos []string `json:"photos" binding:"max=9,dive,required,max=40"`
+	// OutsideGrid files a point that lies outside every grid by its
+	// address, without a grid (map.go, placeInGrid).
+	OutsideGrid bool `json:"outside_grid"`
+	// strictGrid refuses such a point unless OutsideGrid: set for POST
+	// /cases, where the filer can answer; other channels file it gridless.
+	strictGrid bool
 }
 
 // locationRequest is where the problem is: an address, and optionally a
@@ -85,6 +93,7 @@ func (s *Server) fileCase(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	req.strictGrid = true
 	kase, err := s.file(c.Request.Context(), caller(c), req, c.GetHeader("Idempotency-Key"), false)
 	if err != nil {
 		fail(c, err)
@@ -164,6 +173,9 @@ func (s *Server) filing(ctx context.Context, u whistle.Actor, req fileCaseReques
 	if err := s.Policy.Authorize(u, policy.FileCase, policy.Object{OrgPath: string(u.OrgPath), HolderOrgPath: chain[0].Path}); err != nil {
 		return workflows.WhistleInput{}, err
 	}
+	if loc, err = s.placeInGrid(ctx, u, req, loc); err != nil { // map.go
+		return workflows.WhistleInput{}, err
+	}
 	holder := whistle.OrgPath(chain[0].Path)
 	if len(req.DepartmentIDs) == 0 && defaultDepartments && item != nil {
 		if req.DepartmentIDs, err = s.defaultFor(ctx, u, holder, *item); err != nil {
@@ -178,10 +190,13 @@ func (s *Server) filing(ctx context.Context, u whistle.Actor, req fileCaseReques
 			return workflows.WhistleInput{}, err
 		}
 	}
+	if err := s.checkOwnFiles(ctx, u, "photos", req.Photos); err != nil { // files.go
+		return workflows.WhistleInput{}, err
+	}
 	in := workflows.WhistleInput{
 		ID: id, Title: strings.TrimSpace(req.Title), Description: req.Description, Category: req.Category, CatalogueItem: req.CatalogueItem,
 		Source: source, Class: class, Filer: u, OrgUnitID: u.OrgUnitID, OrgPath: string(u.OrgPath), CreatedAt: now,
-		Location: loc, Departments: depts,
+		Location: loc, Departments: depts, Photos: req.Photos,
 	}
 	for _, o := range chain {
 		in.Chain = append(in.Chain, workflows.OrgRef{ID: o.ID, Path: o.Path, Level: whistle.LevelOf(whistle.OrgKind(o.Kind))})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/shaobao/shaobao/media"
 	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/whistle"
 )
@@ -23,6 +24,16 @@ var statusOf = map[string]int{
 	whistle.EInternal:     http.StatusInternalServerError,
 	whistle.EUnavailable:  http.StatusServiceUnavailable,
 	whistle.ERateLimited:  http.StatusTooManyRequests,
+	eTooLarge:             http.StatusRequestEntityTooLarge, // files.go
+	eInvalidFile:          http.StatusUnprocessableEntity,
+	media.EUnsupported:    http.StatusUnsupportedMediaType,
+	codeNotRecurring:      http.StatusUnprocessableEntity, // leaders.go
+	eOutsideGrid:          http.StatusUnprocessableEntity, // map.go
+	eGridJurisdiction:     http.StatusUnprocessableEntity,
+	eInvalidGeo:           http.StatusUnprocessableEntity, // admin_geo.go
+	eAppealWindow:         http.StatusUnprocessableEntity, // appeals.go
+	eAppealNotInCell:      http.StatusUnprocessableEntity,
+	ePeriodicNotServing:   http.StatusUnprocessableEntity, // periodic.go
 }
 
 // envelope is the JSON error body of every failed request.
@@ -85,6 +96,9 @@ func describe(c *gin.Context, err error) (int, envelopeError) {
 		}
 	}
 	msg := whistle.ErrorMessage(err, lang(c))
+	if lang(c) == "zh" {
+		msg = statusWordsZH.Replace(msg)
+	}
 	if code == whistle.EUnavailable && whistle.ErrorCode(err) == whistle.EInternal {
 		msg = pick(c, "服务暂时不可用，请稍后重试", "service temporarily unavailable, try again")
 	}
@@ -92,6 +106,15 @@ func describe(c *gin.Context, err error) (int, envelopeError) {
 }
 
 var errUnavailable = errors.New("dependency unavailable")
+
+// statusWordsZH turns the wire status a workflow's refusal quotes
+// ("案件当前状态为「open」") into the name the pages show: the workflow's
+// recorded messages stay as they are, the reader sees Chinese.
+var statusWordsZH = strings.NewReplacer(
+	"「pending」", "「待受理」", "「open」", "「办理中」", "「verifying」", "「待核查」", "「evaluating」", "「待评价」", "「closed」", "「已结案」",
+	"「summoned」", "「待报到」", "「reported」", "「已报到」", "「done」", "「已办结」", "「returned」", "「已退回」",
+	"「return_requested」", "「退回待答复」", "「dropped」", "「已撤回」", "「released」", "「已解除协办」",
+)
 
 // logRefusal logs a 4xx answer so an operator can tell who was refused
 // what and why: the code, the policy rule that refused (if one did), the

@@ -396,7 +396,13 @@ func (s *Server) createHotlineSystem(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	row, secret, err := s.Store.CreateHotlineSystem(c.Request.Context(), strings.TrimSpace(req.Name), req.UserID, req.OrgUnitID)
+	var row store.HotlineSystem
+	var secret string
+	err := s.audited(c, store.Change{Action: store.ActionCreate, Kind: "hotline_system"}, func(tx *store.Store) (string, error) {
+		var err error
+		row, secret, err = tx.CreateHotlineSystem(c.Request.Context(), strings.TrimSpace(req.Name), req.UserID, req.OrgUnitID)
+		return row.ID, err
+	})
 	if err != nil {
 		fail(c, err)
 		return

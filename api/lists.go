@@ -153,19 +153,7 @@ func storeScope(sc policy.Scope) store.Scope {
 
 func (s *Server) listCases(c *gin.Context) {
 	q := &queryReader{c: c}
-	f := store.CaseFilter{
-		Scope:        s.scope(caller(c)),
-		Status:       q.oneOf("status", "pending", "open", "verifying", "evaluating", "closed"),
-		Class:        q.oneOf("class", names(whistle.Classes)...),
-		Level:        q.oneOf("level", names(whistle.Levels)...),
-		DepartmentID: q.text("department", 40),
-		Overdue:      q.bool("overdue"),
-		From:         q.time("from"),
-		To:           q.time("to"),
-		Query:        q.text("q", 100),
-		Page:         q.page(),
-	}
-	f.OrgPath = q.orgUnit(s.Store, "org").Path
+	f := s.caseFilter(c, q) // the ledger's filters too (leaders.go)
 	if q.err != nil {
 		fail(c, q.err)
 		return

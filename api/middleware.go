@@ -71,11 +71,22 @@ func recovery() gin.HandlerFunc {
 // limits caps the request body and the handling time.
 func (s *Server) limits() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.ContentLength > s.MaxBodyBytes {
-			fail(c, whistle.Errorf(whistle.EInvalid, "请求体过大（上限 %d 字节）", "request body too large (limit %d bytes)", s.MaxBodyBytes))
+		limit := s.MaxBodyBytes
+		if c.Request.Method == http.MethodPost && c.Request.URL.Path == uploadsPath {
+			// A photo (files.go): refused unread when it says it is larger.
+			if limit = maxUploadBody; c.Request.ContentLength > limit {
+				fail(c, uploadTooLarge())
+				return
+			}
+		}
+		if c.Request.Method == http.MethodPost && c.Request.URL.Path == geoImportPath {
+			limit = maxGeoImportBody // a whole city's polygons (admin_geo.go)
+		}
+		if c.Request.ContentLength > limit {
+			fail(c, whistle.Errorf(whistle.EInvalid, "请求体过大（上限 %d 字节）", "request body too large (limit %d bytes)", limit))
 			return
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.MaxBodyBytes)
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		ctx, cancel := context.WithTimeout(c.Request.Context(), s.RequestTimeout)
 		defer cancel()
 		c.Request = c.Request.WithContext(ctx)

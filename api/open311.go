@@ -751,7 +751,7 @@ func (s *Server) open311File(c *gin.Context) {
 		req.Attribute = c.PostFormMap("attribute")
 		// Read after binding, so the binding's text check has not seen them.
 		if err := checkText(&req); err != nil {
-			fail(c, err)
+			fail(c, bindError(c, err))
 			return
 		}
 	}
@@ -822,7 +822,9 @@ func (s *Server) open311Filing(ctx context.Context, req open311PostRequest) (fil
 	if fr.Location.Address == "" {
 		fr.Location.Address = fmt.Sprintf("%.6f, %.6f", *req.Lat, *req.Long)
 	}
-	if req.MediaURL != "" {
+	if id := s.ownFileURL(req.MediaURL); id != "" {
+		fr.Photos = []string{id} // an upload of the client's user (files.go)
+	} else if req.MediaURL != "" {
 		fr.Description = strings.TrimSpace(fr.Description + "\n" + req.MediaURL)
 	}
 	for _, id := range strings.Split(a["department_ids"], ",") {

@@ -51,6 +51,9 @@ type Server struct {
 	// Secrets seals the outside channels' secrets (admin_channels.go);
 	// nil refuses a channel that has any.
 	Secrets *store.Sealer
+	// OIDC configures single sign-on (oidc.go); Issuer "" turns it off.
+	OIDC OIDCConfig
+	oidc *oidcClient
 	// SecureCookies marks the session cookies Secure even on plain HTTP
 	// (TLS ends at a proxy: --public-url is https).
 	SecureCookies bool
@@ -61,11 +64,22 @@ type Server struct {
 	// Sessions is how long sign-in sessions live and how failures back
 	// off (default store.DefaultSessionPolicy).
 	Sessions store.SessionPolicy
+	// Map is the map page's base tiles (map.go).
+	Map MapConfig
+	// Blob keeps the uploaded photos (files.go); nil answers 503 there.
+	Blob store.Blob
+	// UploadQuota is what one user may upload in 24 hours (default
+	// DefaultUploadQuota).
+	UploadQuota UploadQuota
+	// PublicURL is the server's own address: an Open311 media_url under
+	// it naming an upload attaches that file as the case's photo.
+	PublicURL string
 
 	metrics   *httpMetrics
 	idemSwept atomic.Int64 // unix nanoseconds of the last sweep of expired keys
 	engine    *gin.Engine  // the last Handler built, for Routes
 	nsCheck   namespaceCheck
+	geoIdx    geoCache // the polygons' index (map.go)
 }
 
 type httpMetrics struct {
@@ -117,7 +131,8 @@ func (s *Server) Handler() http.Handler {
 	})
 
 	// The pages: one embedded single-page app and its assets.
-	pages := gin.WrapH(web.Handler())
+	// The page's CSP lets it load the configured tiles, and nothing else from outside.
+	pages := gin.WrapH(web.Handler(web.TileSource(s.Map.TileURL)))
 	for _, p := range []string{"/", "/index.html", "/app", "/app/*path", "/assets/*path"} {
 		r.GET(p, pages)
 		r.HEAD(p, pages)
@@ -132,6 +147,13 @@ func (s *Server) Handler() http.Handler {
 
 	// Sign-in (auth.go): the password opens a cookie session.
 	r.POST("/api/v1/auth/login", s.login)
+	// Single sign-on (oidc.go): the provider's redirects carry no token.
+	if s.OIDC.Issuer != "" {
+		s.oidc = &oidcClient{cfg: s.OIDC}
+	}
+	r.GET("/api/v1/auth/config", s.authConfig)
+	r.GET("/api/v1/auth/oidc/start", s.oidcStart)
+	r.GET("/api/v1/auth/oidc/callback", s.oidcCallback)
 	v1 := r.Group("/api/v1", s.authenticate(), s.idempotency())
 	v1.GET("/me", s.me)
 	v1.POST("/auth/logout", s.logout)
@@ -174,7 +196,13 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/cases/:id/supervision-orders", s.issueSupervisionOrder)
 	v1.POST("/supervision-orders/:id/answer", s.answerSupervisionOrder)
 	v1.GET("/todo", s.todo)
+	// Uploaded photos (files.go).
+	v1.POST("/files", s.upload)
+	v1.GET("/files/:id", s.getFile)
+	v1.GET("/files/:id/thumbnail", s.getThumbnail)
 	s.supervisionRoutes(v1)
+	s.appealRoutes(v1)  // appeals, periodic evaluation (appeals.go)
+	s.leadersRoutes(v1) // statistics, recurring problems, the ledger (leaders.go)
 
 	admin := v1.Group("/admin", s.requireAdmin())
 	admin.GET("/sla-policies", s.listSLAPolicies)
@@ -241,6 +269,12 @@ func (s *Server) Handler() http.Handler {
 	admin.GET("/hotline-systems", s.listHotlineSystems)
 	admin.POST("/hotline-systems", s.createHotlineSystem)
 	s.notificationRoutes(v1, admin) // notifications.go, admin_channels.go
+	// The map, 一张图 (map.go) and its polygons (admin_geo.go).
+	v1.GET("/map/config", s.mapConfig)
+	v1.GET("/map/locate", s.mapLocate)
+	v1.GET("/map/cases", s.mapCases)
+	v1.GET("/map/grids", s.mapGrids)
+	admin.POST("/geo/import", s.importGeo)
 	s.engine = r
 	return r
 }

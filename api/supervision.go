@@ -2,9 +2,7 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -479,18 +477,4 @@ func (s *Server) putAssessmentSettings(c *gin.Context) {
 	}
 	logger(c).Info("assessment settings changed", "year", a.Year, "street_weight", a.StreetWeight, "district_weight", a.DistrictWeight, "min_cases", a.MinCases)
 	c.JSON(http.StatusOK, settingView(a))
-}
-
-func pct(v store.RateValue) string {
-	if v.Rate == nil {
-		return ""
-	}
-	return strconv.FormatFloat(100**v.Rate, 'f', 2, 64) + "%"
-}
-
-func score(v *float64) string {
-	if v == nil {
-		return ""
-	}
-	return fmt.Sprintf("%.2f", *v)
 }

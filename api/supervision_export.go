@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/xuri/excelize/v2"
 
 	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/whistle"
@@ -49,14 +48,7 @@ func (s *Server) export(c *gin.Context, format string, t table) {
 		w := csv.NewWriter(&buf)
 		_ = w.Write(t.headers)
 		for _, r := range t.rows {
-			rec := make([]string, len(r))
-			for i, v := range r {
-				rec[i] = cellText(v)
-				if _, text := v.(string); text {
-					rec[i] = csvSafe(rec[i])
-				}
-			}
-			_ = w.Write(rec)
+			_ = w.Write(csvRecord(r))
 		}
 		w.Flush()
 		if err := w.Error(); err != nil {
@@ -75,41 +67,27 @@ func (s *Server) export(c *gin.Context, format string, t table) {
 	c.Data(http.StatusOK, contentType, buf.Bytes())
 }
 
+// writeXLSX writes t with typed cells (leaders.go's xlsxStream): times
+// as dates, counts as numbers, rates as percentages, header frozen.
 func writeXLSX(buf *bytes.Buffer, t table) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	if err := f.SetSheetName("Sheet1", t.sheet); err != nil {
-		return fmt.Errorf("xlsx sheet: %w", err)
-	}
-	sw, err := f.NewStreamWriter(t.sheet)
-	if err != nil {
-		return fmt.Errorf("xlsx stream: %w", err)
-	}
-	head := make([]any, len(t.headers))
+	widths := make([]float64, len(t.headers))
 	for i, h := range t.headers {
-		head[i] = h
+		widths[i] = max(10, float64(len([]rune(h)))*2.2)
 	}
-	if err := sw.SetRow("A1", head); err != nil {
-		return fmt.Errorf("xlsx header: %w", err)
+	x, err := newXLSXStream(t.sheet, t.headers, widths)
+	if err != nil {
+		return err
 	}
+	defer x.close()
 	for i, r := range t.rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		row := make([]any, len(r))
-		for j, v := range r {
-			if _, isNum := v.(int64); isNum {
-				row[j] = v
-			} else {
-				row[j] = cellText(v)
-			}
-		}
-		if err := sw.SetRow(cell, row); err != nil {
+		if err := x.row(r); err != nil {
 			return fmt.Errorf("xlsx row %d: %w", i+1, err)
 		}
 	}
-	if err := sw.Flush(); err != nil {
+	if err := x.sw.Flush(); err != nil {
 		return fmt.Errorf("xlsx flush: %w", err)
 	}
-	if _, err := f.WriteTo(buf); err != nil {
+	if _, err := x.f.WriteTo(buf); err != nil {
 		return fmt.Errorf("xlsx write: %w", err)
 	}
 	return nil
@@ -153,6 +131,15 @@ func cellText(v any) string {
 		return x
 	case figure:
 		return string(x)
+	case code:
+		return string(x)
+	case decimal:
+		return strconv.FormatFloat(float64(x), 'f', 2, 64)
+	case percent:
+		if x == nil {
+			return ""
+		}
+		return strconv.FormatFloat(100**x, 'f', 2, 64) + "%"
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case int:
@@ -210,7 +197,7 @@ func escalationTable(items []store.EscalationView, total int64) table {
 			"答复状态", "答复期限", "答复超时", "答复时间", "答复人", "答复意见"}}
 	for _, e := range items {
 		t.rows = append(t.rows, []any{e.CaseID, e.CaseTitle, zhOf(statusZH, e.CaseStatus), e.Seq, zhOf(classZH, e.Class), zhOf(levelZH, string(e.From)), zhOf(levelZH, string(e.To)),
-			e.FromOrgUnitID, e.ToOrgUnitID, zhOf(escZH, e.Kind), e.Reason, e.At, e.By,
+			code(e.FromOrgUnitID), code(e.ToOrgUnitID), zhOf(escZH, e.Kind), e.Reason, e.At, e.By,
 			zhOf(escStatusZH, e.Status), e.AnswerDeadline, e.AnswerBreached, e.AnsweredAt, e.AnsweredBy, e.Comment})
 	}
 	return t
@@ -230,13 +217,13 @@ func ratesTable(rep store.RatesReport) table {
 			"返工率", "核查未通过", "核查次数",
 			"延期率", "获准延期", "任务数（不含退回）"}}
 	row := func(r store.RatesRow) []any {
-		return []any{r.ID, r.Name, zhOf(levelZH, r.Kind), r.Counts.Cases, r.Counts.Tasks,
-			figure(pct(r.Response)), r.Response.Numerator, r.Response.Denominator,
-			figure(pct(r.Resolution)), r.Resolution.Numerator, r.Resolution.Denominator,
-			figure(pct(r.Satisfaction)), r.Satisfied, r.BasicallySatisfied, r.Dissatisfied, r.Satisfaction.Denominator, r.Counts.EvalsDefault,
-			figure(pct(r.OnTimeClosure)), r.OnTimeClosure.Numerator, r.OnTimeClosure.Denominator,
-			figure(pct(r.Rework)), r.Rework.Numerator, r.Rework.Denominator,
-			figure(pct(r.Extension)), r.Extension.Numerator, r.Extension.Denominator}
+		return []any{code(r.ID), r.Name, zhOf(levelZH, r.Kind), r.Counts.Cases, r.Counts.Tasks,
+			percent(r.Response.Rate), r.Response.Numerator, r.Response.Denominator,
+			percent(r.Resolution.Rate), r.Resolution.Numerator, r.Resolution.Denominator,
+			percent(r.Satisfaction.Rate), r.Satisfied, r.BasicallySatisfied, r.Dissatisfied, r.Satisfaction.Denominator, r.Counts.EvalsDefault,
+			percent(r.OnTimeClosure.Rate), r.OnTimeClosure.Numerator, r.OnTimeClosure.Denominator,
+			percent(r.Rework.Rate), r.Rework.Numerator, r.Rework.Denominator,
+			percent(r.Extension.Rate), r.Extension.Numerator, r.Extension.Denominator}
 	}
 	for _, r := range rep.Items {
 		t.rows = append(t.rows, row(r))
@@ -280,9 +267,17 @@ func assessmentTable(rep store.AssessmentReport) table {
 			rank = figure(strconv.Itoa(*sc.Rank))
 		}
 		t.rows = append(t.rows, []any{rank, sc.DepartmentID, sc.Name, zhOf(levelZH, sc.Level), sc.Counts.Cases,
-			shareZH[sc.Share], sc.ShareEvaluations, figure(score(sc.StreetScore)), sc.OtherEvaluations, figure(score(sc.OtherScore)), sc.Counts.EvalsDefault,
-			figure(pct(sc.Response)), figure(pct(sc.Resolution)), figure(pct(sc.OnTimeClosure)), figure(pct(sc.Rework)),
-			figure(score(sc.PerformanceScore)), figure(strconv.FormatFloat(sc.StreetWeight, 'f', 4, 64)), figure(score(sc.Total)), sc.Unranked})
+			shareZH[sc.Share], sc.ShareEvaluations, scoreCell(sc.StreetScore), sc.OtherEvaluations, scoreCell(sc.OtherScore), sc.Counts.EvalsDefault,
+			percent(sc.Response.Rate), percent(sc.Resolution.Rate), percent(sc.OnTimeClosure.Rate), percent(sc.Rework.Rate),
+			scoreCell(sc.PerformanceScore), figure(strconv.FormatFloat(sc.StreetWeight, 'f', 4, 64)), scoreCell(sc.Total), sc.Unranked})
 	}
 	return t
+}
+
+// scoreCell is a score as a decimal cell, empty when undefined.
+func scoreCell(v *float64) any {
+	if v == nil {
+		return nil
+	}
+	return decimal(*v)
 }

@@ -75,12 +75,36 @@ type feedbackRequest struct {
 	Result   string   `json:"result" binding:"required,max=2000"`
 	Notes    string   `json:"notes" binding:"max=5000"`
 	Evidence []string `json:"evidence" binding:"max=20,dive,required,max=1000,httpurl"`
+	// EvidenceFiles (after) and BeforeFiles are ids of the clerk's
+	// uploads (POST /files), at most 9 each.
+	EvidenceFiles []string `json:"evidence_files" binding:"max=9,dive,required,max=40"`
+	BeforeFiles   []string `json:"before_files" binding:"max=9,dive,required,max=40"`
 }
 
+// feedback is taskAction with the uploads checked once the caller may act
+// on the task: each must be the caller's own (files.go).
 func (s *Server) feedback(c *gin.Context) {
-	taskAction(s, c, policy.Feedback, workflows.UpdateFeedback, func(req feedbackRequest, task whistle.Task) any {
-		return workflows.FeedbackInput{Actor: caller(c), TaskID: task.ID, Result: req.Result, Notes: req.Notes, Evidence: req.Evidence}
-	})
+	var req feedbackRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	task, kase, ok := s.taskFor(c, policy.Feedback)
+	if !ok {
+		return
+	}
+	u := caller(c)
+	for _, list := range []struct {
+		field string
+		ids   []string
+	}{{"evidence_files", req.EvidenceFiles}, {"before_files", req.BeforeFiles}} {
+		if err := s.checkOwnFiles(c.Request.Context(), u, list.field, list.ids); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	s.respondTask(c, task, kase, workflows.UpdateFeedback, workflows.FeedbackInput{Actor: u, TaskID: task.ID, Result: req.Result, Notes: req.Notes,
+		Evidence: req.Evidence, Files: req.EvidenceFiles, BeforeFiles: req.BeforeFiles})
 }
 
 func (s *Server) returnTask(c *gin.Context) {

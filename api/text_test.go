@@ -72,8 +72,11 @@ func TestControlCharactersRefused(t *testing.T) {
 				return
 			}
 			r := call(t, srv, tok, row.method, row.path, row.body)
-			if r.status != 400 || errCode(r) != "invalid" || !strings.Contains(errMessage(r), row.field) {
-				t.Fatalf("got %d %s %q, want 400 invalid naming %s", r.status, errCode(r), errMessage(r), row.field)
+			// The field by its JSON name in English (its Chinese label in
+			// Chinese: TestValidationSpeaksChinese).
+			en := call(t, srv, tok, row.method, row.path, row.body, "Accept-Language", "en")
+			if r.status != 400 || errCode(r) != "invalid" || !strings.Contains(errMessage(r)+errMessage(en), row.field) {
+				t.Fatalf("got %d %s %q (%q), want 400 invalid naming %s", r.status, errCode(r), errMessage(r), errMessage(en), row.field)
 			}
 		})
 	}

@@ -348,7 +348,11 @@ func (s *Server) putEscalationReview(c *gin.Context) {
 		} else if !cur.CreatedAt.IsZero() {
 			row.CreatedAt = cur.CreatedAt // Save replaces the row: keep when it was first set
 		}
-		row, err := s.Store.PutEscalationReview(ctx, row)
+		err := s.audited(c, store.Change{Action: store.ActionUpdate, Kind: "escalation_review", ObjectID: row.Level}, func(tx *store.Store) (string, error) {
+			var err error
+			row, err = tx.PutEscalationReview(ctx, row)
+			return "", err
+		})
 		return saved(c, row, err, reviewView, "escalation review changed", "level", level, "review", row.Review)
 	})
 }

@@ -28,7 +28,7 @@ func TestFeedbackEvidenceHTTPOnly(t *testing.T) {
 			if r.status != row.status {
 				t.Fatalf("got %d %q, want %d", r.status, errMessage(r), row.status)
 			}
-			if row.status == 400 && !strings.Contains(errMessage(r), "evidence") {
+			if row.status == 400 && !strings.Contains(errMessage(r), "证据链接") {
 				t.Errorf("message %q does not name evidence", errMessage(r))
 			}
 		})

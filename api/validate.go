@@ -21,6 +21,7 @@ import (
 	zhTrans "github.com/go-playground/validator/v10/translations/zh"
 
 	"github.com/shaobao/shaobao/whistle"
+	"github.com/shaobao/shaobao/worktime"
 )
 
 var (
@@ -84,6 +85,7 @@ func bindError(c *gin.Context, err error) error {
 		invalid   validator.ValidationErrors
 		unmarshal *json.InvalidUnmarshalError
 		coded     *whistle.Error
+		text      *textError
 	)
 	switch {
 	case errors.As(err, &tooLarge):
@@ -95,22 +97,43 @@ func bindError(c *gin.Context, err error) error {
 		if field == "" {
 			field = "(body)"
 		}
-		return whistle.Errorf(whistle.EInvalid, "字段 %s 类型错误：应为 %s", "field %s has the wrong type: %s expected", field, jsonKind(typ.Type))
+		return whistle.Errorf(whistle.EInvalid, "字段「%[1]s」类型错误：应为%[2]s", "field %[3]s has the wrong type: %[4]s expected", fieldLabel(field), jsonKindZH(typ.Type), field, jsonKind(typ.Type))
 	case errors.As(err, &invalid):
 		zt, _ := translators.GetTranslator("zh")
 		et, _ := translators.GetTranslator("en")
 		var zhMsgs, enMsgs []string
 		for _, fe := range invalid {
-			zhMsgs = append(zhMsgs, fe.Translate(zt))
+			// The zh messages name the field by its JSON name; a Chinese
+			// reader gets its label instead ("reason为必填字段" → "理由为必填字段").
+			// Open311 speaks to an integration's developer: its names stay.
+			zh := fe.Translate(zt)
+			if !isOpen311(c) {
+				zh = strings.Replace(zh, fe.Field(), fieldLabel(fe.Field()), 1)
+			}
+			zhMsgs = append(zhMsgs, zh)
 			enMsgs = append(enMsgs, fe.Translate(et))
 		}
 		return &whistle.Error{Code: whistle.EInvalid, Message: strings.Join(zhMsgs, "；"), MessageEN: strings.Join(enMsgs, "; ")}
 	case errors.As(err, &unmarshal):
 		return fmt.Errorf("bind request: %w", err)
+	case errors.As(err, &text):
+		if isOpen311(c) {
+			return &whistle.Error{Code: text.coded.Code, Message: text.named, MessageEN: text.coded.MessageEN}
+		}
+		return text.coded
 	case errors.As(err, &coded):
 		return coded
 	}
 	return whistle.Errorf(whistle.EInvalid, "请求无法解析：%v", "cannot read the request: %v", err)
+}
+
+// jsonKindZH names the JSON kind of t for a Chinese reader.
+func jsonKindZH(t reflect.Type) string {
+	if zh, ok := map[string]string{"string": "文本", "boolean": "布尔值", "integer": "整数", "number": "数字",
+		"array": "列表", "object": "对象"}[jsonKind(t)]; ok {
+		return zh
+	}
+	return "其他类型"
 }
 
 func jsonKind(t reflect.Type) string {
@@ -144,4 +167,25 @@ func isHTTPURL(s string) bool {
 	}
 	scheme := strings.ToLower(u.Scheme)
 	return scheme == "http" || scheme == "https"
+}
+
+// spanError refuses the span v of the field name with the reason in both
+// languages: worktime's parser speaks English only ("span \"0m\" is zero").
+func spanError(name, v string, err error) error {
+	reason := "写法无效"
+	msg := err.Error()
+	switch {
+	case strings.TrimSpace(v) == "":
+		reason = "不能为空"
+	case strings.Contains(msg, "is zero"):
+		reason = "不能为零"
+	case strings.Contains(msg, "negative"):
+		reason = "不能为负数"
+	case strings.Contains(msg, "longer than"):
+		reason = fmt.Sprintf("不能超过 %d 天", worktime.MaxSpanDays)
+	case strings.Contains(msg, "days must be"):
+		reason = "天数须为写在最前面的整数"
+	}
+	return whistle.Errorf(whistle.EInvalid, "%[1]s「%[2]s」%[3]s（写法如 30m、2h、3d）", "%[4]s is invalid: %[5]v (e.g. 30m, 2h, 3d)",
+		fieldLabel(name), v, reason, name, err)
 }

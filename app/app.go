@@ -44,17 +44,32 @@ type Config struct {
 	Role              string // serve: api, worker or all
 	WebhookURL        string // notifications go here when set, else to the log
 	WebhookSecret     string
-	SecretKey         string        // seals the outside channels' secrets; empty on SQLite: DataDir/secret.key
-	PublicURL         string        // the pages' address, for the links in notifications
-	TrustedProxies    string        // comma-separated proxies whose X-Forwarded-For is believed
-	RequestTimeout    time.Duration // 0: the API's default
-	PolicyReload      time.Duration // 0: the policy is loaded once
-	MetricsAddr       string        // /metrics on this address alone, off the main one
-	MetricsToken      string        // bearer token /metrics requires
-	PprofAddr         string        // runtime profiles on this loopback address; empty: none
-	CityBounds        string        // "minLon,minLat,maxLon,maxLat" a filed point must lie in; empty: Beijing's
+	SecretKey         string         // seals the outside channels' secrets; empty on SQLite: DataDir/secret.key
+	PublicURL         string         // the pages' address, for the links in notifications
+	TrustedProxies    string         // comma-separated proxies whose X-Forwarded-For is believed
+	RequestTimeout    time.Duration  // 0: the API's default
+	PolicyReload      time.Duration  // 0: the policy is loaded once
+	MetricsAddr       string         // /metrics on this address alone, off the main one
+	MetricsToken      string         // bearer token /metrics requires
+	PprofAddr         string         // runtime profiles on this loopback address; empty: none
+	CityBounds        string         // "minLon,minLat,maxLon,maxLat" a filed point must lie in; empty: Beijing's
+	FilesDir          string         // uploaded photos on disk; empty: DataDir/files (unless S3.Bucket is set)
+	S3                store.S3Config // uploaded photos in an S3-compatible bucket when Bucket is set
+	UploadQuota       string         // "FILES/SIZE" one user may upload in 24 hours; empty: api.DefaultUploadQuota
+	OIDC              api.OIDCConfig // single sign-on; Issuer "" turns it off
+	Map               api.MapConfig  // the map's base tiles; TileURL "" draws polygons on a plain background
 
 	Dev bool // `shaobao dev`: the main address is loopback, /metrics stays open there
+}
+
+// oidc is the single sign-on configuration with the callback defaulted
+// from the public address.
+func (c *Config) oidc() api.OIDCConfig {
+	o := c.OIDC
+	if o.Issuer != "" && o.RedirectURL == "" && c.PublicURL != "" {
+		o.RedirectURL = strings.TrimSuffix(c.PublicURL, "/") + "/api/v1/auth/oidc/callback"
+	}
+	return o
 }
 
 // StoreURL is the configured database URL or the SQLite file in the data
@@ -105,6 +120,7 @@ type App struct {
 	closers []func()
 	reg     *prometheus.Registry // see registry
 	sealer  *store.Sealer        // see Sealer
+	blob    store.Blob           // see Blob
 }
 
 // New returns an app on cfg logging to log; it starts nothing.
@@ -195,6 +211,13 @@ func (a *App) StartWorker(ctx context.Context) error {
 	// background, so a supervisor's read finds little left to fold.
 	go a.Store.RunSupervisionRefresher(ctx, 30*time.Second)
 	go chans.RunSweeper(ctx, time.Minute)
+	// Uploads no case references within 24 hours are removed.
+	blob, err := a.Blob()
+	if err != nil {
+		w.Stop()
+		return err
+	}
+	go a.Store.RunUploadSweeper(ctx, blob, time.Hour)
 	a.OnClose(w.Stop)
 	a.Log.Info("worker started", "task_queue", workflows.TaskQueue)
 	return nil
@@ -237,6 +260,28 @@ func (a *App) Sealer() (*store.Sealer, error) {
 	return a.sealer, nil
 }
 
+// Blob is where uploaded photos are kept, made on first use: the S3
+// bucket when one is configured, else FilesDir (default DataDir/files).
+func (a *App) Blob() (store.Blob, error) {
+	if a.blob != nil {
+		return a.blob, nil
+	}
+	if a.Config.S3.Bucket != "" {
+		b, err := store.NewS3Blob(a.Config.S3)
+		if err != nil {
+			return nil, fmt.Errorf("--s3-bucket: %w", err)
+		}
+		a.blob = b
+		return b, nil
+	}
+	dir := a.Config.FilesDir
+	if dir == "" {
+		dir = filepath.Join(a.Config.DataDir, "files")
+	}
+	a.blob = store.DirBlob{Root: dir}
+	return a.blob, nil
+}
+
 // Handler loads the policy (reloaded every PolicyReload until ctx ends)
 // and returns the HTTP API on the app's store and Temporal client.
 func (a *App) Handler(ctx context.Context) (http.Handler, error) {
@@ -256,6 +301,19 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	blob, err := a.Blob()
+	if err != nil {
+		return nil, err
+	}
+	if m := a.Config.Map.TileCRS; m != "" && m != "wgs84" && m != "gcj02" {
+		return nil, fmt.Errorf("--map-tile-crs: %q is neither wgs84 nor gcj02", m)
+	}
+	quota := api.DefaultUploadQuota
+	if a.Config.UploadQuota != "" {
+		if quota, err = api.ParseUploadQuota(a.Config.UploadQuota); err != nil {
+			return nil, fmt.Errorf("--upload-quota: %w", err)
+		}
+	}
 	pol, err := policy.New(ctx, a.Store.DB, policy.WithLogger(a.Log.With("component", "policy")))
 	if err != nil {
 		return nil, fmt.Errorf("load policy: %w", err)
@@ -266,7 +324,8 @@ func (a *App) Handler(ctx context.Context) (http.Handler, error) {
 	srv := &api.Server{Store: a.Store, Temporal: a.Temporal, Policy: pol, Logger: a.Log, RequestTimeout: a.Config.RequestTimeout,
 		MetricsToken: a.Config.MetricsToken, MetricsOff: a.Config.MetricsOffMain(), Registry: a.registry(),
 		Namespace: a.Config.TemporalNamespace, CityBounds: bounds, Secrets: sealer,
-		SecureCookies: strings.HasPrefix(strings.ToLower(a.Config.PublicURL), "https://"), TrustedProxies: proxies}
+		SecureCookies: strings.HasPrefix(strings.ToLower(a.Config.PublicURL), "https://"), TrustedProxies: proxies, OIDC: a.Config.oidc(),
+		Blob: blob, UploadQuota: quota, PublicURL: a.Config.PublicURL, Map: a.Config.Map}
 	return srv.Handler(), nil
 }
 

@@ -49,10 +49,6 @@ type batch struct {
 	escalations []store.EscalationRow
 }
 
-// genLat and genLon are the one point every generated case is at (central
-// Beijing): the benchmarks need a location, not a spread.
-var genLat, genLon = 39.9, 116.4
-
 func (g *caseGen) pick(p float64) bool { return g.rng.Float64() < p }
 
 func (g *caseGen) class() whistle.Class {
@@ -104,10 +100,13 @@ func (g *caseGen) one(b *batch, i int, created time.Time) {
 			status = whistle.CaseEvaluating
 		}
 	}
+	// The case lies in its grid (geo.go), as a filing's point decides its grid.
+	gi := g.rng.IntN(len(cm.grids))
+	lat, lon := gridLattice.pointIn(cm.cells[gi], g.rng)
 	c := store.CaseRow{ID: id, Title: "网格巡查发现问题 " + id, Category: "市容环境", Source: string(whistle.SourceGrid),
 		Class: string(class), Status: string(status), Level: string(level), OrgUnitID: orgID, OrgPath: orgPath,
-		HolderOrgUnitID: holderID, HolderOrgPath: holderPath, Address: "生成地址", Lat: &genLat, Lon: &genLon,
-		GridID: cm.grids[g.rng.IntN(len(cm.grids))], FiledBy: "generator", FiledByUserID: "gu1", Seq: 10,
+		HolderOrgUnitID: holderID, HolderOrgPath: holderPath, Address: "生成地址", Lat: &lat, Lon: &lon,
+		GridID: cm.grids[gi], FiledBy: "generator", FiledByUserID: "gu1", Seq: 10,
 		CreatedAt: created.UTC(), UpdatedAt: created.UTC()}
 	verified := status == whistle.CaseEvaluating || status == whistle.CaseClosed
 	if g.pick(pVerifyFail) && status != whistle.CaseOpen {

@@ -101,6 +101,7 @@ type street struct {
 type community struct {
 	unit
 	grids []string
+	cells []cell // each grid's lattice cell (geo.go)
 }
 
 var deptKinds = []struct{ kind, zh string }{
@@ -260,6 +261,8 @@ func loadOrg(ctx context.Context, pc *pgx.Conn, o Options, rng *rand.Rand, stats
 	}
 	cityID := c.cityID
 	gridsLeft := 36_500 - o.Streets*o.CommunitiesPerStreet*o.GridsPerCommunity
+	var gridIDs []string
+	var gridCells []cell
 	for di := 0; di < o.Districts; di++ {
 		did := strconv.Itoa(110101 + di)
 		dpath := root + did + "/"
@@ -309,6 +312,9 @@ func loadOrg(ctx context.Context, pc *pgx.Conn, o Options, rng *rand.Rand, stats
 					gpath := cpath + gid + "/"
 					addUnit(gid, &cid, "grid", fmt.Sprintf("第%d网格", gi+1), gpath, 5)
 					cm.grids = append(cm.grids, gid)
+					cl := gridLattice.cellAt(len(gridIDs) % (gridLattice.n * gridLattice.n))
+					cm.cells = append(cm.cells, cl)
+					gridIDs, gridCells = append(gridIDs, gid), append(gridCells, cl)
 					for w := 0; w < o.GridWorkersPerGrid; w++ {
 						addUser("grid_worker", gid, gpath, nil)
 					}
@@ -330,6 +336,9 @@ func loadOrg(ctx context.Context, pc *pgx.Conn, o Options, rng *rand.Rand, stats
 		if _, err := pc.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
 			return nil, fmt.Errorf("copy %s: %w", t.name, err)
 		}
+	}
+	if err := copyGridPolygons(ctx, pc, gridIDs, gridCells); err != nil {
+		return nil, err
 	}
 	stats.OrgUnits, stats.Departments, stats.Users = len(units), len(depts), len(users)
 	return c, nil

@@ -10,6 +10,10 @@
 // test is skipped, or fails when CI is set. SHAOBAO_E2E_SCREENSHOTS=1
 // writes the screenshots to docs/screenshots/; otherwise they go to a
 // temporary folder.
+//
+// Every page a test screenshots is scanned (scan_test.go): in Chinese no
+// English word and no RFC 3339 time may show, and at 390 px the page must
+// not scroll sideways.
 package e2e
 
 import (
@@ -52,6 +56,7 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	w.open("/")
 	w.waitJS(`document.querySelector('#signin-form') !== null`, "the sign-in page")
 	w.checkDictionaries()
+	w.checkScanner()
 	w.shot("00-sign-in")
 
 	// A wrong password is refused in place, next to the form; so is a
@@ -78,7 +83,6 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	w.eval(`(() => { document.querySelector('#title').value = ''; return true; })()`) // the item filled in its name
 	w.sendKeys("#title", "和平里东口早市占道经营")
 	w.sendKeys("#description", "早市摊位占用人行道和消防通道，居民多次反映。")
-	w.sendKeys("#photo", "https://example.invalid/photos/heping-east.jpg")
 	w.eval(`(() => { document.querySelector('#source').value = 'resident'; return true; })()`)
 	w.sendKeys("#address", "和平里东街 12 号")
 	w.sendKeys("#lat", "39.9581")
@@ -98,6 +102,10 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 		w.waitVisible(card)
 		if i == 0 {
 			w.shot("03-department-inbox")
+			// The card says what the problem is and who whistled.
+			if got := w.evalString(`document.querySelector('` + card + `').textContent`); !strings.Contains(got, "早市摊位占用人行道") || !strings.Contains(got, "c1-secretary") {
+				t.Errorf("the inbox card lacks the description or the filer: %q", got)
+			}
 		}
 		w.click(card + ` button[data-action="report"]`)
 		w.waitVisible(card + `[data-task-status="reported"]`)
@@ -131,8 +139,16 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	for _, dept := range []string{"s1-police", "s1-citymgmt"} {
 		form := fmt.Sprintf(`form.evaluation-form[data-dept=%q]`, dept)
 		w.waitVisible(form)
-		w.eval(fmt.Sprintf(`(() => { document.querySelector('%s select[name="quality"]').value = '4'; return true; })()`, form))
+		// The form starts unset: sending it so is refused in place.
 		w.click(form + ` button[type="submit"]`)
+		if n := w.evalString(fmt.Sprintf(`String(document.querySelectorAll('%s select:invalid').length)`, form)); n != "4" {
+			t.Errorf("evaluation form of %s: %s unset choices are invalid, want 4 (no preset stars or 满意)", dept, n)
+		}
+		for name, v := range map[string]string{"timeliness": "5", "quality": "4", "attitude": "5", "satisfaction": "satisfied"} {
+			w.eval(fmt.Sprintf(`(() => { document.querySelector('%s select[name="%s"]').value = '%s'; return true; })()`, form, name, v))
+		}
+		w.click(form + ` button[type="submit"]`)
+		w.confirm("the evaluation of " + dept)
 		w.waitJS(fmt.Sprintf(`document.querySelector('#evaluations li[data-dept=%q]') !== null || document.querySelector('[data-case-status="closed"]') !== null`, dept), "the evaluation of "+dept)
 	}
 	w.waitVisible(`[data-case-status="closed"]`)
@@ -167,6 +183,23 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	}
 	pick("closed")
 	w.waitVisible(fmt.Sprintf(`li.case-card[data-case-id=%q]`, caseID))
+	// A search that finds nothing says so and offers 清除筛选.
+	w.setValue(`#case-filters input[name="q"]`, "没有这样的案件")
+	w.eval(`(() => { document.querySelector('#case-filters').requestSubmit(); return true; })()`)
+	w.waitVisible("#clear-filters")
+	w.shot("09b-no-match")
+	w.click("#clear-filters")
+	w.waitVisible(fmt.Sprintf(`li.case-card[data-case-id=%q]`, caseID))
+	if q := w.evalString(`location.search`); q != "" {
+		t.Errorf("after 清除筛选 the address keeps %q", q)
+	}
+	// A case that is not there is said so in words, without a useless 重试.
+	w.open("/app/cases/SB000000NOSUCH")
+	w.waitJS(`(() => { const e = document.querySelector('#case .error'); return e && !e.hidden && e.textContent.includes('找不到'); })()`, "the not-found page")
+	if n := w.evalString(`String([...document.querySelectorAll('#case button')].filter(b => b.textContent.includes('重试')).length)`); n != "0" {
+		t.Errorf("the not-found page offers 重试")
+	}
+	w.shot("09c-not-found")
 
 	// English: the switch re-draws the page and the API answers in English.
 	w.click("#lang")
@@ -216,9 +249,12 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	keyForm := `.sla-cards li[data-class="key"] form`
 	w.setValue(keyForm+` input[name="handle_within"]`, "3dd")
 	w.click(keyForm + ` button[type="submit"]`)
-	w.waitJS(fmt.Sprintf(`(() => { const e = document.querySelector('%s .error'); return e && !e.hidden && e.textContent.includes('handle_within'); })()`, keyForm), "the refused span")
+	w.confirm("saving the city-wide policy")
+	w.waitJS(fmt.Sprintf(`(() => { const e = document.querySelector('%s .error'); return e && !e.hidden && e.textContent.includes('办结时限「3dd」'); })()`, keyForm), "the refused span")
+	w.scan("the refused span")
 	w.setValue(keyForm+` input[name="handle_within"]`, "4d")
 	w.click(keyForm + ` button[type="submit"]`)
+	w.confirm("saving the city-wide policy")
 	w.waitJS(`(() => { const c = document.querySelector('.sla-cards li[data-class="key"]'); return !c.querySelector('.saved').hidden && c.querySelector('input[name="handle_within"]').value === '4d' && c.textContent.includes('admin'); })()`, "the saved policy")
 
 	// 6. Signing out lands on sign-in, and so does a page opened without a
@@ -267,6 +303,10 @@ func TestReturnedTaskInTheBrowser(t *testing.T) {
 	w.click(`.return-answer button[data-action="accept-return"]`)
 	w.waitVisible(`form.reroute-form input[value="s1-citymgmt"]`)
 	w.shot("15-community-reroute")
+	// The department that returned it is not offered again.
+	if n := w.evalString(`String(document.querySelectorAll('form.reroute-form input[value="s1-market"]').length)`); n != "0" {
+		t.Errorf("the re-route list offers s1-market, which returned the task")
+	}
 	w.click(`form.reroute-form input[value="s1-citymgmt"]`)
 	w.click(`form.reroute-form button[type="submit"]`)
 	w.waitVisible(`#case .task[data-task-status="summoned"]`)
@@ -276,6 +316,7 @@ func TestReturnedTaskInTheBrowser(t *testing.T) {
 	w.click(card + ` button[data-action="extension"]`)
 	w.sendKeys(card+` form.extension-form input[name="extra"]`, "2d")
 	w.sendKeys(card+` form.extension-form textarea[name="reason"]`, "需协调环卫车辆，两天内清运完毕。")
+	w.scan("the extension form") // on a phone too: it must not overflow sideways
 	w.click(card + ` form.extension-form button[type="submit"]`)
 	w.waitJS(fmt.Sprintf(`document.querySelector('%s').textContent.includes('延期申请待答复')`, card), "the pending extension")
 	w.signIn("c1-secretary")
@@ -290,8 +331,16 @@ func TestReturnedTaskInTheBrowser(t *testing.T) {
 	w.click(`#actions details.more:last-of-type summary`)
 	w.sendKeys(`form.escalate-form textarea[name="reason"]`, "涉及多个部门，社区协调不动。")
 	w.click(`form.escalate-form button[type="submit"]`)
+	w.confirm("the escalation")
 	w.waitJS(`document.querySelector('#timeline li[data-type="escalation_requested"]') !== null && document.querySelector('#escalation-waiting') !== null`, "the escalation")
 	w.signIn("s1-secretary")
+	// The street's list is named for what it is, and marks the case whose
+	// escalation waits on the street; 仅我发起的 leaves out what others filed.
+	w.waitJS(`document.querySelector('#main h1') && document.querySelector('#main h1').textContent === '本街道案件'`, "the street's list title")
+	w.waitVisible(fmt.Sprintf(`li.case-card[data-case-id=%q] .badge.waits-on-me`, second))
+	w.shot("17a-street-cases")
+	w.click("#only-mine")
+	w.waitJS(fmt.Sprintf(`document.querySelector('#main h1').textContent === '我发起的案件' && !document.querySelector('#case-list .loading') && !document.querySelector('li.case-card[data-case-id=%q]')`, second), "only the cases s1-secretary filed")
 	w.open("/app/cases/" + second)
 	w.click(`#escalation-answer button[data-action="accept"]`)
 	w.waitJS(`document.querySelector('#timeline li[data-type="escalation_accepted"]') !== null`, "the escalation accepted")
@@ -507,6 +556,9 @@ type walk struct {
 	p     *product
 	shots string
 	n     int
+	// inPhone: the viewport is a phone's now; noScan: the page shows
+	// sample data, not a page of the product (see scan_test.go).
+	inPhone, noScan bool
 }
 
 const stepTimeout = 45 * time.Second
@@ -583,6 +635,15 @@ func (w *walk) evalString(js string) string {
 // demoPassword is the embedded default's documented demo password.
 const demoPassword = "shaobao-demo"
 
+// confirm answers the page's confirmation dialog (确认) for what.
+func (w *walk) confirm(what string) {
+	w.t.Helper()
+	w.waitVisible(`dialog.confirm-dialog[open]`)
+	w.scan("confirming " + what)
+	w.click(`dialog.confirm-dialog button[data-action="confirm"]`)
+	w.waitJS(`document.querySelector('dialog.confirm-dialog') === null`, "the confirmation of "+what+" closed")
+}
+
 // signIn signs out whoever is signed in and signs in as user through the
 // sign-in form, with the demo password.
 func (w *walk) signIn(user string) {
@@ -626,6 +687,8 @@ func (w *walk) signOut() {
 func (w *walk) phone(fn func()) {
 	w.t.Helper()
 	w.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	w.inPhone = true
+	defer func() { w.inPhone = false }()
 	defer w.do("desktop viewport", chromedp.EmulateViewport(1280, 900))
 	fn()
 }
@@ -644,6 +707,7 @@ func (w *walk) shot(name string) {
 	if err := os.WriteFile(filepath.Join(w.shots, name+".png"), png, 0o644); err != nil {
 		w.t.Fatal(err)
 	}
+	w.scan(name)
 }
 
 // checkSampleCharts draws the rates over time and the ranking from sample
@@ -682,7 +746,9 @@ func (w *walk) checkSampleCharts() {
 	if w.shots == "" {
 		w.shots = w.t.TempDir()
 	}
+	w.noScan = true
 	w.shot("sample-rates")
+	w.noScan = false
 	w.t.Logf("sample charts: %s, screenshot in %s", got, w.shots)
 	w.shots = keep
 }

@@ -44,6 +44,7 @@ func TestFollowUpInTheBrowser(t *testing.T) {
 	w.setValue(sla+` input[name="warn_red"]`, "0.5")
 	w.shot("34-admin-sla-warnings")
 	w.click(sla + ` button[type="submit"]`)
+	w.confirm("saving the city-wide policy")
 	w.waitVisible(sla + ` .saved`)
 	if got := w.evalString(`document.querySelector('` + sla + ` input[name="warn_red"]').value`); got != "0.5" {
 		t.Fatalf("the saved red warning reads %q, want 0.5", got)

@@ -81,6 +81,7 @@ func TestTwoWayInTheBrowser(t *testing.T) {
 	w.click(`#actions details.more:last-of-type summary`)
 	w.sendKeys(`form.escalate-form textarea[name="reason"]`, "井盖权属不清，社区协调不动。")
 	w.click(`form.escalate-form button[type="submit"]`)
+	w.confirm("the escalation")
 	w.waitJS(`document.querySelector('#timeline li[data-type="escalation_requested"]') !== null && document.querySelector('#escalation-waiting') !== null`, "the escalation awaiting street 1")
 	w.signIn("s1-secretary")
 	w.open("/app/cases/" + up)
@@ -228,9 +229,30 @@ func TestJointCaseExceptionsInTheBrowser(t *testing.T) {
 	w.sendKeys("#verify-comment", "烧烤架仍在人行道上，城管队需再次清理。")
 	w.shot("31-verify-names-one-department")
 	w.click("#verify-fail")
+	w.confirm("the failed verification")
 	w.waitVisible(`[data-case-status="open"]`)
 	w.waitJS(`document.querySelector('#case .task[data-dept="s1-citymgmt"][data-task-status="reported"]') !== null && document.querySelector('#case .task[data-dept="s1-police"][data-task-status="done"]') !== null`, "only s1-citymgmt reopened")
 	w.waitVisible(`#timeline li[data-type="verification_failed"]`)
+	// The reopened task says so (返工), with the verifier's comment, and its
+	// old feedback is marked as superseded; the done one is not.
+	rework := `#case .task[data-dept="s1-citymgmt"]`
+	w.waitVisible(rework + ` .badge.rework`)
+	if got := w.evalString(`document.querySelector('` + rework + ` .rework-note').textContent`); !strings.Contains(got, "烧烤架仍在人行道上") {
+		t.Errorf("the rework note reads %q, want the verification comment", got)
+	}
+	w.waitVisible(rework + ` .feedback.superseded`)
+	if n := w.evalString(`String(document.querySelectorAll('#case .task[data-dept="s1-police"] .badge.rework, #case .task[data-dept="s1-police"] .feedback.superseded').length)`); n != "0" {
+		t.Errorf("the done task is marked as rework")
+	}
+	w.shot("32-rework")
+	// Its clerk acts from the case page as from the inbox: the same forms.
+	w.signIn("s1-citymgmt")
+	w.open("/app/cases/" + joint)
+	w.click(rework + ` button[data-action="feedback"]`)
+	w.sendKeys(rework+` form.feedback-form textarea[name="result"]`, "已再次清理，烧烤架已移走。")
+	w.click(rework + ` form.feedback-form button[type="submit"]`)
+	w.waitVisible(rework + `[data-task-status="done"]`)
+	w.waitJS(`document.querySelector('`+rework+` .badge.rework') === null`, "the rework done")
 
 	w.checkNoErrors()
 }

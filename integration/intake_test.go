@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -124,7 +125,9 @@ func TestAPIIntake(t *testing.T) {
 		a.must("c1-secretary", "POST", "/api/v1/cases/"+closed+"/reject", `{"reason":"重复"}`, 200)
 		require.Equal(t, 409, a.call("c1-secretary", "POST", "/api/v1/cases/"+second+"/merge", `{"into":"`+closed+`"}`).Status)
 		// Across jurisdictions: c3's case is unknown to c1.
-		c3case := a.filePending("c3-secretary")
+		// c3 files at a point of its own grid (光明第一网格): the grids
+		// decide whose community a point is in.
+		c3case := a.must("c3-secretary", "POST", "/api/v1/cases", strings.Replace(pendingBody, `"lat":39.95,"lon":116.41`, `"lat":39.905,"lon":116.42`, 1), 201)["id"].(string)
 		require.Equal(t, 400, a.call("c1-secretary", "POST", "/api/v1/cases/"+second+"/merge", `{"into":"`+c3case+`"}`).Status)
 		require.Equal(t, "pending", a.getCase(second)["status"])
 

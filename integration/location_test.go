@@ -74,7 +74,7 @@ func TestAPIAddressOnlyFiling(t *testing.T) {
 		{`{"address":"x","lat":39.95}`, "location.lat 与 location.lon"},
 		{`{"address":"x","lon":116.41}`, "location.lat 与 location.lon"},
 		{`{"address":"上海外滩","lat":31.24,"lon":121.49}`, "不在本市范围内"},
-		{`{"address":"x","lat":116.41,"lon":39.95}`, "lat"},
+		{`{"address":"x","lat":116.41,"lon":39.95}`, "纬度"},
 	} {
 		body := strings.Replace(addressOnlyBody, `{"address":"和平里光明楼 5 号"}`, bad.loc, 1)
 		r := a.contractCall(k, "c1-secretary", "POST", "/api/v1/cases", body, 400)

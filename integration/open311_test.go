@@ -203,11 +203,14 @@ func TestAdminSetupThenFile(t *testing.T) {
 	u := a.must("admin", "POST", "/api/v1/admin/users", `{"username":"c5-secretary","display_name":"和平新村社区书记","role":"community_secretary","org_unit_id":"110101001003"}`, 201)
 	tok := a.must("admin", "POST", "/api/v1/admin/users/"+u["id"].(string)+"/tokens", `{"name":"test","ttl":"1d"}`, 201)
 	a.tokens["c5-secretary"] = tok["token"].(string)
-	c := a.must("c5-secretary", "POST", "/api/v1/cases", jointBody, 201)
+	// The new community has no polygon yet: its secretary files by address
+	// (a point would fall in 和平里's grid, which is not theirs).
+	c5Body := strings.Replace(jointBody, `"location":{"address":"和平里酒吧街 12 号","lat":39.95,"lon":116.41,"grid_id":"110101001001001"}`, `"location":{"address":"和平新村 1 号"}`, 1)
+	c := a.must("c5-secretary", "POST", "/api/v1/cases", c5Body, 201)
 	require.Equal(t, "110101001003", c["org_unit_id"])
 
 	a.must("admin", "PATCH", "/api/v1/admin/departments/s1-market", `{"active":false}`, 200)
-	r := a.call("c5-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"s1-market"`, 1))
+	r := a.call("c5-secretary", "POST", "/api/v1/cases", strings.Replace(c5Body, `"s1-police","s1-citymgmt"`, `"s1-market"`, 1))
 	require.Equal(t, 400, r.Status, r.Raw)
 	require.Contains(t, r.message(), "停用")
 	r = a.call("c5-secretary", "POST", "/api/v1/cases/"+c["id"].(string)+"/whistle", `{"department_ids":["s1-market"]}`)
@@ -216,7 +219,7 @@ func TestAdminSetupThenFile(t *testing.T) {
 	// Emergency clocks (this env's class row: 1s to report): the
 	// community's own row, then, deleted, the class's row again.
 	a.must("admin", "PUT", "/api/v1/admin/sla-policies/emergency", `{"level":"community","report_within":"5m","handle_within":"1h"}`, 200)
-	body := strings.Replace(jointBody, `"class":"routine"`, `"class":"emergency"`, 1)
+	body := strings.Replace(c5Body, `"class":"routine"`, `"class":"emergency"`, 1)
 	require.Equal(t, 5*time.Minute, reportWithin(t, a.must("c5-secretary", "POST", "/api/v1/cases", body, 201)))
 	a.must("admin", "DELETE", "/api/v1/admin/sla-policies/emergency?level=community", "", 204)
 	require.Equal(t, time.Second, reportWithin(t, a.must("c5-secretary", "POST", "/api/v1/cases", body, 201)))

@@ -32,6 +32,11 @@ var ruleTexts = map[string]text{
 	"task:urger":                   {"只有案件当前所在层级或辖区内的督查人员可以催办", "only the level holding the case or a supervisor of its jurisdiction may urge"},
 	"case:supervisor":              {"只能对辖区内的案件督办", "supervision orders may be issued only on cases inside one's jurisdiction"},
 	"supervision:named_department": {"只有督办单点名的部门可以答复", "only a department the order names may answer it"},
+	"map:jurisdiction":             {"只能查看本辖区的地图", "the map shows only one's own jurisdiction"},
+	"task:stationed_unit":          {"部门只能查看本部门及其派出机构的任务", "a department may see only its own tasks and those of its stationed units"},
+	"supervision:appealer":         {"部门只能为本部门或其派出机构申诉", "a department may appeal only for itself or a unit stationed under it"},
+	"supervision:appeal_answerer":  {"只有案件所在辖区的督查人员可以答复申诉", "only a supervisor of the case's jurisdiction may answer an appeal"},
+	"supervision:periodic_rater":   {"只能以本单位（街道或区）名义定期评议", "a periodic evaluation is made for one's own unit (a street or a district)"},
 }
 
 // relationTexts describe each relation, for rules without a ruleTexts entry.
@@ -46,6 +51,7 @@ var relationTexts = map[string]text{
 	"scope":           {"须在本辖区内", "it must be inside one's jurisdiction"},
 	"own_department":  {"须是本部门的任务", "the task must be one's own department's"},
 	"task_department": {"本部门须在该案件上有任务", "one's department must have a task on the case"},
+	"stationed_unit":  {"须为本部门的派出机构", "the department must be stationed under one's own"},
 }
 
 var roleTexts = map[whistle.Role]text{
@@ -90,6 +96,10 @@ var actionTexts = map[Action]text{
 	Urge:               {"催办", "urge a department"},
 	SuperviseCase:      {"督办", "issue a supervision order"},
 	AnswerOrder:        {"答复督办", "answer a supervision order"},
+	ReadMap:            {"查看地图", "read the map"},
+	Appeal:             {"申诉", "appeal a case's attribution"},
+	AnswerAppeal:       {"答复申诉", "answer an appeal"},
+	PeriodicEvaluate:   {"定期评议", "rate a department for a period"},
 }
 
 // ruleText is what the named rule (with relation rel) demands.

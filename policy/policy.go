@@ -93,6 +93,21 @@ const (
 	Urge          Action = "task:urge"
 	SuperviseCase Action = "case:supervise"
 	AnswerOrder   Action = "supervision:answer_order"
+	// ReadMap reads the map (一张图, issue 15): the grid polygons and the
+	// located cases of the caller's jurisdiction; what the map shows is
+	// then narrowed like the case list (ReadCase's scope).
+	ReadMap Action = "map:read"
+	// Appeal contests a case's attribution in a published month (申诉,
+	// issue 17): the department's clerk, or its bureau's; the API
+	// authorizes it on the appealing department. AnswerAppeal answers one:
+	// a supervisor of the case's jurisdiction (or an admin), authorized on
+	// the case's filing unit.
+	Appeal       Action = "supervision:appeal"
+	AnswerAppeal Action = "supervision:answer_appeal"
+	// PeriodicEvaluate rates a department for a period (定期评议): a
+	// street's or district's command centre or street secretary, for its
+	// own unit (the API authorizes it with the rater unit as holder).
+	PeriodicEvaluate Action = "supervision:periodic"
 )
 
 // Actions lists every action.
@@ -100,7 +115,7 @@ var Actions = []Action{
 	FileCase, ReadCase, Summon, Whistle, Escalate, Verify, Evaluate, AnswerExtension, Accept, Reject, Merge, ReadPersonal,
 	Dispatch, Recall, AnswerEscalation, AnswerReturn, Drop, SetLead, ApplyUnresolvable, AnswerUnresolvable,
 	ReportTask, Feedback, ReturnTask, RequestExtension, Release, ReadInbox, Supervise, Admin,
-	Urge, SuperviseCase, AnswerOrder,
+	Urge, SuperviseCase, AnswerOrder, ReadMap, Appeal, AnswerAppeal, PeriodicEvaluate,
 }
 
 // Valid reports whether a is a known action.
@@ -126,6 +141,9 @@ type Object struct {
 	// TaskDepartmentIDs are, for ReadCase, the departments with a task on
 	// the case (a clerk may read those cases).
 	TaskDepartmentIDs []string
+	// DepartmentParentID is, for ReadInbox, the parent of the inbox's
+	// department: a bureau reads its stationed units' inboxes (条块结合).
+	DepartmentParentID string
 }
 
 // Rule is one rule row: Role may do Action where Relation holds. Name is

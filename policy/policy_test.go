@@ -80,7 +80,8 @@ func checkDecision(t *testing.T, p *Policy, sub whistle.Actor, act Action, obj O
 	if !strings.Contains(werr.Message, "（规则 "+rule+"）") || !strings.HasPrefix(werr.Message, "无权操作：") {
 		t.Fatalf("%s %s: zh message %q does not name rule %s", sub.Username, act, werr.Message, rule)
 	}
-	if !strings.Contains(werr.MessageEN, "(rule "+rule+")") || !strings.HasPrefix(werr.MessageEN, "forbidden: ") {
+	// Several rules are named 、-separated in Chinese, comma-separated in English.
+	if !strings.Contains(werr.MessageEN, "(rule "+strings.ReplaceAll(rule, "、", ", ")+")") || !strings.HasPrefix(werr.MessageEN, "forbidden: ") {
 		t.Fatalf("%s %s: en message %q does not name rule %s", sub.Username, act, werr.MessageEN, rule)
 	}
 }
@@ -129,6 +130,7 @@ func TestDecisionMatrix(t *testing.T) {
 		holder     = "case:holder_level"
 		filer      = "case:filer_side"
 		own        = "task:own_department"
+		stationed  = "task:stationed_unit"
 		taskDept   = "case:task_department"
 		superv     = "supervision:jurisdiction"
 		dispatcher = "case:dispatcher"
@@ -138,6 +140,10 @@ func TestDecisionMatrix(t *testing.T) {
 		urger      = "task:urger"
 		superCase  = "case:supervisor"
 		named      = "supervision:named_department"
+		mapJuris   = "map:jurisdiction"
+		appealDept = "supervision:appealer"
+		appealAns  = "supervision:appeal_answerer"
+		periodic   = "supervision:periodic_rater"
 	)
 	matrix := []struct {
 		who  string
@@ -147,6 +153,9 @@ func TestDecisionMatrix(t *testing.T) {
 			ReadCase:  "own child other | -",
 			Supervise: "own child other | -",
 			Admin:     "own child other | -",
+			ReadMap:   "own child other | -",
+			// Appeals (issue 17): an admin answers anywhere.
+			AnswerAppeal: "own child other | -",
 		}},
 		{"city-commander", map[Action]string{
 			FileCase: "own | " + file, ReadCase: "own child other | " + juris,
@@ -160,9 +169,10 @@ func TestDecisionMatrix(t *testing.T) {
 			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
 			ApplyUnresolvable: "own | " + holder, AnswerUnresolvable: "own | " + approver,
 			Urge: "own | " + urger, SuperviseCase: "own child other | " + superCase,
+			ReadMap: "own child other | " + mapJuris, PeriodicEvaluate: "own | " + periodic,
 		}},
 		{"d1-commander", map[Action]string{
-			FileCase: "own | " + file, ReadCase: "own child | " + juris,
+			FileCase: "own | " + file, ReadCase: "own child | " + juris, ReadMap: "own child | " + mapJuris,
 			Summon: "own parent child | " + summon, // and the levels below it
 
 			Whistle:  "own | " + holder,
@@ -174,9 +184,10 @@ func TestDecisionMatrix(t *testing.T) {
 			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
 			ApplyUnresolvable: "own | " + holder, AnswerUnresolvable: "own | " + approver,
 			Urge: "own | " + urger, SuperviseCase: "own child | " + superCase,
+			PeriodicEvaluate: "own | " + periodic,
 		}},
 		{"s1-commander", map[Action]string{
-			FileCase: "own | " + file, ReadCase: "own child | " + juris,
+			FileCase: "own | " + file, ReadCase: "own child | " + juris, ReadMap: "own child | " + mapJuris,
 			Summon: "own parent child | " + summon,
 
 			Whistle:  "own | " + holder,
@@ -188,9 +199,10 @@ func TestDecisionMatrix(t *testing.T) {
 			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
 			ApplyUnresolvable: "own | " + holder, AnswerUnresolvable: "own | " + approver,
 			Urge: "own | " + urger, SuperviseCase: "own child | " + superCase,
+			PeriodicEvaluate: "own | " + periodic,
 		}},
 		{"s1-secretary", map[Action]string{
-			FileCase: "own | " + file, ReadCase: "own child | " + juris,
+			FileCase: "own | " + file, ReadCase: "own child | " + juris, ReadMap: "own child | " + mapJuris,
 			Summon:   "own parent child | " + summon,
 			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
@@ -199,10 +211,13 @@ func TestDecisionMatrix(t *testing.T) {
 			Dispatch: "own | " + holder, Recall: "own | " + dispatcher, AnswerEscalation: "own | " + answerer,
 			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
 			ApplyUnresolvable: "own | " + holder, AnswerUnresolvable: "own | " + approver,
-			Urge: "own | " + urger,
+			Urge:      "own | " + urger,
+			Supervise: "own child | " + superv, // their street's views (issue 17)
+			// Periodic evaluation for the street (issue 17).
+			PeriodicEvaluate: "own | " + periodic,
 		}},
 		{"c1-secretary", map[Action]string{
-			FileCase: "own | " + file, ReadCase: "own child | " + juris,
+			FileCase: "own | " + file, ReadCase: "own child | " + juris, ReadMap: "own child | " + mapJuris,
 			Summon:   "own parent | " + summon,
 			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
@@ -221,19 +236,23 @@ func TestDecisionMatrix(t *testing.T) {
 		// no whistling more, escalating or answering extensions (default deny).
 		{"g1-worker", map[Action]string{
 			FileCase: "parent | " + file, ReadCase: "own parent sibling | " + juris,
-			Summon: "parent | " + summon,
+			Summon:  "parent | " + summon,
+			ReadMap: "own parent sibling | " + mapJuris, // the location picker
 		}},
 		{"s1-police", map[Action]string{
 			ReadCase:   "own | " + taskDept,
 			ReportTask: "own | " + own, Feedback: "own | " + own, ReturnTask: "own | " + own,
-			RequestExtension: "own | " + own, ReadInbox: "own | " + own,
+			RequestExtension: "own | " + own, ReadInbox: "own | " + own + "、" + stationed,
 			Release:     "own | " + caseDept,
 			AnswerOrder: "own | " + named,
+			Appeal:      "own | " + appealDept, // and its stationed units (BureauAppealsForStation)
 		}},
 		{"d1-supervisor", map[Action]string{
 			ReadCase:  "own child | " + juris,
+			ReadMap:   "own child | " + mapJuris,
 			Supervise: "own child | " + superv,
 			Urge:      "own child | " + urger, SuperviseCase: "own child | " + superCase,
+			AnswerAppeal: "own child | " + appealAns,
 		}},
 	}
 	roles := map[whistle.Role]bool{}
@@ -421,7 +440,18 @@ func TestCaseAcrossLevels(t *testing.T) {
 		// Supervision and administration.
 		{"SupervisorWholeJurisdiction", "d1-supervisor", Supervise, Object{}, true, ""},
 		{"SupervisorOtherDistrict", "d1-supervisor", Supervise, Object{OrgPath: d2}, false, "supervision:jurisdiction"},
-		{"StreetSecretaryNoSupervision", "s1-secretary", Supervise, Object{}, false, DefaultDeny},
+		// A bureau reads its stationed units' inboxes, not another bureau's (条块结合).
+		{"BureauReadsStationInbox", "d1-police", ReadInbox, Object{DepartmentID: dept(s1), DepartmentParentID: dept(d1)}, true, ""},
+		{"BureauNotOtherBureausStation", "d1-police", ReadInbox, Object{DepartmentID: dept(s3), DepartmentParentID: dept(d2)}, false, "task:own_department、task:stationed_unit"},
+		{"StationNotItsBureau", "s1-police", ReadInbox, Object{DepartmentID: dept(d1), DepartmentParentID: dept(city)}, false, "task:own_department、task:stationed_unit"},
+		// Appeals (issue 17): a bureau appeals for its stationed units, not for its own bureau's parent.
+		{"BureauAppealsForStation", "d1-police", Appeal, Object{DepartmentID: dept(s1), DepartmentParentID: dept(d1)}, true, ""},
+		{"StationNotAppealForBureau", "s1-police", Appeal, Object{DepartmentID: dept(d1), DepartmentParentID: dept(city)}, false, "supervision:appealer"},
+		{"SupervisorAnswersOwnDistrict", "d1-supervisor", AnswerAppeal, Object{OrgPath: s1, HolderOrgPath: s1}, true, ""},
+		{"SupervisorNotOtherDistrict", "d1-supervisor", AnswerAppeal, Object{OrgPath: s3, HolderOrgPath: s3}, false, "supervision:appeal_answerer"},
+		{"StreetSecretaryOwnStreet", "s1-secretary", Supervise, Object{}, true, ""},
+		{"StreetSecretaryOtherStreet", "s1-secretary", Supervise, Object{OrgPath: s2}, false, "supervision:jurisdiction"},
+		{"CommunitySecretaryNoSupervision", "c1-secretary", Supervise, Object{}, false, DefaultDeny},
 		{"CommanderCannotAdmin", "city-commander", Admin, Object{}, false, DefaultDeny},
 		{"AdminAdmins", "admin", Admin, Object{}, true, ""},
 	}

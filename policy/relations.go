@@ -113,6 +113,11 @@ func buildRelations() map[string]relation {
 		"task_department": {holds: func(sub *whistle.Actor, obj *Object) bool {
 			return sub.DepartmentID != "" && slices.Contains(obj.TaskDepartmentIDs, sub.DepartmentID)
 		}, reach: department},
+		// stationed_unit: the inbox is of a unit stationed under the
+		// subject's department (a district bureau's street stations).
+		"stationed_unit": {holds: func(sub *whistle.Actor, obj *Object) bool {
+			return sub.DepartmentID != "" && obj.DepartmentID != "" && obj.DepartmentParentID == sub.DepartmentID
+		}, reach: department},
 	}
 	for name, rel := range unitRelations {
 		rs[name] = relation{

@@ -67,5 +67,5 @@ func (p *Policy) Scope(sub whistle.Actor, act Action, obj Object) (Scope, error)
 // task or unit.
 func (o Object) isZero() bool {
 	return o.OrgPath == "" && o.HolderOrgPath == "" && o.DepartmentID == "" &&
-		o.DepartmentOrgPath == "" && len(o.TaskDepartmentIDs) == 0
+		o.DepartmentOrgPath == "" && len(o.TaskDepartmentIDs) == 0 && o.DepartmentParentID == ""
 }

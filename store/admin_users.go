@@ -82,66 +82,105 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (User, error) {
 	key := uniqueKey{column: "username", value: n.Username, zh: "用户名", en: "username"}
 	return insert(ctx, s.DB, key, func(tx *gorm.DB) (User, error) {
 		row := User{ID: uuid.NewString(), Username: n.Username, DisplayName: n.DisplayName, Role: string(n.Role), Active: true}
-		if n.Role == whistle.RoleClerk {
-			if n.DepartmentID == "" {
-				return User{}, whistle.Errorf(whistle.EInvalid, "部门人员须给出 department_id", "a clerk needs a department_id")
-			}
-			var d Department
-			if err := takeRef(tx, &d, "department", "department_id", n.DepartmentID); err != nil {
-				return User{}, err
-			}
-			if !d.Active {
-				return User{}, whistle.Errorf(whistle.EInvalid, "部门已停用：%s", "department is inactive: %s", d.ID)
-			}
-			if n.OrgUnitID != "" && n.OrgUnitID != d.OrgUnitID {
-				return User{}, whistle.Errorf(whistle.EInvalid, "部门人员的 org_unit_id 须是其部门所在组织 %s（可省略）", "a clerk's org_unit_id must be the department's, %s (or left out)", d.OrgUnitID)
-			}
-			row.OrgUnitID, row.OrgPath, row.DepartmentID = d.OrgUnitID, d.OrgPath, &d.ID
-			return row, nil
-		}
-		if n.DepartmentID != "" {
-			return User{}, whistle.Errorf(whistle.EInvalid, "只有部门人员（clerk）可以属于部门", "only a clerk belongs to a department")
-		}
-		if n.OrgUnitID == "" {
-			return User{}, whistle.Errorf(whistle.EInvalid, "须给出 org_unit_id", "org_unit_id is required")
-		}
-		var unit OrgUnit
-		if err := takeRef(tx, &unit, "org unit", "org_unit_id", n.OrgUnitID); err != nil {
-			return User{}, err
-		}
-		if kinds, ok := roleUnitKinds[n.Role]; ok && !slices.Contains(kinds, whistle.OrgKind(unit.Kind)) {
-			return User{}, whistle.Errorf(whistle.EInvalid, "角色 %s 不能设在 %s（%s）", "role %s cannot sit at a %s (%s)", n.Role, unit.Kind, unit.ID)
-		}
-		row.OrgUnitID, row.OrgPath = unit.ID, unit.Path
-		return row, nil
+		return row, place(tx, &row, n.Role, n.OrgUnitID, n.DepartmentID)
 	})
+}
+
+// place seats row in its role: a clerk in an active department (its org
+// unit is the department's), anyone else at an org unit of a kind the
+// role may sit at. CreateUser and UpdateUser share it.
+func place(tx *gorm.DB, row *User, role whistle.Role, orgUnitID, departmentID string) error {
+	row.Role = string(role)
+	if role == whistle.RoleClerk {
+		if departmentID == "" {
+			return whistle.Errorf(whistle.EInvalid, "部门人员须给出 department_id", "a clerk needs a department_id")
+		}
+		var d Department
+		if err := takeRef(tx, &d, "department", "department_id", departmentID); err != nil {
+			return err
+		}
+		if !d.Active {
+			return whistle.Errorf(whistle.EInvalid, "部门已停用：%s", "department is inactive: %s", d.ID)
+		}
+		if orgUnitID != "" && orgUnitID != d.OrgUnitID {
+			return whistle.Errorf(whistle.EInvalid, "部门人员的 org_unit_id 须是其部门所在组织 %s（可省略）", "a clerk's org_unit_id must be the department's, %s (or left out)", d.OrgUnitID)
+		}
+		row.OrgUnitID, row.OrgPath, row.DepartmentID = d.OrgUnitID, d.OrgPath, &d.ID
+		return nil
+	}
+	if departmentID != "" {
+		return whistle.Errorf(whistle.EInvalid, "只有部门人员（clerk）可以属于部门", "only a clerk belongs to a department")
+	}
+	if orgUnitID == "" {
+		return whistle.Errorf(whistle.EInvalid, "须给出 org_unit_id", "org_unit_id is required")
+	}
+	var unit OrgUnit
+	if err := takeRef(tx, &unit, "org unit", "org_unit_id", orgUnitID); err != nil {
+		return err
+	}
+	if kinds, ok := roleUnitKinds[role]; ok && !slices.Contains(kinds, whistle.OrgKind(unit.Kind)) {
+		return whistle.Errorf(whistle.EInvalid, "角色 %s 不能设在 %s（%s）", "role %s cannot sit at a %s (%s)", role, unit.Kind, unit.ID)
+	}
+	row.OrgUnitID, row.OrgPath, row.DepartmentID = unit.ID, unit.Path, nil
+	return nil
 }
 
 // UserChange is an admin's edit of a user; nil fields stay.
 type UserChange struct {
 	DisplayName *string
 	Active      *bool
+	// Role moves the user to another role; OrgUnitID and DepartmentID
+	// then say where it sits (as at creation). Either of those alone
+	// moves the user within its role.
+	Role         *whistle.Role
+	OrgUnitID    *string
+	DepartmentID *string
 }
 
 // UpdateUser applies ch. Deactivating a user revokes every token of theirs
 // in the same transaction. It returns not_found for an unknown id and a
 // conflict error when it would deactivate the last active admin.
 func (s *Store) UpdateUser(ctx context.Context, id string, ch UserChange) (User, error) {
-	return updateByID(ctx, s.DB, "user", id, []string{"display_name", "active", "updated_at"}, func(tx *gorm.DB, row *User) error {
+	cols := []string{"display_name", "active", "role", "org_unit_id", "org_path", "department_id", "updated_at"}
+	return updateByID(ctx, s.DB, "user", id, cols, func(tx *gorm.DB, row *User) error {
 		setIf(&row.DisplayName, ch.DisplayName)
+		wasAdmin := row.Role == string(whistle.RoleAdmin) && row.Active
+		if ch.Role != nil || ch.OrgUnitID != nil || ch.DepartmentID != nil {
+			role := whistle.Role(row.Role)
+			if ch.Role != nil {
+				if !ch.Role.Valid() {
+					return whistle.Errorf(whistle.EInvalid, "角色 role 无效：%q", "invalid role %q", *ch.Role)
+				}
+				role = *ch.Role
+			}
+			org, dept := row.OrgUnitID, ""
+			if row.DepartmentID != nil {
+				dept = *row.DepartmentID
+			}
+			if role == whistle.RoleClerk {
+				org = "" // a clerk sits where its department is
+			} else {
+				dept = ""
+			}
+			setIf(&org, ch.OrgUnitID)
+			setIf(&dept, ch.DepartmentID)
+			if err := place(tx, row, role, org, dept); err != nil {
+				return err
+			}
+		}
 		deactivate := ch.Active != nil && !*ch.Active && row.Active
 		setIf(&row.Active, ch.Active)
-		if !deactivate {
-			return nil
-		}
-		if row.Role == string(whistle.RoleAdmin) {
+		if wasAdmin && (deactivate || row.Role != string(whistle.RoleAdmin)) {
 			var admins int64
 			if err := tx.Model(&User{}).Where("role = ? AND active = ? AND id <> ?", whistle.RoleAdmin, true, id).Count(&admins).Error; err != nil {
 				return err
 			}
 			if admins == 0 {
-				return whistle.Errorf(whistle.EConflict, "不能停用最后一个管理员", "cannot deactivate the last active admin")
+				return whistle.Errorf(whistle.EConflict, "不能停用或改任最后一个管理员", "cannot deactivate or reassign the last active admin")
 			}
+		}
+		if !deactivate {
+			return nil
 		}
 		// In the same transaction as the user's row, so a deactivated
 		// user keeps no working token.

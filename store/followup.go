@@ -310,20 +310,38 @@ func taskViews(q *gorm.DB, order string, window func(*gorm.DB) *gorm.DB) ([]Task
 	}
 	var rows []struct {
 		TaskRow
-		CaseTitle  string
-		CaseStatus string
-		Address    string
+		CaseTitle       string
+		CaseStatus      string
+		Address         string
+		CaseDescription string
+		FiledBy         string
 	}
-	err := window(q.Select("tasks.*, cases.title AS case_title, cases.status AS case_status, cases.address AS address").
+	err := window(q.Select("tasks.*, cases.title AS case_title, cases.status AS case_status, cases.address AS address, cases.description AS case_description, cases.filed_by AS filed_by").
 		Order(order)).Scan(&rows).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("list tasks: %w", err)
 	}
 	out := make([]TaskView, len(rows))
+	caseIDs := make([]string, 0, len(rows))
 	for i, r := range rows {
 		t := taskFromRow(r.TaskRow)
 		out[i] = TaskView{Task: t, CaseTitle: r.CaseTitle, CaseStatus: whistle.CaseStatus(r.CaseStatus), Class: whistle.Class(r.Class),
-			Address: r.Address, NextDeadline: taskNextDeadline(t)}
+			Address: r.Address, CaseDescription: r.CaseDescription, FiledBy: r.FiledBy, NextDeadline: taskNextDeadline(t)}
+		caseIDs = append(caseIDs, t.CaseID)
+	}
+	// The filings' photos for the page, in one query.
+	if len(caseIDs) > 0 {
+		var files []CaseFile
+		if err := q.Session(&gorm.Session{NewDB: true}).Where("case_id IN ? AND role = ?", caseIDs, FileRolePhoto).Order("case_id, pos").Find(&files).Error; err != nil {
+			return nil, 0, fmt.Errorf("list the photos of tasks' cases: %w", err)
+		}
+		photos := map[string][]string{}
+		for _, f := range files {
+			photos[f.CaseID] = append(photos[f.CaseID], f.FileID)
+		}
+		for i := range out {
+			out[i].CasePhotos = photos[out[i].CaseID]
+		}
 	}
 	return out, total, nil
 }

@@ -170,6 +170,37 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateSupervisionRules,
 		Rollback: rollbackSupervisionRules,
 	},
+	{
+		// Issue 15: uploaded files and the cases that reference them
+		// (store/files.go).
+		ID:       "202612021701_files",
+		Migrate:  migrateFiles,
+		Rollback: rollbackFiles,
+	},
+	{
+		// Issue 15: grid, community and street polygons (store/geo.go).
+		ID:       "202612021702_geo",
+		Migrate:  migrateGeo,
+		Rollback: rollbackGeo,
+	},
+	{
+		// Issue 17: the leaders' views (store/leaders.go).
+		ID:       "202612021703_leaders",
+		Migrate:  migrateLeaders,
+		Rollback: rollbackLeaders,
+	},
+	{
+		// Issue 16: the audit log of admin changes (store/audit.go).
+		ID:       "202612021704_audit",
+		Migrate:  migrateAudit,
+		Rollback: rollbackAudit,
+	},
+	{
+		// Issue 17: appeals against a case's attribution (store/appeals.go).
+		ID:       "202612021705_appeals",
+		Migrate:  migrateAppeals,
+		Rollback: rollbackAppeals,
+	},
 }
 
 // Migrate brings the schema up to date. It is safe to run on every start

@@ -73,6 +73,9 @@ func (s *Store) ApplyCase(ctx context.Context, c whistle.Case, entries []whistle
 		if err := applyOrders(tx, c); err != nil {
 			return err
 		}
+		if err := applyCaseFiles(tx, c); err != nil { // files.go
+			return err
+		}
 		if len(c.Evaluations) > 0 {
 			rows := make([]EvaluationRow, len(c.Evaluations))
 			for i, e := range c.Evaluations {
@@ -192,6 +195,9 @@ func (s *Store) Case(ctx context.Context, id string) (whistle.Case, error) {
 		return c, err
 	}
 	c.SupervisionOrders = orders
+	if c.Photos, err = casePhotos(db, id); err != nil {
+		return c, err
+	}
 	timeline, err := s.Timeline(ctx, id)
 	if err != nil {
 		return c, err

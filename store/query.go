@@ -94,23 +94,31 @@ type CaseFilter struct {
 	Level        string
 	OrgPath      string // cases filed inside this subtree
 	DepartmentID string // cases with a task for this department
+	FiledBy      string // cases filed by this user id (我发起的)
 	Overdue      *bool
 	From, To     *time.Time // created in [From, To)
 	Query        string     // in title, description or address
 	Page         Page
 }
 
-// ListCases returns the cases matching f, newest first, with the total.
-func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]whistle.Case, int64, error) {
-	q := f.Scope.applyCases(s.DB.WithContext(ctx).Model(&CaseRow{}))
+// apply keeps the cases matching f (its Page aside): the one reading of
+// the filters, which the list and the ledger (leaders.go) share.
+func (f CaseFilter) apply(q *gorm.DB) *gorm.DB {
+	q = f.Scope.applyCases(q)
 	q = equal(q, "status", f.Status)
 	q = equal(q, "class", f.Class)
 	q = equal(q, "level", f.Level)
 	q = within(q, "org_path", f.OrgPath)
 	q = withTask(q, "id", f.DepartmentID)
+	q = equal(q, "filed_by_user_id", f.FiledBy)
 	q = flagged(q, "overdue", f.Overdue)
 	q = between(q, "created_at", f.From, f.To)
-	q = matching(q, f.Query, "title", "description", "address", "number")
+	return matching(q, f.Query, "title", "description", "address", "number")
+}
+
+// ListCases returns the cases matching f, newest first, with the total.
+func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]whistle.Case, int64, error) {
+	q := f.apply(s.DB.WithContext(ctx).Model(&CaseRow{}))
 	rows, total, err := findCounted[CaseRow](q, "cases", "created_at DESC, id DESC", f.Page.paginate)
 	if err != nil {
 		return nil, 0, err
@@ -145,6 +153,12 @@ type TaskView struct {
 	CaseStatus whistle.CaseStatus `json:"case_status"`
 	Class      whistle.Class      `json:"class"`
 	Address    string             `json:"address"`
+	// CaseDescription and FiledBy tell the clerk what the problem is and
+	// who whistled, without opening the case.
+	CaseDescription string `json:"case_description,omitempty"`
+	FiledBy         string `json:"filed_by,omitempty"`
+	// CasePhotos are the ids of the filing's photos, in the filer's order.
+	CasePhotos []string `json:"case_photos,omitempty"`
 	// NextDeadline is the deadline the department is working against now.
 	NextDeadline time.Time `json:"next_deadline"`
 }

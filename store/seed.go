@@ -178,7 +178,7 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 				return err
 			}
 		}
-		return nil
+		return seedDemoGeo(tx) // store/geo_seed.go
 	})
 }
 

@@ -194,15 +194,22 @@ func (s *Store) SignIn(ctx context.Context, username, password string, from Clie
 		record("failure")
 		return NewSession{}, whistle.Errorf(whistle.EForbidden, "用户已停用", "the user is disabled")
 	}
+	ev.Outcome = "success"
+	return s.openSession(ctx, u, c, from, p, ev)
+}
+
+// openSession opens a session for u, clears its failures and writes ev
+// (the successful sign-in) in the same transaction.
+func (s *Store) openSession(ctx context.Context, u User, c Credential, from Client, p SessionPolicy, ev AuthEvent) (NewSession, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return NewSession{}, fmt.Errorf("session token: %w", err)
 	}
 	token := "sbs_" + base64.RawURLEncoding.EncodeToString(raw)
-	now = time.Now().UTC() // the session starts now, after the slow hash
+	now := time.Now().UTC() // the session starts now, after the slow hash
 	row := Session{ID: uuid.NewString(), UserID: u.ID, Hash: HashToken(token), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(p.Absolute),
 		Address: truncate(from.Address, 64), UserAgent: truncate(from.UserAgent, 255)}
-	err = db.Transaction(func(tx *gorm.DB) error {
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The user's ended sessions go now; the rest end on their next use.
 		if err := tx.Where("user_id = ? AND (expires_at < ? OR last_seen_at < ?)", u.ID, now, now.Add(-p.Idle)).Delete(&Session{}).Error; err != nil {
 			return fmt.Errorf("sweep sessions of %s: %w", u.Username, err)
@@ -215,7 +222,6 @@ func (s *Store) SignIn(ctx context.Context, username, password string, from Clie
 				return fmt.Errorf("clear failures of %s: %w", u.Username, err)
 			}
 		}
-		ev.Outcome = "success"
 		return audit(tx, ev)
 	})
 	if err != nil {

@@ -259,6 +259,7 @@ func TestListCasesInJurisdiction(t *testing.T) {
 		c4.HolderOrgUnitID, c4.HolderOrgPath = c4.OrgUnitID, c4.OrgPath
 		c4.Tasks[0].DepartmentID = "s3-police"
 		c4.CreatedAt = c4.CreatedAt.Add(time.Hour)
+		c4.FiledBy, c4.FiledByUserID = "c3-secretary", "u-c3-secretary"
 		// Filed at district 2 and dispatched down to its street: the
 		// street sees it (held in its subtree), a district-1 unit does not.
 		d2 := sampleCase("c-d2", 1, whistle.CaseOpen)
@@ -288,6 +289,8 @@ func TestListCasesInJurisdiction(t *testing.T) {
 			{"Query", store.CaseFilter{Scope: store.Scope{All: true}, Query: "酒吧"}, []string{"c-d2", "c-c4", "c-c3", "c-c1"}},
 			{"QueryMiss", store.CaseFilter{Scope: store.Scope{All: true}, Query: "积水"}, nil},
 			{"DepartmentFilter", store.CaseFilter{Scope: store.Scope{All: true}, DepartmentID: "s3-police"}, []string{"c-c4"}},
+			{"FiledBy", store.CaseFilter{Scope: store.Scope{All: true}, FiledBy: "u-c3-secretary"}, []string{"c-c4"}},
+			{"FiledByInsideScope", store.CaseFilter{Scope: store.Scope{PathPrefix: "/110000/110101/"}, FiledBy: "u-c3-secretary"}, nil},
 			{"Page2", store.CaseFilter{Scope: store.Scope{All: true}, Page: store.Page{Page: 2, PageSize: 2}}, []string{"c-c3", "c-c1"}},
 		}
 		for _, tt := range tests {

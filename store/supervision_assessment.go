@@ -109,6 +109,13 @@ type Scorecard struct {
 	// Counts.EvalsDefault).
 	ShareEvaluations int64 `json:"share_evaluations"`
 	OtherEvaluations int64 `json:"other_evaluations"`
+	// PeriodicScore is the mean of the department's periodic evaluations
+	// (定期评议, periodic.go) and PeriodicEvaluations their number; with
+	// them, StreetScore is (1 − PeriodicWeight)·CaseShareScore +
+	// PeriodicWeight·PeriodicScore, CaseShareScore the per-case share.
+	PeriodicScore       *float64 `json:"periodic_score,omitempty"`
+	PeriodicEvaluations int64    `json:"periodic_evaluations"`
+	CaseShareScore      *float64 `json:"case_share_score,omitempty"`
 	// PerformanceScore is the mean of the defined components among the
 	// response, resolution and on-time closure rates, 1 − the rework rate
 	// (each ×100) and OtherScore.
@@ -260,11 +267,16 @@ func (s *Store) Assessment(ctx context.Context, q AssessmentQuery) (AssessmentRe
 	if err != nil {
 		return rep, err
 	}
+	periodic, err := s.periodicScores(ctx, q.Year, q.AsOfMonth)
+	if err != nil {
+		return rep, err
+	}
 	for _, r := range rows {
 		if q.Level != "" && r.Kind != q.Level {
 			continue
 		}
 		sc := scorecard(r.Key, r.Kind, r.Counts, setting)
+		applyPeriodic(&sc, periodic[r.Key])
 		sc.Name = r.Name
 		switch {
 		case r.Cases == 0:

@@ -77,6 +77,9 @@ type CellItem struct {
 	DepartmentID string    `json:"department_id,omitempty"`
 	TaskID       string    `json:"task_id,omitempty"`
 	Count        int64     `json:"count"`
+	// AppealID names the upheld appeal whose correction a published month
+	// carries (appeals.go): a negative count, not a share of the rows.
+	AppealID uint64 `json:"appeal_id,omitempty"`
 }
 
 // CellReport answers a drill-down: Count is the sum of the items' counts,
@@ -221,6 +224,14 @@ func (s *Store) SupervisionCell(ctx context.Context, q CellQuery) (CellReport, e
 	}
 	if err != nil {
 		return rep, fmt.Errorf("drill down %s %s: %w", q.Rate, q.Part, err)
+	}
+	if rep.Published && q.Department != "" {
+		// The corrections of upheld appeals this publication carries.
+		adj, n, err := s.adjustmentItems(ctx, q.Month, q.Department, q.Scope, cols)
+		if err != nil {
+			return rep, err
+		}
+		rep.Items, rep.Count = append(rep.Items, adj...), rep.Count+n
 	}
 	sort.SliceStable(rep.Items, func(i, j int) bool {
 		a, b := rep.Items[i], rep.Items[j]

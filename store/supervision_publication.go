@@ -90,6 +90,10 @@ SELECT ?, department_id, area_id, district_id, `+cols+` FROM supervision_rollup 
 		if res.Error != nil {
 			return res.Error
 		}
+		// Upheld appeals on earlier months are corrected here, never in their frozen month.
+		if err := applyAdjustments(tx, month); err != nil {
+			return err
+		}
 		pub = SupervisionPublication{Month: month, PublishedAt: now.UTC(), StreetWeight: setting.StreetWeight, DistrictWeight: setting.DistrictWeight, MinCases: setting.MinCases, Rows: int(res.RowsAffected)}
 		if err := tx.Create(&pub).Error; err != nil {
 			return err

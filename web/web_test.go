@@ -26,6 +26,11 @@ func TestHandler(t *testing.T) {
 		{"IntakeDeepLink", "GET", "/app/intake", 200, "text/html", `type="module"`},
 		{"Stylesheet", "GET", "/assets/app.css", 200, "text/css", ".topbar"},
 		{"Icon", "GET", "/assets/icon.svg", 200, "image/svg+xml", "<svg"},
+		{"MapPage", "GET", "/assets/js/map.js", 200, "text/javascript", "export function mapView"},
+		{"MapBundle", "GET", "/assets/vendor/map.js", 200, "text/javascript", "Leaflet 1.9.4"},
+		{"MapStyles", "GET", "/assets/vendor/map.css", 200, "text/css", ".leaflet-container"},
+		{"MapImage", "GET", "/assets/vendor/images/layers.png", 200, "image/png", "PNG"},
+		{"MapDeepLink", "GET", "/app/map", 200, "text/html", `type="module"`},
 		{"Head", "HEAD", "/app/inbox", 200, "text/html", ""},
 		{"MissingAsset", "GET", "/assets/js/nope.js", 404, "", ""},
 		{"Traversal", "GET", "/assets/../web.go", 404, "", ""},
@@ -92,5 +97,46 @@ func TestModuleImports(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestContentSecurityPolicy(t *testing.T) {
+	tests := []struct {
+		name    string
+		sources []string
+		want    string
+	}{
+		{"NoTiles", nil, "img-src 'self' data:;"},
+		{"TileServer", []string{"https://*.tianditu.gov.cn"}, "img-src 'self' data: https://*.tianditu.gov.cn;"},
+		{"InjectionDropped", []string{"https://a.cn; script-src *"}, "img-src 'self' data:;"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			Handler(tc.sources...).ServeHTTP(rec, httptest.NewRequest("GET", "/app/map", nil))
+			csp := rec.Header().Get("Content-Security-Policy")
+			if !strings.Contains(csp, tc.want) || !strings.Contains(csp, "script-src 'self';") {
+				t.Errorf("CSP %q, want %q and script-src 'self'", csp, tc.want)
+			}
+		})
+	}
+}
+
+func TestTileSource(t *testing.T) {
+	tests := []struct{ name, template, want string }{
+		{"Tianditu", "https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}", "https://*.tianditu.gov.cn"},
+		{"CityServer", "http://tiles.city.gov.cn:8080/{z}/{x}/{y}.png", "http://tiles.city.gov.cn:8080"},
+		{"Credentials", "https://user:pw@tiles.example.cn/{z}/{x}/{y}.png", "https://tiles.example.cn"},
+		{"Relative", "/tiles/{z}/{x}/{y}.png", ""},
+		{"PlaceholderNotFirst", "https://tiles.{s}.cn/{z}/{x}/{y}.png", ""},
+		{"NotHTTP", "ftp://tiles.example.cn/{z}.png", ""},
+		{"Empty", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := TileSource(tc.template); got != tc.want {
+				t.Errorf("TileSource(%q) = %q, want %q", tc.template, got, tc.want)
+			}
+		})
 	}
 }

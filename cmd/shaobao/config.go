@@ -87,6 +87,26 @@ func (c *Config) bind(fs *flag.FlagSet, which ...string) {
 		fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SHAOBAO_METRICS_ADDR", ""), "serve /metrics on this address instead of --addr (SHAOBAO_METRICS_ADDR)")
 		fs.StringVar(&c.MetricsToken, "metrics-token", env("SHAOBAO_METRICS_TOKEN", ""), "bearer token /metrics requires; serve without it or --metrics-addr answers 404 on /metrics (SHAOBAO_METRICS_TOKEN)")
 		fs.StringVar(&c.CityBounds, "city-bounds", env("SHAOBAO_CITY_BOUNDS", ""), "minLon,minLat,maxLon,maxLat a filed point must lie in; empty: Beijing's (SHAOBAO_CITY_BOUNDS)")
+		// The map's base tiles (docs/map.md): none by default, so an
+		// air-gapped deployment fetches nothing from outside.
+		fs.StringVar(&c.Map.TileURL, "map-tile-url", env("SHAOBAO_MAP_TILE_URL", ""), "tile URL template of the map's base layer, e.g. https://tiles.example.gov.cn/{z}/{x}/{y}.png; empty: polygons on a plain background (SHAOBAO_MAP_TILE_URL)")
+		fs.StringVar(&c.Map.TileCRS, "map-tile-crs", env("SHAOBAO_MAP_TILE_CRS", "wgs84"), "coordinate system of the tiles: wgs84, or gcj02 for mainland tiles (SHAOBAO_MAP_TILE_CRS)")
+		fs.StringVar(&c.Map.Attribution, "map-attribution", env("SHAOBAO_MAP_ATTRIBUTION", ""), "attribution shown over the tiles (SHAOBAO_MAP_ATTRIBUTION)")
+		// Uploaded photos (docs/files.md): a folder, or an S3-compatible bucket.
+		fs.StringVar(&c.FilesDir, "files-dir", env("SHAOBAO_FILES_DIR", ""), "folder of the uploaded photos; empty: --data/files; unused with --s3-bucket (SHAOBAO_FILES_DIR)")
+		fs.StringVar(&c.S3.Endpoint, "s3-endpoint", env("SHAOBAO_S3_ENDPOINT", ""), "S3-compatible endpoint URL for the photos, path-style, e.g. https://minio.example.gov.cn (SHAOBAO_S3_ENDPOINT)")
+		fs.StringVar(&c.S3.Bucket, "s3-bucket", env("SHAOBAO_S3_BUCKET", ""), "bucket of the photos; empty: photos stay in --files-dir (SHAOBAO_S3_BUCKET)")
+		fs.StringVar(&c.S3.Prefix, "s3-prefix", env("SHAOBAO_S3_PREFIX", ""), "key prefix inside the bucket, e.g. shaobao/ (SHAOBAO_S3_PREFIX)")
+		fs.StringVar(&c.S3.Region, "s3-region", env("SHAOBAO_S3_REGION", "us-east-1"), "region the endpoint signs for (SHAOBAO_S3_REGION)")
+		fs.StringVar(&c.S3.AccessKey, "s3-access-key", env("SHAOBAO_S3_ACCESS_KEY", ""), "access key of the bucket (SHAOBAO_S3_ACCESS_KEY)")
+		fs.StringVar(&c.S3.SecretKey, "s3-secret-key", env("SHAOBAO_S3_SECRET_KEY", ""), "secret key of the bucket; never printed (SHAOBAO_S3_SECRET_KEY)")
+		fs.StringVar(&c.UploadQuota, "upload-quota", env("SHAOBAO_UPLOAD_QUOTA", "300/1GiB"), "photos FILES/SIZE one user may upload in 24 hours (SHAOBAO_UPLOAD_QUOTA)")
+		fs.StringVar(&c.OIDC.Issuer, "oidc-issuer", env("SHAOBAO_OIDC_ISSUER", ""), "OpenID Connect issuer URL of the single sign-on provider; empty: password sign-in only (SHAOBAO_OIDC_ISSUER)")
+		fs.StringVar(&c.OIDC.ClientID, "oidc-client-id", env("SHAOBAO_OIDC_CLIENT_ID", ""), "client id registered at the provider (SHAOBAO_OIDC_CLIENT_ID)")
+		fs.StringVar(&c.OIDC.ClientSecret, "oidc-client-secret", env("SHAOBAO_OIDC_CLIENT_SECRET", ""), "client secret registered at the provider (SHAOBAO_OIDC_CLIENT_SECRET)")
+		fs.StringVar(&c.OIDC.RedirectURL, "oidc-redirect-url", env("SHAOBAO_OIDC_REDIRECT_URL", ""), "callback registered at the provider; empty: --public-url + /api/v1/auth/oidc/callback (SHAOBAO_OIDC_REDIRECT_URL)")
+		fs.StringVar(&c.OIDC.UsernameClaim, "oidc-username-claim", env("SHAOBAO_OIDC_USERNAME_CLAIM", "preferred_username"), "ID token claim holding the Shaobao username (SHAOBAO_OIDC_USERNAME_CLAIM)")
+		fs.StringVar(&c.OIDC.Name, "oidc-name", env("SHAOBAO_OIDC_NAME", ""), "label of the single sign-on button; empty: 统一身份认证 (SHAOBAO_OIDC_NAME)")
 		fs.StringVar(&c.PprofAddr, "pprof-addr", env("SHAOBAO_PPROF_ADDR", ""), "serve runtime profiles under /debug/pprof/ on this loopback host:port; empty: off (SHAOBAO_PPROF_ADDR)")
 	}
 }
@@ -115,13 +135,25 @@ func (c *Config) logConfig(l *slog.Logger) {
 	if c.SecretKey != "" {
 		secretKey = redact.Mask
 	}
+	oidcSecret := ""
+	if c.OIDC.ClientSecret != "" {
+		oidcSecret = redact.Mask
+	}
+	s3Secret := ""
+	if c.S3.SecretKey != "" {
+		s3Secret = redact.Mask
+	}
 	r := slog.NewRecord(time.Now(), slog.LevelInfo, "config", 0)
 	r.Add("addr", c.Addr, "data", c.DataDir, "database", redact.URL(c.StoreURL()),
 		"temporal", c.TemporalAddress, "namespace", c.TemporalNamespace, "role", c.Role,
 		"log_level", c.LogLevel, "log_format", c.LogFormat, "webhook", redact.URL(c.WebhookURL), "webhook_secret", secret,
 		"request_timeout", c.RequestTimeout, "policy_reload", c.PolicyReload,
 		"metrics_addr", c.MetricsAddr, "metrics_token", metricsToken, "pprof_addr", c.PprofAddr, "city_bounds", c.CityBounds,
-		"secret_key", secretKey, "public_url", c.PublicURL, "trusted_proxies", c.TrustedProxies)
+		"secret_key", secretKey, "public_url", c.PublicURL, "trusted_proxies", c.TrustedProxies,
+		"oidc_issuer", c.OIDC.Issuer, "oidc_client_id", c.OIDC.ClientID, "oidc_client_secret", oidcSecret,
+		"files_dir", c.FilesDir, "s3_endpoint", redact.URL(c.S3.Endpoint), "s3_bucket", c.S3.Bucket, "s3_prefix", c.S3.Prefix,
+		"s3_region", c.S3.Region, "s3_access_key", c.S3.AccessKey, "s3_secret_key", s3Secret, "upload_quota", c.UploadQuota,
+		"map_tile_url", redact.URL(c.Map.TileURL), "map_tile_crs", c.Map.TileCRS, "map_attribution", c.Map.Attribution)
 	_ = l.Handler().Handle(context.Background(), r)
 }
 

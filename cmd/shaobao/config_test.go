@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shaobao/shaobao/api"
 	"github.com/shaobao/shaobao/app"
 )
 
@@ -28,7 +29,7 @@ func TestConfigLogMasksSecrets(t *testing.T) {
 			t.Run(tc.name+"/"+format, func(t *testing.T) {
 				// At --log-level error too: the config line is always written.
 				cfg := Config{LogFormat: format, LogLevel: "error", Config: app.Config{DatabaseURL: tc.database, WebhookURL: tc.webhook, WebhookSecret: "hunter2",
-					SecretKey: "hunter2hunter2hunter2hunter2hunter2hunter2aa="}}
+					SecretKey: "hunter2hunter2hunter2hunter2hunter2hunter2aa=", OIDC: api.OIDCConfig{Issuer: "https://idp.example.gov.cn", ClientSecret: "hunter2"}}}
 				var out bytes.Buffer
 				cfg.logConfig(cfg.newLogger(&out))
 				if strings.Contains(out.String(), "hunter2") {
@@ -41,7 +42,7 @@ func TestConfigLogMasksSecrets(t *testing.T) {
 				if err := json.Unmarshal(out.Bytes(), &line); err != nil {
 					t.Fatalf("config line is not JSON: %v: %s", err, out.String())
 				}
-				tc.want["msg"], tc.want["webhook_secret"], tc.want["secret_key"] = "config", "xxxxx", "xxxxx"
+				tc.want["msg"], tc.want["webhook_secret"], tc.want["secret_key"], tc.want["oidc_client_secret"] = "config", "xxxxx", "xxxxx", "xxxxx"
 				for k, v := range tc.want {
 					if line[k] != v {
 						t.Errorf("%s = %v, want %q", k, line[k], v)

@@ -29,12 +29,16 @@ function policyCard(p) {
         field(t('handle_within'), h('input', { name: 'handle_within', value: p.handle_within, required: true, maxlength: 16, pattern: '[0-9hmsd.]+' }))),
       h('div', { class: 'row' },
         field(t('warn_yellow'), h('input', { name: 'warn_yellow', type: 'number', min: 0.01, max: 0.99, step: 0.01, value: p.warn_yellow || 0.5, required: true })),
-        field(t('warn_red'), h('input', { name: 'warn_red', type: 'number', min: 0.01, max: 0.99, step: 0.01, value: p.warn_red || 0.75, required: true }))),
-      h('p', { class: 'muted' }, `${t('evaluate_within')} ${p.evaluate_within || '—'} · ${t('default_satisfaction')} ${label('satisfaction', p.default_satisfaction) || '—'}`
-        + (p.updated_by ? ` · ${t('updated_by')} ${p.updated_by}` : '')),
+        field(t('warn_red'), h('input', { name: 'warn_red', type: 'number', min: 0.01, max: 0.99, step: 0.01, value: p.warn_red || 0.75, required: true })),
+        field(t('evaluate_within'), h('input', { name: 'evaluate_within', value: p.evaluate_within || '', maxlength: 16, pattern: '[0-9hmsd.]+' }))),
+      h('p', { class: 'muted' }, `${t('default_satisfaction')} ${label('satisfaction', p.default_satisfaction) || '—'}`,
+        p.updated_by ? [` · ${t('updated_by')} `, h('span', { translate: 'no' }, p.updated_by)] : null),
     ], t('save'), async (d) => {
+      // A later error must not stand beside an earlier 已保存.
+      card.querySelector('.saved').hidden = true;
       const body = { report_within: String(d.get('report_within')).trim(), handle_within: String(d.get('handle_within')).trim(),
         warn_yellow: Number(d.get('warn_yellow')), warn_red: Number(d.get('warn_red')),
+        evaluate_within: String(d.get('evaluate_within') || '').trim() || undefined,
         // Not on the form: sent back as they are, so saving keeps them.
         max_extensions: p.max_extensions || 0, max_extension_days: p.max_extension_days || 0 };
       if (!(body.warn_yellow > 0 && body.warn_yellow < body.warn_red && body.warn_red < 1)) throw new Error(t('warn_order'));
@@ -43,6 +47,8 @@ function policyCard(p) {
       draw(updated);
       card.querySelector('.saved').hidden = false;
     }, [saved]);
+    // A policy of no level holds for the whole city: ask first.
+    if (!p.level) f.confirmText = t('confirm_sla_city', label('class', p.class));
     card.replaceChildren(
       h('div', { class: 'case-card-head' }, h('h3', {}, label('class', p.class)),
         h('div', { class: 'badges' }, h('span', { class: 'badge' }, p.level ? label('level', p.level) : t('all_levels')),

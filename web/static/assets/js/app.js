@@ -8,7 +8,11 @@ import * as inbox from './inbox.js';
 import * as intake from './intake.js';
 import * as supervision from './supervision.js';
 import * as admin from './admin.js';
+import * as adminPages from './admin_pages.js';
 import * as followup from './followup.js';
+import * as maps from './map.js';
+import * as leaders from './leaders.js';
+import * as appeals from './appeals.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -19,6 +23,11 @@ const signoutBtn = document.getElementById('signout');
 let me = null;
 let leaving = [];
 let signinNotice = '';
+// A refused single sign-on comes back to /app/?sso_error=<reason>.
+{
+  const ssoError = new URLSearchParams(location.search).get('sso_error');
+  if (ssoError) signinNotice = ssoError;
+}
 // mustChange: an admin reset the password; nothing else opens until it changes.
 let mustChange = false;
 // NEXT_KEY keeps the page asked for while signed out (a deep link), to
@@ -32,11 +41,16 @@ function sideOf(role) {
   if (FILERS.includes(role)) {
     const menu = [['/app/cases', 'nav_cases'], ['/app/cases/new', 'nav_new']];
     if (intake.ACCEPTERS.includes(role)) menu.push(['/app/intake', 'nav_intake']);
+    if (maps.MAP_ROLES.includes(role)) menu.push(['/app/map', 'nav_map']);
+    if (leaders.LEADER_ROLES.includes(role)) menu.push(['/app/leaders', 'nav_leaders']);
+    if (appeals.APPEAL_ROLES.includes(role)) menu.push(['/app/appeals', 'nav_appeals']);
     return { home: '/app/cases', menu };
   }
-  if (role === 'clerk') return { home: '/app/inbox', menu: [['/app/inbox', 'nav_inbox']] };
-  if (role === 'supervisor') return { home: '/app/supervision', menu: [['/app/supervision', 'nav_supervision'], ['/app/cases', 'nav_all_cases']] };
-  if (role === 'admin') return { home: '/app/admin', menu: [['/app/admin', 'nav_admin'], ['/app/admin/channels', 'nav_channels'], ['/app/admin/duty', 'nav_duty'], ['/app/cases', 'nav_all_cases']] };
+  if (role === 'clerk') return { home: '/app/inbox', menu: [['/app/inbox', 'nav_inbox'], ['/app/appeals', 'nav_appeals']] };
+  if (role === 'supervisor') return { home: '/app/supervision', menu: [['/app/supervision', 'nav_supervision'], ['/app/leaders', 'nav_leaders'], ['/app/appeals', 'nav_appeals'], ['/app/cases', 'nav_all_cases'], ['/app/map', 'nav_map']] };
+  if (role === 'admin') return { home: '/app/admin', menu: [['/app/admin', 'nav_admin'], ['/app/admin/org', 'nav_org'], ['/app/admin/users', 'nav_users'], ['/app/admin/tokens', 'nav_tokens'],
+    ['/app/admin/catalogue', 'nav_catalogue'], ['/app/admin/calendar', 'nav_calendar'], ['/app/admin/rules', 'nav_rules'], ['/app/admin/intake', 'nav_intake_settings'],
+    ['/app/admin/channels', 'nav_channels'], ['/app/admin/duty', 'nav_duty'], ['/app/admin/audit', 'nav_audit'], ['/app/cases', 'nav_all_cases']] };
   return { home: '/app/cases', menu: [['/app/cases', 'nav_cases']] };
 }
 
@@ -49,11 +63,22 @@ const routes = [
   [/^\/app\/inbox$/, (ctx) => inbox.inboxView(ctx)],
   [/^\/app\/intake$/, (ctx) => intake.intakeView(ctx)],
   [/^\/app\/supervision$/, (ctx) => supervision.supervisionView(ctx)],
+  [/^\/app\/leaders$/, (ctx) => leaders.leadersView(ctx)],
+  [/^\/app\/appeals$/, (ctx) => appeals.appealsView(ctx)],
   [/^\/app\/admin$/, (ctx) => admin.slaView(ctx)],
   [/^\/app\/admin\/channels$/, (ctx) => admin.channelsView(ctx)],
   [/^\/app\/admin\/duty$/, (ctx) => admin.dutyView(ctx)],
+  [/^\/app\/admin\/org$/, () => adminPages.orgView()],
+  [/^\/app\/admin\/users$/, () => adminPages.usersView()],
+  [/^\/app\/admin\/tokens$/, () => adminPages.tokensView()],
+  [/^\/app\/admin\/catalogue$/, () => adminPages.catalogueView()],
+  [/^\/app\/admin\/calendar$/, () => adminPages.calendarView()],
+  [/^\/app\/admin\/rules$/, () => adminPages.rulesView()],
+  [/^\/app\/admin\/intake$/, () => adminPages.intakeSettingsView()],
+  [/^\/app\/admin\/audit$/, () => adminPages.auditView()],
   [/^\/app\/todo$/, (ctx) => followup.todoView(ctx)],
   [/^\/app\/notifications$/, (ctx) => followup.notificationsView(ctx)],
+  [/^\/app\/map$/, (ctx) => maps.mapView(ctx)],
 ];
 
 export function navigate(path, { replace = false } = {}) {
@@ -237,11 +262,25 @@ function signinView() {
     useToken.setAttribute('aria-expanded', String(!tokenBox.hidden));
     if (!tokenBox.hidden) tokenInput.focus();
   });
+  // Single sign-on, when the server has a provider: a plain link, the
+  // provider's pages take over and come back to the page asked for.
+  const sso = h('div', { id: 'sso-box', hidden: true });
+  fetch('/api/v1/auth/config', { headers: { Accept: 'application/json', 'Accept-Language': lang() } })
+    .then((r) => (r.ok ? r.json() : null))
+    .then((cfg) => {
+      if (!cfg || !cfg.sso) return;
+      const next = sessionStorage.getItem(NEXT_KEY) || '/app/';
+      sso.replaceChildren(h('a', { class: 'btn btn-primary btn-block', id: 'sso-btn', href: cfg.sso.start_url + '?next=' + encodeURIComponent(next) }, t('signin_sso', cfg.sso.name)),
+        h('p', { class: 'or' }, t('signin_or')));
+      sso.hidden = false;
+    })
+    .catch(() => {});
   return h('div', { class: 'signin' },
     h('section', { class: 'card' },
       h('h1', {}, t('signin_title')),
       h('p', { class: 'lead' }, t('signin_lead')),
       signinNotice ? h('p', { class: 'notice', role: 'status' }, signinNotice) : null,
+      sso,
       f,
       useToken,
       tokenBox));

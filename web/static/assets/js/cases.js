@@ -9,8 +9,11 @@
 import { get, post, query, departmentNames } from './api.js';
 import { ACCEPTERS, nearbyLine, unitSelect } from './intake.js';
 import { t, label, pickName } from './i18n.js';
-import { h, form, field, select, section, badge, overdueBadge, clock, fmtTime, linkify, pager, load, busy, errorBox, randomKey } from './ui.js';
+import { h, form, field, select, section, badge, overdueBadge, clock, fmtTime, linkify, pager, load, busy, errorBox, randomKey, confirmAction } from './ui.js';
+import { clerkActions, supersededFeedback } from './taskforms.js';
 import { warningBadge, mayUrge, urgeForm, urgeFacts, ordersSection, followupDetail, withTimes } from './followup.js';
+import { photoPicker, thumbnails, beforeAfter } from './photos.js';
+import { locationPicker, gridName } from './map.js';
 
 const FILERS = ['community_secretary', 'street_secretary', 'commander', 'grid_worker'];
 const STATUSES = ['pending', 'open', 'verifying', 'evaluating', 'closed'];
@@ -38,14 +41,22 @@ function taskClock(task) {
 
 export function listView(ctx) {
   const p = ctx.params;
-  const state = { status: p.get('status') || '', class: p.get('class') || '', overdue: p.get('overdue') === 'true', q: p.get('q') || '', page: Number(p.get('page')) || 1 };
+  const state = { status: p.get('status') || '', class: p.get('class') || '', overdue: p.get('overdue') === 'true', q: p.get('q') || '', mine: p.get('mine') === 'true', page: Number(p.get('page')) || 1 };
   const results = h('div', { id: 'case-list' });
+  const filtered = () => Boolean(state.status || state.class || state.overdue || state.q || state.mine);
+  const title = h('h1', {});
   const reload = () => {
     ctx.setParams({ ...state, page: state.page > 1 ? state.page : '' });
+    title.textContent = listTitle(ctx.me, state.mine);
     load(results, async () => {
-      const [list, names] = await Promise.all([get('/cases' + query({ ...state, page_size: 20 })), namesMap()]);
-      if (!list.items.length) return h('p', { class: 'empty' }, t('no_cases'));
-      return [h('ul', { class: 'cards' }, list.items.map((c) => caseCard(c, names))),
+      const [list, names, waits] = await Promise.all([get('/cases' + query({ ...state, page_size: 20 })), namesMap(), waitingOnMe()]);
+      if (!list.items.length) {
+        // An empty search says so and offers the way back (清除筛选).
+        if (!filtered()) return h('p', { class: 'empty' }, t('no_cases'));
+        return h('div', { class: 'empty' }, h('p', {}, t('no_match')),
+          h('button', { class: 'btn', type: 'button', id: 'clear-filters', onclick: () => { ctx.navigate('/app/cases', { replace: true }); } }, t('clear_filters')));
+      }
+      return [h('ul', { class: 'cards' }, list.items.map((c) => caseCard(c, names, waits.get(c.id)))),
         pager(list, (n) => { state.page = n; reload(); })];
     });
   };
@@ -54,23 +65,44 @@ export function listView(ctx) {
     field(t('filter_class'), select('class', [['', t('all')], ...CLASSES.map((c) => [c, label('class', c)])], state.class)),
     field(t('filter_q'), h('input', { name: 'q', type: 'search', value: state.q, placeholder: t('q_ph') })),
     h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'overdue', checked: state.overdue }), t('only_overdue')),
+    FILERS.includes(ctx.me.role) ? h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'mine', id: 'only-mine', checked: state.mine }), t('only_mine')) : null,
     h('button', { class: 'btn', type: 'submit' }, t('filter')));
   filters.addEventListener('submit', (e) => {
     e.preventDefault();
     const d = new FormData(filters);
-    Object.assign(state, { status: d.get('status'), class: d.get('class'), q: String(d.get('q')).trim(), overdue: d.get('overdue') === 'on', page: 1 });
+    Object.assign(state, { status: d.get('status'), class: d.get('class'), q: String(d.get('q')).trim(), overdue: d.get('overdue') === 'on', mine: d.get('mine') === 'on', page: 1 });
     reload();
   });
   filters.addEventListener('change', (e) => { if (e.target.tagName === 'SELECT' || e.target.type === 'checkbox') filters.requestSubmit(); });
   reload();
   const canFile = FILERS.includes(ctx.me.role);
   return h('div', { class: 'page' },
-    h('div', { class: 'page-head' }, h('h1', {}, ctx.me.role === 'supervisor' || ctx.me.role === 'admin' ? t('nav_all_cases') : t('cases_title')),
+    h('div', { class: 'page-head' }, title,
       canFile ? h('a', { class: 'btn btn-primary', href: '/app/cases/new', id: 'new-case' }, '＋ ' + t('new_case')) : null),
     filters, results);
 }
 
-function caseCard(c, names) {
+// listTitle names the list for what it is: a secretary above the community
+// sees the whole unit's cases (本街道案件), or only those they filed.
+function listTitle(me, mine) {
+  if (me.role === 'supervisor' || me.role === 'admin') return t('nav_all_cases');
+  if (mine) return t('cases_mine');
+  if (me.role === 'grid_worker' || me.level === 'community') return t('cases_title');
+  return t('cases_of_unit', label('level', me.level));
+}
+
+// waitingOnMe maps a case id to what on it waits on the user (the kinds
+// of their /todo items): the list marks those cases.
+async function waitingOnMe() {
+  try {
+    const todo = await get('/todo');
+    const m = new Map();
+    for (const it of todo.items || []) m.set(it.case_id, [...(m.get(it.case_id) || []), it.kind]);
+    return m;
+  } catch { return new Map(); }
+}
+
+function caseCard(c, names, waits) {
   const clocks = (c.tasks || []).map((task) => {
     const cl = taskClock(task);
     return h('li', { class: 'mini-task' + (task.overdue ? ' is-late' : '') },
@@ -82,7 +114,8 @@ function caseCard(c, names) {
     h('a', { class: 'case-link', href: '/app/cases/' + encodeURIComponent(c.id) },
       h('div', { class: 'case-card-head' },
         h('h3', {}, c.title),
-        h('div', { class: 'badges' }, badge('case_status', c.status), c.outcome ? badge('outcome', c.outcome) : null, badge('class', c.class), c.overdue ? overdueBadge() : null)),
+        h('div', { class: 'badges' }, badge('case_status', c.status), c.outcome ? badge('outcome', c.outcome) : null, badge('class', c.class), c.overdue ? overdueBadge() : null,
+          [...new Set(waits || [])].map((k) => h('span', { class: 'badge waits-on-me', 'data-todo': k }, '● ' + label('todo', k))))),
       h('p', { class: 'muted meta' }, `${c.number || c.id} · ${fmtTime(c.created_at)} · ${label('level', c.level)} · ${c.location?.address || ''}`)),
     clocks.length ? h('ul', { class: 'mini-tasks' }, clocks) : null);
 }
@@ -126,6 +159,7 @@ function newCaseForm(ctx, catalogue, depts) {
       el.classList.toggle('suggested', Boolean(item?.department_kinds?.includes(el.dataset.kind)));
     }
   });
+  const photos = photoPicker({ id: 'photos', labelText: t('photos_label'), buttonText: t('photos_take'), onUploaded: (f, li) => usePhotoPlace(f, li) });
   const lat = h('input', { name: 'lat', id: 'lat', type: 'number', step: 'any', min: -90, max: 90, inputmode: 'decimal' });
   const lon = h('input', { name: 'lon', id: 'lon', type: 'number', step: 'any', min: -180, max: 180, inputmode: 'decimal' });
   const locErr = h('small', { class: 'hint error-text', hidden: true });
@@ -135,10 +169,32 @@ function newCaseForm(ctx, catalogue, depts) {
       lat.value = pos.coords.latitude.toFixed(6);
       lon.value = pos.coords.longitude.toFixed(6);
       locErr.hidden = true;
-      lon.dispatchEvent(new Event('change', { bubbles: true })); // the duplicate hints look again
+      lon.dispatchEvent(new Event('change', { bubbles: true })); // the duplicate hints and the map look again
       resolve();
     }, (err) => { locErr.textContent = t('locate_failed', err.message); locErr.hidden = false; resolve(); }, { timeout: 10000 });
   })));
+  // The map picks the point and names its grid; a point outside every grid
+  // is filed only when the filer says so (by address).
+  const gridID = h('input', { name: 'grid_id', id: 'grid_id', maxlength: 32 });
+  const outside = h('label', { class: 'check outside-grid', id: 'outside-grid', hidden: true },
+    h('input', { type: 'checkbox', name: 'outside_grid', id: 'outside-grid-check' }), t('outside_grid_ok'));
+  const picker = locationPicker({ lat, lon, onLocated: (ans) => {
+    if (ans === null) outside.hidden = false;
+    if (ans?.grid?.id) { gridID.value = ans.grid.id; outside.hidden = true; outside.querySelector('input').checked = false; }
+  } });
+  ctx.onLeave(picker.remove);
+  // usePhotoPlace offers a photo's EXIF place (where it was taken) as the point.
+  const usePhotoPlace = (f, li) => {
+    if (!Number.isFinite(f.lat) || !Number.isFinite(f.lon)) return;
+    const b = h('button', { class: 'btn btn-small photo-place', type: 'button' }, t('photo_use_place'));
+    b.addEventListener('click', () => {
+      lat.value = f.lat.toFixed(6);
+      lon.value = f.lon.toFixed(6);
+      lon.dispatchEvent(new Event('change', { bubbles: true }));
+      b.remove();
+    });
+    li.append(b);
+  };
 
   const f = form({ id: 'new-case-form' }, [
     field(t('catalogue'), catSel),
@@ -147,27 +203,37 @@ function newCaseForm(ctx, catalogue, depts) {
     field(t('title'), title),
     field(t('category'), [category, categoryList], t('category_hint')),
     field(t('description'), h('textarea', { name: 'description', id: 'description', rows: 4, maxlength: 5000 })),
-    field(t('photo'), h('input', { name: 'photo', id: 'photo', type: 'url', placeholder: t('photo_ph') })),
+    photos.el,
     field(t('source'), select('source', SOURCES.map((s) => [s, label('source', s)]), ctx.me.role === 'grid_worker' ? 'grid' : 'community', { id: 'source' })),
     field(t('address'), h('input', { name: 'address', id: 'address', required: true, maxlength: 255 })),
     h('div', { class: 'row' }, field(t('lat'), lat), field(t('lon'), lon)),
     h('div', { class: 'row' }, locate, locErr),
-    field(t('grid_id'), h('input', { name: 'grid_id', id: 'grid_id', maxlength: 32 })),
+    picker.el,
+    field(t('grid_id'), gridID),
+    outside,
     hints,
   ], t('whistle'), async (d) => {
     // Without departments the case is filed pending (待受理) for the command
     // centre of its level to accept.
     const ids = d.getAll('department_ids');
-    let description = String(d.get('description') || '').trim();
-    const photo = String(d.get('photo') || '').trim();
-    if (photo) description += (description ? '\n' : '') + t('photo_label') + t('colon') + photo;
+    if (photos.pending()) throw new Error(t('photos_uploading'));
+    const description = String(d.get('description') || '').trim();
+    const photoIDs = photos.ids();
     const body = {
       title: String(d.get('title')).trim(), description, source: d.get('source'), class: d.get('class'),
+      photos: photoIDs.length ? photoIDs : undefined, outside_grid: d.get('outside_grid') === 'on' || undefined,
       department_ids: ids.length ? ids : undefined, catalogue_item: d.get('catalogue_item') || undefined,
       category: String(d.get('category') || '').trim() || undefined,
       location: { address: String(d.get('address')).trim(), ...point(d), grid_id: String(d.get('grid_id') || '').trim() || undefined },
     };
-    const kase = await post('/cases', body, { 'Idempotency-Key': idemKey });
+    let kase;
+    try {
+      kase = await post('/cases', body, { 'Idempotency-Key': idemKey });
+    } catch (err) {
+      // Outside every grid: offer the explicit choice, then the filer resends.
+      if (err.code === 'outside_grid' || (err.status === 400 && /网格|grid/i.test(err.message) && body.location.lat !== undefined)) outside.hidden = false;
+      throw err;
+    }
     ctx.navigate('/app/cases/' + encodeURIComponent(kase.id));
   });
   const submit = f.querySelector('button[type=submit]');
@@ -231,7 +297,7 @@ export function caseView(ctx, id) {
   load(body, async () => {
     const [kase, names] = await Promise.all([get('/cases/' + encodeURIComponent(id)), namesMap()]);
     const page = h('div', {});
-    const draw = (k) => page.replaceChildren(...renderCase(ctx, k, names, draw));
+    const draw = (k) => page.replaceChildren(...renderCase(ctx, k, names, draw).filter(Boolean)); // a section with nothing to show is null
     draw(kase);
     return page;
   });
@@ -276,6 +342,7 @@ function renderCase(ctx, c, names, redraw) {
     h('div', { class: 'case-card-head' }, h('h1', {}, c.title),
       h('div', { class: 'badges' }, badge('case_status', c.status, 'big'), c.outcome ? badge('outcome', c.outcome, 'big') : null, badge('class', c.class), c.overdue ? overdueBadge() : null)),
     desc,
+    thumbnails(c.photos, { id: 'case-photos' }),
     outcomeNote(c),
     unresolvableNote(c),
     h('dl', { class: 'facts' },
@@ -287,6 +354,7 @@ function renderCase(ctx, c, names, redraw) {
       // A case filed by address alone has no lat/lon: show no point then.
       fact(t('location'), [c.location?.address, ...(Number.isFinite(c.location?.lat) && Number.isFinite(c.location?.lon)
         ? [' ', h('small', { class: 'muted' }, `(${c.location.lat}, ${c.location.lon})`)] : [])]),
+      c.location?.grid_id ? fact(t('grid'), gridLine(ctx.me, c.location)) : null,
       fact(t('filed_by'), c.filed_by),
       fact(t('created_at'), fmtTime(c.created_at)),
       c.evaluation_due && c.status === 'evaluating' ? fact(t('evaluation_due', ''), fmtTime(c.evaluation_due)) : null,
@@ -317,7 +385,7 @@ function renderCase(ctx, c, names, redraw) {
     out.push(section(t('escalations'), h('ul', { class: 'plain', id: 'escalations' }, c.escalations.map((e) => h('li', { 'data-status': e.status || '' },
       h('b', {}, t('esc_line', label('level', e.from), label('level', e.to))), ' · ', label('esc', e.kind), e.reason ? ' · ' + e.reason : '',
       e.status ? [' ', badge('esc_status', e.status)] : null,
-      h('small', { class: 'muted' }, ` — ${e.by || ''} ${fmtTime(e.at)}`),
+      h('small', { class: 'muted' }, ' — ', actorName(e.by), ` ${fmtTime(e.at)}`),
       e.status === 'pending' && e.answer_deadline ? h('div', {}, t('answer_deadline'), ' ', clock(e.answer_deadline, { overdue: e.answer_breached })) : null,
       e.comment ? h('div', { class: 'muted' }, t('instructions') + t('colon') + e.comment, e.answered_by ? ` — ${e.answered_by}` : '') : null)))));
   }
@@ -335,18 +403,53 @@ function renderCase(ctx, c, names, redraw) {
   out.push(section(t('timeline'), h('ol', { class: 'timeline', id: 'timeline' }, (c.timeline || []).map((e) => h('li', { 'data-type': e.type },
     h('time', { datetime: e.at }, fmtTime(e.at)),
     h('div', {}, h('b', {}, label('event', e.type)), e.department_id ? ' · ' + dn(e.department_id) : '',
-      h('small', { class: 'muted' }, ' — ' + (e.actor || '')),
+      h('small', { class: 'muted' }, ' — ', actorName(e.actor)),
       // The detail often repeats the department's name: show it only when it says more.
       e.detail && e.detail !== dn(e.department_id) && e.detail !== names.get(e.department_id)?.name
-        ? h('div', { class: 'detail' }, timelineDetail(e)) : null))))));
+        ? h('div', { class: 'detail' }, timelineDetail(e, dn, c)) : null))))));
   return out;
 }
 
-function timelineDetail(e) {
+// actorName shows who did it: a username as it is (an id), the clock's
+// own events as 系统.
+function actorName(actor) {
+  return !actor || actor === 'system' ? t('system_actor') : h('span', { translate: 'no' }, actor);
+}
+
+// timelineDetail renders an entry's detail in the reader's language. The
+// workflows record it as plain text with wire words in it ("routine …",
+// "5/4/5 satisfied", "street → district (handle_breach): …"); its
+// structure is read here, the history itself stays as recorded.
+function timelineDetail(e, dn, c) {
   const followup = followupDetail(e);
   if (followup) return followup;
-  if (e.type === 'closed') return label('outcome', e.detail);
-  if (e.type === 'dispatched' || e.type === 'recalled' || e.type === 'escalation_accepted') return levels(e.detail);
+  const d = String(e.detail);
+  if (e.type === 'closed') return label('outcome', d);
+  if (e.type === 'filed') {
+    const [cls, ...title] = d.split(' ');
+    return CLASSES.includes(cls) ? [label('class', cls), ' · ', title.join(' ')] : d;
+  }
+  if (e.type === 'summoned') {
+    // "<department> 改派自 <task id>": name the department it replaced.
+    const m = d.match(/改派自 (\S+)$/);
+    if (m) {
+      const from = (c.tasks || []).find((x) => x.id === m[1]);
+      return t('rerouted_from', from ? dn(from.department_id, from.department_name) : m[1]);
+    }
+    return d;
+  }
+  if (e.type === 'evaluated') {
+    const m = d.match(/^(\d)\/(\d)\/(\d) (\w+)$/);
+    if (m) return `${t('timeliness')} ${m[1]} · ${t('quality')} ${m[2]} · ${t('attitude')} ${m[3]} · ${label('satisfaction', m[4])}`;
+  }
+  if (e.type === 'evaluation_defaulted') return label('satisfaction', d);
+  if (e.type === 'escalated') {
+    // "<from> → <to> (<kind>): <reason>"
+    const m = d.match(/^(\w+) → (\w+) \((\w+)\): ?([\s\S]*)$/);
+    if (m) return [t('esc_line', label('level', m[1]), label('level', m[2])), ' · ', label('esc', m[3]), m[4] ? t('colon') + m[4] : ''];
+  }
+  if (e.type === 'reopened' && d) return [t('verify_comment'), t('colon'), d];
+  if (e.type === 'dispatched' || e.type === 'recalled' || e.type === 'escalation_accepted' || e.type === 'escalation_requested') return linkify(withTimes(levels(d)));
   // A breach's detail is its deadline: shown like every time on the page.
   return linkify(withTimes(e.detail));
 }
@@ -386,6 +489,16 @@ function unresolvableNote(c) {
   return null;
 }
 
+// gridLine shows the case's grid: its id, then its name and community
+// once the map names them (for the roles that read the map).
+function gridLine(me, loc) {
+  const el = h('span', { id: 'case-grid', 'data-grid-id': loc.grid_id }, h('code', {}, loc.grid_id));
+  gridName(me, loc).then((g) => {
+    if (g) el.replaceChildren(g.grid.name, g.community?.name ? h('small', { class: 'muted' }, ' · ' + g.community.name) : null);
+  });
+  return el;
+}
+
 function fact(term, value) {
   return [h('dt', {}, term), h('dd', {}, value)];
 }
@@ -402,13 +515,24 @@ function taskPerms(me, c, holder) {
     drop: decides,
     lead: decides,
     release: open && me.role === 'clerk' && lead && me.department?.id === lead.department_id ? lead : null,
+    // The department's clerk acts on its own task here as in the inbox.
+    clerk: (task) => open && me.role === 'clerk' && me.department?.id === task.department_id && (task.status === 'summoned' || task.status === 'reported'),
     leadTask: lead,
     urge: (task) => mayUrge(me, c, holder, task),
   };
 }
 
+// reopening is the failed verification that reopened the task last (返工),
+// while the task is being redone.
+function reopening(task, c) {
+  if (!task.reopened || task.status === 'done') return null;
+  return [...(c.timeline || [])].reverse().find((e) => e.type === 'reopened' && e.task_id === task.id) || null;
+}
+
 function taskItem(task, dn, perms, c, redraw) {
   const ext = task.extension;
+  const rework = reopening(task, c);
+  const superseded = supersededFeedback(task, rework?.at);
   const ended = task.status === 'dropped' || task.status === 'released';
   const limits = task.extension_limits || {};
   // A return awaiting its answer keeps the clocks of the status it came from.
@@ -417,7 +541,10 @@ function taskItem(task, dn, perms, c, redraw) {
     : perms.leadTask && !ended && task.status !== 'returned' ? h('span', { class: 'badge assisting', 'data-role': 'assisting' }, t('assisting')) : null;
   return h('li', { class: 'task' + (task.overdue ? ' is-late' : '') + (ended ? ' is-ended' : ''), 'data-task-id': task.id, 'data-task-status': task.status, 'data-dept': task.department_id },
     h('div', { class: 'task-head' }, h('b', {}, dn(task.department_id, task.department_name)), badge('task_status', task.status), role,
-      warningBadge(task.warning), task.overdue ? overdueBadge() : null, task.rerouted ? h('span', { class: 'badge' }, t('rerouted')) : null),
+      warningBadge(task.warning), task.overdue ? overdueBadge() : null, task.rerouted ? h('span', { class: 'badge' }, t('rerouted')) : null,
+      task.reopened && task.status !== 'done' ? h('span', { class: 'badge rework', 'data-role': 'rework' }, t('rework')) : null),
+    rework ? h('p', { class: 'notice rework-note' }, h('b', {}, t('rework_reason')), t('colon'), rework.detail || t('rework_no_comment'),
+      h('small', { class: 'muted' }, ' — ', actorName(rework.actor), ' ', fmtTime(rework.at))) : null,
     h('dl', { class: 'facts compact' },
       fact(t('report_deadline'), task.reported_at ? [fmtTime(task.report_deadline), h('small', { class: 'muted' }, ' · ' + t('reported_at', fmtTime(task.reported_at)))]
         : clock(task.report_deadline, { active: cs === 'summoned', overdue: task.report_breached })),
@@ -429,11 +556,14 @@ function taskItem(task, dn, perms, c, redraw) {
       ext ? fact(t('ask_extension'), `${fmtTime(ext.until)} · ${t('extension_' + ext.status)} · ${ext.reason}`) : null,
       limits.count && task.extensions ? fact(t('extension_count', task.extensions, limits.count), '') : null,
       urgeFacts(task)),
-    task.feedback ? h('div', { class: 'feedback' },
+    task.feedback ? h('div', { class: 'feedback' + (superseded ? ' superseded' : '') },
+      superseded ? h('span', { class: 'badge superseded-badge' }, t('feedback_superseded')) : null,
       h('b', {}, t('feedback') + t('colon')), task.feedback.result,
       task.feedback.notes ? h('p', { class: 'muted' }, linkify(task.feedback.notes)) : null,
-      task.feedback.evidence?.length ? h('ul', { class: 'evidence' }, task.feedback.evidence.map((u) => h('li', {}, linkify(u)))) : null) : null,
-    taskControls(task, dn, perms, c, redraw));
+      task.feedback.evidence?.length ? h('ul', { class: 'evidence' }, task.feedback.evidence.map((u) => h('li', {}, linkify(u)))) : null,
+      beforeAfter(task.feedback.before_files, task.feedback.evidence_files)) : null,
+    taskControls(task, dn, perms, c, redraw),
+    perms.clerk(task) ? clerkActions(task, async () => redraw(await get('/cases/' + encodeURIComponent(c.id)))) : null);
 }
 
 // taskControls are the buttons on one task: make it the lead, drop it,
@@ -538,10 +668,14 @@ function actions(ctx, c, dn, redraw, holder) {
     for (const task of tasks.filter((x) => x.status === 'return_requested')) out.push(returnAnswer(path, task, dn, done));
     let whistleable = null;
     const loadDepts = () => (whistleable ??= get('/departments' + query({ whistleable: true, case_id: c.id })).then((r) => r.items || []));
+    // Departments already working on the case, and one that returned it,
+    // are not offered again.
+    const onCase = new Set(tasks.filter((x) => waiting(x) || x.status === 'returned' || x.status === 'done').map((x) => x.department_id));
+    const offered = () => loadDepts().then((ds) => ds.filter((x) => !onCase.has(x.id)));
     for (const task of tasks.filter((x) => x.status === 'returned' && !x.rerouted)) {
-      out.push(summonForm(path, t('reroute_title', dn(task.department_id, task.department_name) + (task.return_reason ? t('colon') + task.return_reason : '')), t('reroute'), loadDepts, redraw, task.id));
+      out.push(summonForm(path, t('reroute_title', dn(task.department_id, task.department_name) + (task.return_reason ? t('colon') + task.return_reason : '')), t('reroute'), offered, redraw, task.id));
     }
-    out.push(h('details', { class: 'more' }, h('summary', {}, t('summon_title')), summonForm(path, null, t('summon'), loadDepts, redraw)));
+    out.push(h('details', { class: 'more' }, h('summary', {}, t('summon_title')), summonForm(path, null, t('summon'), offered, redraw)));
     if (COMMANDERS.includes(me.role) && !esc) {
       out.push(h('details', { class: 'more', id: 'dispatch' }, h('summary', {}, t('dispatch_title')), dispatchForm(path, done)));
     }
@@ -554,8 +688,8 @@ function actions(ctx, c, dn, redraw, holder) {
   }
   if (c.status !== 'closed' && decides && !esc) {
     out.push(h('details', { class: 'more' }, h('summary', {}, t('escalate_title')),
-      form({ class: 'escalate-form' }, [field(t('reason'), h('textarea', { name: 'reason', rows: 2, required: true, maxlength: 2000 }))], t('escalate'),
-        async (f) => done(await post(path + '/escalate', { reason: String(f.get('reason')).trim() })))));
+      withConfirm(form({ class: 'escalate-form' }, [field(t('reason'), h('textarea', { name: 'reason', rows: 2, required: true, maxlength: 2000 }))], t('escalate'),
+        async (f) => done(await post(path + '/escalate', { reason: String(f.get('reason')).trim() }))), t('confirm_escalate'))));
   }
   return out;
 }
@@ -631,8 +765,11 @@ function verifyForm(path, depts, dn, redraw) {
   const picks = depts.length > 1 ? h('fieldset', { class: 'field', id: 'verify-departments' }, h('legend', { class: 'field-label' }, t('verify_fail_departments')),
     h('div', { class: 'checks' }, depts.map((id) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'department_ids', value: id }), dn(id))))) : null;
   const send = (passed) => async (e) => {
+    const button = e.currentTarget;
     const ids = passed || !picks ? [] : [...picks.querySelectorAll('input:checked')].map((i) => i.value);
-    await busy(e.currentTarget, box, async () => redraw(await post(path + '/verify', { passed, comment: comment.value.trim(), department_ids: ids.length ? ids : undefined })));
+    // 不通过 reopens the departments' work: ask first.
+    if (!passed && !(await confirmAction(t('confirm_verify_fail', ids.length ? ids.map((id) => dn(id)).join('、') : depts.map((id) => dn(id)).join('、'))))) return;
+    await busy(button, box, async () => redraw(await post(path + '/verify', { passed, comment: comment.value.trim(), department_ids: ids.length ? ids : undefined })));
   };
   return h('div', { class: 'subcard', id: 'verify' }, h('h3', {}, t('verify_title')), field(t('comment'), comment), picks, box,
     h('div', { class: 'form-actions' },
@@ -640,17 +777,27 @@ function verifyForm(path, depts, dn, redraw) {
       h('button', { class: 'btn btn-danger', type: 'button', id: 'verify-fail', onclick: send(false) }, t('verify_failed'))));
 }
 
+// evaluationForm starts unset: every score and the satisfaction must be
+// chosen (a preset ★5 and 满意 would record a score nobody gave), and the
+// summary is confirmed before it is sent.
 function evaluationForm(path, deptID, name, redraw) {
-  const score = (n) => field(t(n), select(n, [5, 4, 3, 2, 1].map((v) => [String(v), '★'.repeat(v) + ` ${v}`]), '5'));
+  const score = (n) => field(t(n), select(n, [['', t('pick_score')], ...[5, 4, 3, 2, 1].map((v) => [String(v), '★'.repeat(v) + ` ${v}`])], '', { required: true }));
   const f = form({ class: 'subcard evaluation-form', 'data-dept': deptID }, [
     h('h3', {}, t('evaluate_title', name)),
     h('div', { class: 'row' }, score('timeliness'), score('quality'), score('attitude')),
-    field(t('satisfaction'), select('satisfaction', SATISFACTION.map((s) => [s, label('satisfaction', s)]), 'satisfied')),
+    field(t('satisfaction'), select('satisfaction', [['', t('pick_satisfaction')], ...SATISFACTION.map((s) => [s, label('satisfaction', s)])], '', { required: true })),
     field(t('comment'), h('textarea', { name: 'comment', rows: 2, maxlength: 2000 })),
   ], t('evaluate'), async (d) => redraw(await post(path + '/evaluations', {
     department_id: deptID, timeliness: Number(d.get('timeliness')), quality: Number(d.get('quality')), attitude: Number(d.get('attitude')),
     satisfaction: d.get('satisfaction'), comment: String(d.get('comment')).trim(),
   })));
+  f.confirmText = (d) => t('confirm_evaluate', name, `${t('timeliness')} ${d.get('timeliness')} · ${t('quality')} ${d.get('quality')} · ${t('attitude')} ${d.get('attitude')} · ${label('satisfaction', d.get('satisfaction'))}`);
+  return f;
+}
+
+// withConfirm makes a form ask before it sends (see ui.js form).
+function withConfirm(f, text) {
+  f.confirmText = text;
   return f;
 }
 

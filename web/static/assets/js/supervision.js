@@ -123,7 +123,7 @@ function escalationTable(items, names) {
         e.comment ? h('div', {}, h('small', { class: 'muted' }, e.comment)) : null),
       h('td', {}, e.reason || ''),
       h('td', {}, e.department_id ? deptLabel(names, e.department_id, e.department_name) : '—'),
-      h('td', {}, fmtTime(e.at), e.by ? h('small', { class: 'muted' }, ' · ' + e.by) : null))));
+      h('td', {}, fmtTime(e.at), e.by ? h('small', { class: 'muted' }, ' · ' + (e.by === 'system' ? t('system_actor') : e.by)) : null))));
 }
 
 // ---- follow-up: due soon, supervision orders, urges ----

@@ -80,8 +80,10 @@ export function errorBox() {
   return h('p', { class: 'error', role: 'alert', hidden: true });
 }
 
+// showError shows a message where it happened; a time inside it (a
+// deadline the API quotes) is shown like every other time on the page.
 export function showError(box, err) {
-  box.textContent = err?.message || String(err);
+  box.textContent = String(err?.message || err).replace(/\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)/g, (m) => fmtTime(m));
   box.hidden = false;
 }
 
@@ -110,11 +112,15 @@ export function form(attrs, children, submitText, fn, extraButtons = []) {
   const submit = h('button', { class: 'btn btn-primary', type: 'submit' }, submitText);
   const f = h('form', { ...attrs, class: 'form ' + (attrs.class || ''), novalidate: true }, children, box,
     h('div', { class: 'form-actions' }, submit, extraButtons));
-  f.addEventListener('submit', (e) => {
+  f.addEventListener('submit', async (e) => {
     e.preventDefault();
+    box.hidden = true;
     if (!f.checkValidity()) { f.reportValidity(); return; }
+    if (f.confirmText && !(await confirmAction(typeof f.confirmText === 'function' ? f.confirmText(new FormData(f)) : f.confirmText))) return;
     busy(submit, box, () => fn(new FormData(f), f));
   });
+  // A choice made clears an error it answered ("请至少选择一个部门").
+  f.addEventListener('change', () => { box.hidden = true; });
   f.errorBox = box;
   return f;
 }
@@ -167,9 +173,35 @@ export async function load(el, fn) {
   } catch (err) {
     if (err?.status === 401) return;
     const box = errorBox();
-    showError(box, err?.status === 404 && err.code === 'not_found' && /route|地址/.test(err.message) ? { message: t('not_built') + err.message } : err);
+    // A refusal or a missing page says what happened in words (the API's
+    // message names the rule that refused, for the log): trying again
+    // would not change it, so no 重试 then.
+    if (err?.status === 403 || (err?.status === 404 && !/route|地址/.test(err.message))) {
+      showError(box, { message: t(err.status === 403 ? 'page_forbidden' : 'page_not_found') });
+      el.replaceChildren(box, h('a', { class: 'btn', href: '/app/' }, t('back_home')));
+      return;
+    }
+    showError(box, err?.status === 404 && err.code === 'not_found' ? { message: t('not_built') + err.message } : err);
     el.replaceChildren(box, h('button', { class: 'btn', type: 'button', onclick: () => load(el, fn) }, t('retry')));
   }
+}
+
+// confirmAction asks before an action that cannot be taken back, in a
+// dialog of the page (a native confirm() is unstyled and blocks): resolves
+// true on 确认, false on 取消 or Escape.
+export function confirmAction(message, okText) {
+  return new Promise((resolve) => {
+    const ok = h('button', { class: 'btn btn-primary', type: 'button', 'data-action': 'confirm' }, okText || t('confirm'));
+    const no = h('button', { class: 'btn', type: 'button', 'data-action': 'cancel' }, t('cancel'));
+    const dlg = h('dialog', { class: 'confirm-dialog', role: 'alertdialog' }, h('p', {}, message), h('div', { class: 'form-actions' }, ok, no));
+    const close = (v) => { dlg.close(); dlg.remove(); resolve(v); };
+    ok.addEventListener('click', () => close(true));
+    no.addEventListener('click', () => close(false));
+    dlg.addEventListener('cancel', (e) => { e.preventDefault(); close(false); });
+    document.body.append(dlg);
+    dlg.showModal();
+    ok.focus();
+  });
 }
 
 // randomKey makes an Idempotency-Key, so a double submit files one case.
