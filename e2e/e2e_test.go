@@ -346,6 +346,9 @@ func TestReturnedTaskInTheBrowser(t *testing.T) {
 	w.waitJS(`document.querySelector('#timeline li[data-type="escalation_accepted"]') !== null`, "the escalation accepted")
 	w.waitJS(`document.querySelector('#actions form.escalate-form') !== null && document.querySelector('#held-above') === null`, "the street holding the case")
 	w.shot("17-street-escalated-case")
+	// In the street's list the case is marked as now held here.
+	w.open("/app/cases")
+	w.waitVisible(fmt.Sprintf(`li.case-card[data-case-id=%q] .badge[data-held="here"]`, second))
 
 	w.checkNoErrors()
 }

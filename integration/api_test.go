@@ -277,7 +277,8 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 		{"s1-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"s1-police","d1-police"`, 1), 201, false},
 		{"d1-commander", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"d1-police","city-police"`, 1), 201, false},
 		{"c1-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"d1-police"`, 1), 403, false},
-		{"c3-secretary", "POST", "/api/v1/cases", jointBody, 403, false}, // s1's squads are not c3's street's
+		// At a point of c3's own grid: only the departments are wrong.
+		{"c3-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, `"lat":39.95,"lon":116.41,"grid_id":"110101001001001"`, `"lat":39.905,"lon":116.42`, 1), 403, false}, // s1's squads are not c3's street's
 		{"s1-secretary", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"city-police"`, 1), 403, false},
 		{"d1-commander", "POST", "/api/v1/cases", strings.Replace(jointBody, `"s1-police","s1-citymgmt"`, `"d2-police"`, 1), 403, false},
 		// A command centre also whistles the levels below it (issue 13).

@@ -56,7 +56,7 @@ export function listView(ctx) {
         return h('div', { class: 'empty' }, h('p', {}, t('no_match')),
           h('button', { class: 'btn', type: 'button', id: 'clear-filters', onclick: () => { ctx.navigate('/app/cases', { replace: true }); } }, t('clear_filters')));
       }
-      return [h('ul', { class: 'cards' }, list.items.map((c) => caseCard(c, names, waits.get(c.id)))),
+      return [h('ul', { class: 'cards' }, list.items.map((c) => caseCard(c, names, waits.get(c.id), ctx.me))),
         pager(list, (n) => { state.page = n; reload(); })];
     });
   };
@@ -102,7 +102,14 @@ async function waitingOnMe() {
   } catch { return new Map(); }
 }
 
-function caseCard(c, names, waits) {
+// heldHere: a case filed elsewhere that escalation or a dispatch put in
+// the user's own unit's hands: it waits on them though no form asks.
+function heldHere(c, me) {
+  const mine = me && me.org_unit && me.org_unit.id;
+  return Boolean(mine) && c.status !== 'closed' && c.holder_org_unit_id === mine && c.org_unit_id !== mine;
+}
+
+function caseCard(c, names, waits, me) {
   const clocks = (c.tasks || []).map((task) => {
     const cl = taskClock(task);
     return h('li', { class: 'mini-task' + (task.overdue ? ' is-late' : '') },
@@ -115,7 +122,8 @@ function caseCard(c, names, waits) {
       h('div', { class: 'case-card-head' },
         h('h3', {}, c.title),
         h('div', { class: 'badges' }, badge('case_status', c.status), c.outcome ? badge('outcome', c.outcome) : null, badge('class', c.class), c.overdue ? overdueBadge() : null,
-          [...new Set(waits || [])].map((k) => h('span', { class: 'badge waits-on-me', 'data-todo': k }, '● ' + label('todo', k))))),
+          [...new Set(waits || [])].map((k) => h('span', { class: 'badge waits-on-me', 'data-todo': k }, '● ' + label('todo', k))),
+          heldHere(c, me) ? h('span', { class: 'badge waits-on-me', 'data-held': 'here' }, '● ' + t('held_here')) : null)),
       h('p', { class: 'muted meta' }, `${c.number || c.id} · ${fmtTime(c.created_at)} · ${label('level', c.level)} · ${c.location?.address || ''}`)),
     clocks.length ? h('ul', { class: 'mini-tasks' }, clocks) : null);
 }
