@@ -155,6 +155,30 @@ func (s *Server) answerAppeal(c *gin.Context) {
 	c.JSON(http.StatusOK, v)
 }
 
+// reachOf is what a list of appeals or periodic ratings shows the caller:
+// a clerk its department and the units stationed under it (departments),
+// a supervision reader the cases of its jurisdiction or of org inside it
+// (pathPrefix). ok is false after failing the request.
+func (s *Server) reachOf(c *gin.Context, org string) (departments []string, pathPrefix string, ok bool) {
+	u := caller(c)
+	if u.DepartmentID != "" {
+		under, err := s.Store.StationedUnder(c.Request.Context(), u.DepartmentID)
+		if err != nil {
+			fail(c, err)
+			return nil, "", false
+		}
+		return append([]string{u.DepartmentID}, under...), "", true
+	}
+	v, ok := s.supervise(c, org)
+	if !ok {
+		return nil, "", false
+	}
+	if v.narrowed != "" {
+		return nil, v.narrowed, true
+	}
+	return nil, string(v.scope.Path), true
+}
+
 // listAppeals serves GET /api/v1/supervision/appeals (month=YYYY-MM,
 // status, department, org, page, page_size): a clerk sees its
 // department's appeals and its stationed units'; a supervision reader
@@ -170,23 +194,9 @@ func (s *Server) listAppeals(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	u := caller(c)
-	if u.DepartmentID != "" {
-		under, err := s.Store.StationedUnder(ctx, u.DepartmentID)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		f.Departments = append([]string{u.DepartmentID}, under...)
-	} else {
-		v, ok := s.supervise(c, org)
-		if !ok {
-			return
-		}
-		f.PathPrefix = string(v.scope.Path)
-		if v.narrowed != "" {
-			f.PathPrefix = v.narrowed
-		}
+	var ok bool
+	if f.Departments, f.PathPrefix, ok = s.reachOf(c, org); !ok {
+		return
 	}
 	items, total, err := s.Store.ListAppeals(ctx, f)
 	if err != nil {

@@ -85,23 +85,9 @@ func (s *Server) listPeriodic(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	u := caller(c)
-	if u.DepartmentID != "" {
-		under, err := s.Store.StationedUnder(ctx, u.DepartmentID)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		f.Departments = append([]string{u.DepartmentID}, under...)
-	} else {
-		v, ok := s.supervise(c, org)
-		if !ok {
-			return
-		}
-		f.PathPrefix = string(v.scope.Path)
-		if v.narrowed != "" {
-			f.PathPrefix = v.narrowed
-		}
+	var ok bool
+	if f.Departments, f.PathPrefix, ok = s.reachOf(c, org); !ok {
+		return
 	}
 	items, total, err := s.Store.ListPeriodic(ctx, f)
 	if err != nil {
