@@ -267,7 +267,9 @@ func (s *Server) fileFor(c *gin.Context) (store.File, bool) {
 		if err == nil {
 			return f, true
 		}
-		if whistle.ErrorCode(err) != whistle.ENotFound {
+		// A case the caller may not read, by policy or by jurisdiction,
+		// says nothing: the file stays as unknown as a wrong id.
+		if code := whistle.ErrorCode(err); code != whistle.ENotFound && code != whistle.EForbidden {
 			fail(c, err)
 			return f, false
 		}

@@ -283,7 +283,10 @@ func TestFileVisibility(t *testing.T) {
 	}
 	t.Run("AfterReference", func(t *testing.T) {
 		check(t, map[string]int{"g1-worker": 200, "c1-secretary": 200, "d1-commander": 200, "city-commander": 200,
-			"d2-supervisor": 404, "c3-secretary": 404})
+			"d2-supervisor": 404, "c3-secretary": 404,
+			// A clerk with no task on the case: 404 too, never a 403 that
+			// would say the file exists.
+			"s1-police": 404})
 	})
 	t.Run("Range", func(t *testing.T) {
 		status, h, body := fetch(t, srv, tok["c1-secretary"], path, "Range", "bytes=0-99")
