@@ -34,6 +34,9 @@ type Activities struct {
 	Logger   *slog.Logger
 	// Metrics counts projection failures; nil counts nothing.
 	Metrics *Metrics
+	// Outbox is nudged when a projection wrote notifications to the
+	// outbox (nil: its poll finds them).
+	Outbox *OutboxDispatcher
 
 	calMu     sync.Mutex
 	cal       *worktime.Calendar
@@ -168,15 +171,24 @@ func (a *Activities) EvaluationWindow(ctx context.Context, in workflows.Deadline
 }
 
 // Project writes the case and the given timeline entries into the read
-// model. It is idempotent (store.ApplyCase): the same input twice leaves
-// one timeline row per seq and the newest case row.
+// model, and in.Notifications into the notification outbox in the same
+// transaction (outbox.go). It is idempotent (store.ApplyCaseWithOutbox):
+// the same input twice leaves one timeline row per seq, one outbox row per
+// notification and the newest case row.
 func (a *Activities) Project(ctx context.Context, in workflows.ProjectInput) error {
-	if err := a.Store.ApplyCase(ctx, in.Case, in.Entries); err != nil {
+	items, err := outboxItems(in)
+	if err != nil {
+		return fmt.Errorf("project case %s at seq %d: %w", in.Case.ID, in.Case.Seq, err)
+	}
+	if err := a.Store.ApplyCaseWithOutbox(ctx, in.Case, in.Entries, items); err != nil {
 		if a.Metrics != nil {
 			a.Metrics.ProjectionFailures.Inc()
 		}
 		a.logger().ErrorContext(ctx, "projection failed", "case_id", in.Case.ID, "seq", in.Case.Seq, "error", err)
 		return fmt.Errorf("project case %s at seq %d: %w", in.Case.ID, in.Case.Seq, err)
+	}
+	if len(items) > 0 {
+		a.Outbox.Nudge()
 	}
 	a.pushHotlineResults(ctx, in) // hotline.go: a closed ticket's result goes back
 	return nil

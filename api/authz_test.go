@@ -20,6 +20,7 @@ func TestCaseRefusalsBeforeTheWorkflow(t *testing.T) {
 	const id = "SB-AUTHZ-1"
 	projectCase(t, st, id, "", whistle.CaseOpen)
 	evaluate := `{"department_id":"s1-police","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`
+	callback := `{"method":"phone","reached":true,"satisfaction":"satisfied"}`
 	rows := []struct {
 		user, method, path, body string
 		status                   int
@@ -55,6 +56,12 @@ func TestCaseRefusalsBeforeTheWorkflow(t *testing.T) {
 		{"g1-worker", "POST", "/api/v1/cases/{id}/escalate", `{"reason":"本级无法协调"}`, 403},
 		{"g1-worker", "POST", "/api/v1/cases/{id}/extensions", `{"task_id":"{id}-T1","grant":true}`, 403},
 		{"g1-worker", "POST", "/api/v1/cases/{id}/verify", `{"passed":true}`, 403},
+		// 回访: the filing side's command centre or secretary calls back.
+		{"c3-secretary", "POST", "/api/v1/cases/{id}/callback", callback, 404},
+		{"d2-commander", "POST", "/api/v1/cases/{id}/callback", callback, 404},
+		{"s1-police", "POST", "/api/v1/cases/{id}/callback", callback, 403},
+		{"d1-supervisor", "POST", "/api/v1/cases/{id}/callback", callback, 403},
+		{"g1-worker", "POST", "/api/v1/cases/{id}/callback", callback, 403},
 	}
 	// The answers for ids that do not exist, to compare with.
 	unknownCase := call(t, srv, token(t, st, "c1-secretary"), "GET", "/api/v1/cases/NOPE", "")

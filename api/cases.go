@@ -197,6 +197,8 @@ func (s *Server) filing(ctx context.Context, u whistle.Actor, req fileCaseReques
 		ID: id, Title: strings.TrimSpace(req.Title), Description: req.Description, Category: req.Category, CatalogueItem: req.CatalogueItem,
 		Source: source, Class: class, Filer: u, OrgUnitID: u.OrgUnitID, OrgPath: string(u.OrgPath), CreatedAt: now,
 		Location: loc, Departments: depts, Photos: req.Photos,
+		// 回访: a resident's or a hotline case's satisfaction is the resident's.
+		CallbackRequired: whistle.CallbackRequiredFor(source),
 	}
 	for _, o := range chain {
 		in.Chain = append(in.Chain, workflows.OrgRef{ID: o.ID, Path: o.Path, Level: whistle.LevelOf(whistle.OrgKind(o.Kind))})
@@ -396,16 +398,29 @@ type evaluateRequest struct {
 	Timeliness   int    `json:"timeliness" binding:"required,min=1,max=5"`
 	Quality      int    `json:"quality" binding:"required,min=1,max=5"`
 	Attitude     int    `json:"attitude" binding:"required,min=1,max=5"`
-	Satisfaction string `json:"satisfaction" binding:"required,oneof=satisfied basically_satisfied dissatisfied"`
+	// Satisfaction is required, except on a case with a call-back (回访),
+	// where it must be left out: it is the resident's (callback.go).
+	Satisfaction string `json:"satisfaction" binding:"omitempty,oneof=satisfied basically_satisfied dissatisfied"`
 	Comment      string `json:"comment" binding:"max=2000"`
 }
 
 func (s *Server) evaluate(c *gin.Context) {
-	caseAction(s, c, policy.Evaluate, workflows.UpdateEvaluate, func(req evaluateRequest, kase whistle.Case) any {
-		return workflows.EvaluateInput{Actor: caller(c), DepartmentID: req.DepartmentID,
-			Timeliness: req.Timeliness, Quality: req.Quality, Attitude: req.Attitude, Satisfaction: whistle.Satisfaction(req.Satisfaction), Comment: req.Comment,
-			HolderOrgUnitID: kase.HolderOrgUnitID}
-	})
+	var req evaluateRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	kase, ok := s.caseFor(c, c.Param("id"), policy.Evaluate)
+	if !ok {
+		return
+	}
+	if err := typedSatisfaction(kase, req.Satisfaction); err != nil { // callback.go
+		fail(c, err)
+		return
+	}
+	s.respondUpdate(c, kase, workflows.UpdateEvaluate, workflows.EvaluateInput{Actor: caller(c), DepartmentID: req.DepartmentID,
+		Timeliness: req.Timeliness, Quality: req.Quality, Attitude: req.Attitude, Satisfaction: whistle.Satisfaction(req.Satisfaction), Comment: req.Comment,
+		HolderOrgUnitID: kase.HolderOrgUnitID})
 }
 
 type answerExtensionRequest struct {

@@ -142,7 +142,7 @@ var todoActions = map[string]policy.Action{
 	store.TodoReport: policy.ReportTask, store.TodoFeedback: policy.Feedback, store.TodoOrder: policy.AnswerOrder,
 	store.TodoExtension: policy.AnswerExtension, store.TodoReturn: policy.AnswerReturn, store.TodoIntake: policy.Accept,
 	store.TodoEscalation: policy.AnswerEscalation, store.TodoUnresolvable: policy.AnswerUnresolvable,
-	store.TodoVerify: policy.Verify, store.TodoEvaluate: policy.Evaluate,
+	store.TodoVerify: policy.Verify, store.TodoEvaluate: policy.Evaluate, store.TodoCallback: policy.Callback,
 	store.TodoOrderOpen: policy.SuperviseCase, store.TodoOrderOverdue: policy.SuperviseCase,
 }
 
@@ -185,7 +185,7 @@ func (s *Server) todo(c *gin.Context) {
 			fail(c, err)
 			return
 		}
-		if kind == store.TodoVerify || kind == store.TodoEvaluate {
+		if kind == store.TodoVerify || kind == store.TodoEvaluate || kind == store.TodoCallback {
 			items = slices.DeleteFunc(items, func(it store.TodoItem) bool {
 				return s.Policy.Authorize(u, act, policy.Object{OrgPath: it.OrgPath, HolderOrgPath: it.HolderOrgPath}) != nil
 			})

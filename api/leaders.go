@@ -510,6 +510,7 @@ func (s *Server) caseFilter(c *gin.Context, q *queryReader) store.CaseFilter {
 		Level:        q.oneOf("level", names(whistle.Levels)...),
 		DepartmentID: q.text("department", 40),
 		Overdue:      q.bool("overdue"),
+		Callback:     q.oneOf("callback", whistle.CallbackStates...),
 		From:         q.time("from"),
 		To:           q.time("to"),
 		Query:        q.text("q", 100),

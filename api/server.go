@@ -170,6 +170,7 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/cases/:id/escalate", s.escalate)
 	v1.POST("/cases/:id/verify", s.verify)
 	v1.POST("/cases/:id/evaluations", s.evaluate)
+	v1.POST("/cases/:id/callback", s.callback)
 	v1.POST("/cases/:id/extensions", s.answerExtension)
 	// The acceptance queue (intake.go).
 	v1.GET("/intake", s.listIntake)

@@ -212,7 +212,7 @@ func ratesTable(rep store.RatesReport) table {
 		headers: []string{"编号", "名称", "层级", "案件数", "任务数",
 			"响应率", "按时响应", "应响应",
 			"解决率", "已解决", "应解决",
-			"满意率", "满意", "基本满意", "不满意", "评价数", "默认评价（不计）",
+			"满意率", "满意", "基本满意", "不满意", "评价数", "默认评价（不计）", "回访未联系上（不计）", "未回访（不计）",
 			"按期结案率", "按期结案", "应结案",
 			"返工率", "核查未通过", "核查次数",
 			"延期率", "获准延期", "任务数（不含退回）"}}
@@ -221,6 +221,7 @@ func ratesTable(rep store.RatesReport) table {
 			percent(r.Response.Rate), r.Response.Numerator, r.Response.Denominator,
 			percent(r.Resolution.Rate), r.Resolution.Numerator, r.Resolution.Denominator,
 			percent(r.Satisfaction.Rate), r.Satisfied, r.BasicallySatisfied, r.Dissatisfied, r.Satisfaction.Denominator, r.Counts.EvalsDefault,
+			r.Counts.CbUnreached, r.Counts.CbExpired,
 			percent(r.OnTimeClosure.Rate), r.OnTimeClosure.Numerator, r.OnTimeClosure.Denominator,
 			percent(r.Rework.Rate), r.Rework.Numerator, r.Rework.Denominator,
 			percent(r.Extension.Rate), r.Extension.Numerator, r.Extension.Denominator}
@@ -259,7 +260,7 @@ var shareZH = map[string]string{store.ShareStreet: "街乡（街道及社区）"
 
 func assessmentTable(rep store.AssessmentReport) table {
 	t := table{file: fmt.Sprintf("assessment-%d", rep.Year), fileZH: fmt.Sprintf("%d年度考核", rep.Year), sheet: "年度考核",
-		headers: []string{"排名", "部门编号", "部门名称", "层级", "案件数", "基层评价来源", "基层评价数", "基层评价得分", "其他评价数", "其他评价得分", "默认评价（不计）",
+		headers: []string{"排名", "部门编号", "部门名称", "层级", "案件数", "基层评价来源", "基层评价数", "基层评价得分", "按件评价得分", "定期评议得分", "定期评议数", "其他评价数", "其他评价得分", "默认评价（不计）",
 			"响应率", "解决率", "按期结案率", "返工率", "履职得分", "基层评价权重", "总分", "未排名原因"}}
 	for _, sc := range rep.Items {
 		rank := figure("")
@@ -267,7 +268,10 @@ func assessmentTable(rep store.AssessmentReport) table {
 			rank = figure(strconv.Itoa(*sc.Rank))
 		}
 		t.rows = append(t.rows, []any{rank, sc.DepartmentID, sc.Name, zhOf(levelZH, sc.Level), sc.Counts.Cases,
-			shareZH[sc.Share], sc.ShareEvaluations, scoreCell(sc.StreetScore), sc.OtherEvaluations, scoreCell(sc.OtherScore), sc.Counts.EvalsDefault,
+			shareZH[sc.Share], sc.ShareEvaluations, scoreCell(sc.StreetScore),
+			// The share's two parts (docs/supervision.md, 定期评议): per-case
+			// evaluations and the periodic ones, with their number.
+			scoreCell(sc.CaseShareScore), scoreCell(sc.PeriodicScore), sc.PeriodicEvaluations, sc.OtherEvaluations, scoreCell(sc.OtherScore), sc.Counts.EvalsDefault,
 			percent(sc.Response.Rate), percent(sc.Resolution.Rate), percent(sc.OnTimeClosure.Rate), percent(sc.Rework.Rate),
 			scoreCell(sc.PerformanceScore), figure(strconv.FormatFloat(sc.StreetWeight, 'f', 4, 64)), scoreCell(sc.Total), sc.Unranked})
 	}

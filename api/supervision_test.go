@@ -312,7 +312,7 @@ func TestSupervisionExports(t *testing.T) {
 		{"Breaches", "/api/v1/supervision/breaches", "breaches", "编号", []string{"案件编号", "部门名称", "超时类型"}, 1},
 		{"Escalations", "/api/v1/supervision/escalations", "escalations", "案件编号", []string{"升至层级", "原因"}, 1},
 		{"Rates", "/api/v1/supervision/rates", "rates-department", "编号", []string{"响应率", "应响应", "满意率", "按期结案率", "返工率", "延期率"}, 3}, // 2 departments + 合计
-		{"Assessments", fmt.Sprintf("/api/v1/supervision/assessments?year=%d", year), fmt.Sprintf("assessment-%d", year), "排名", []string{"基层评价得分", "默认评价（不计）", "总分", "未排名原因"}, 2},
+		{"Assessments", fmt.Sprintf("/api/v1/supervision/assessments?year=%d", year), fmt.Sprintf("assessment-%d", year), "排名", []string{"基层评价得分", "按件评价得分", "定期评议得分", "定期评议数", "默认评价（不计）", "总分", "未排名原因"}, 2},
 	}
 	sep := "?"
 	for _, v := range views {

@@ -201,6 +201,7 @@ var fieldLabels = map[string]string{
 	"n": "数量", "weeks": "周数",
 	"month": "月份", "case_id": "案件", "rate": "指标", "uphold": "是否支持申诉", // appeals.go
 	"period": "评议季度", "scores": "评分", "work": "工作评分", "cooperation": "配合评分", "residents": "居民代表评分", // periodic.go
+	"method": "回访方式", "at": "回访时间", "reached": "是否联系上居民", "note": "回访记录", // callback.go
 }
 
 // fieldLabel is the Chinese label of a field named by its JSON path

@@ -70,13 +70,18 @@ func (s *Server) startCase(ctx context.Context, in workflows.WhistleInput, idemK
 
 // update sends one human action to the workflow of the case whose header
 // (kase) the caller was authorized against, and waits for its result. A
-// closed case is a conflict: refused before the workflow is asked, or, when
+// closed case is a conflict: refused before the workflow is asked (after,
+// for a keyed retry, which may be the action that closed it), or, when
 // the workflow is no longer found, if the case's header now says closed. With an Idempotency-Key the update id is a
 // digest of the user, the key and the request (updateID), so a retry that
 // outlives its idempotency record is still applied once by Temporal;
 // without one it is random.
 func (s *Server) update(c *gin.Context, kase whistle.Case, name string, input any) (whistle.Case, error) {
-	if kase.Status == whistle.CaseClosed {
+	// A keyed retry of the action that closed the case (its process died
+	// before the answer was kept) must get that action's result, which
+	// Temporal still holds under the update id: ask it first.
+	_, keyed := c.Get(ctxIdempotency)
+	if kase.Status == whistle.CaseClosed && !keyed {
 		return whistle.Case{}, caseClosed(kase.ID)
 	}
 	if s.Temporal == nil {
@@ -94,6 +99,9 @@ func (s *Server) update(c *gin.Context, kase whistle.Case, name string, input an
 			// their state: answer in UTC, as GET does.
 			return updated.InUTC(), nil
 		}
+	}
+	if kase.Status == whistle.CaseClosed {
+		return whistle.Case{}, caseClosed(kase.ID) // not an action Temporal knows: refused as before
 	}
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {

@@ -41,8 +41,9 @@ type Config struct {
 	DatabaseURL       string // serve: PostgreSQL URL (or sqlite:PATH)
 	TemporalAddress   string // serve: host:port of the Temporal frontend
 	TemporalNamespace string
-	Role              string // serve: api, worker or all
-	WebhookURL        string // notifications go here when set, else to the log
+	TemporalTLS       TemporalTLS // serve: TLS, mutual TLS and API key of a secured cluster
+	Role              string      // serve: api, worker or all
+	WebhookURL        string      // notifications go here when set, else to the log
 	WebhookSecret     string
 	SecretKey         string         // seals the outside channels' secrets; empty on SQLite: DataDir/secret.key
 	PublicURL         string         // the pages' address, for the links in notifications
@@ -51,6 +52,7 @@ type Config struct {
 	PolicyReload      time.Duration  // 0: the policy is loaded once
 	MetricsAddr       string         // /metrics on this address alone, off the main one
 	MetricsToken      string         // bearer token /metrics requires
+	HealthAddr        string         // /healthz, /readyz and /metrics of a worker on a port of its own; empty: none
 	PprofAddr         string         // runtime profiles on this loopback address; empty: none
 	CityBounds        string         // "minLon,minLat,maxLon,maxLat" a filed point must lie in; empty: Beijing's
 	FilesDir          string         // uploaded photos on disk; empty: DataDir/files (unless S3.Bucket is set)
@@ -121,6 +123,7 @@ type App struct {
 	reg     *prometheus.Registry // see registry
 	sealer  *store.Sealer        // see Sealer
 	blob    store.Blob           // see Blob
+	health  healthState          // see ServeHealth
 }
 
 // New returns an app on cfg logging to log; it starts nothing.
@@ -145,13 +148,17 @@ func (a *App) OpenStore(ctx context.Context) error {
 // ConnectTemporal dials the configured Temporal frontend and namespace;
 // Close closes the client.
 func (a *App) ConnectTemporal(ctx context.Context) error {
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  a.Config.TemporalAddress,
-		Namespace: a.Config.TemporalNamespace,
-		Logger:    sdklog.NewStructuredLogger(a.Log.With("component", "temporal-sdk")),
-	})
+	opts, err := a.Config.temporalOptions()
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", a.Config.TemporalAddress, err)
+	}
+	opts.Logger = sdklog.NewStructuredLogger(a.Log.With("component", "temporal-sdk"))
+	// The SDK's own metrics (task latencies, schedule-to-start, failures)
+	// on the process's /metrics.
+	opts.MetricsHandler = a.sdkMetrics()
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", a.Config.TemporalAddress, a.Config.explainDial(err))
 	}
 	a.Temporal = c
 	a.OnClose(c.Close)
@@ -159,13 +166,22 @@ func (a *App) ConnectTemporal(ctx context.Context) error {
 }
 
 // EnsureSearchAttributes makes sure the namespace can run cases before the
-// process takes any: it registers the search attributes the namespace
-// lacks through the operator service, and refuses to start, saying what to
-// register, when it may not. A case started without them would fail every
+// process takes any: it registers the namespace when it is missing and
+// the search attributes the namespace lacks through the operator service,
+// and refuses to start, saying what to register, when it may not. A case started without them would fail every
 // workflow task forever.
 func (a *App) EnsureSearchAttributes(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	// The namespace itself first: a missing one is registered when the
+	// credentials may (a fresh cluster), else named with the command.
+	registered, err := a.ensureNamespace(ctx)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if registered {
+		a.Log.Info("namespace registered", "namespace", a.Config.TemporalNamespace, "retention", namespaceRetention)
+	}
 	added, err := workflows.EnsureSearchAttributes(ctx, a.Temporal, a.Config.TemporalNamespace)
 	if err != nil {
 		return fmt.Errorf("serve: the Temporal namespace cannot run cases: %w", err)
@@ -192,8 +208,12 @@ func (a *App) StartWorker(ctx context.Context) error {
 	// are tried again every minute.
 	chans := &activities.Channels{Store: a.Store, Sealer: sealer, Sender: &channels.Sender{}, Next: a.Notifier(),
 		PublicURL: a.Config.PublicURL, Logger: a.Log.With("component", "channels"), Metrics: activities.NewChannelMetrics(a.registry())}
+	// The lean path's notifications: written to the outbox by the
+	// projection, delivered here through the same chain (issue 19).
+	outbox := &activities.OutboxDispatcher{Store: a.Store, Notifier: chans, Logger: a.Log.With("component", "outbox"),
+		Metrics: activities.NewOutboxMetrics(a.registry())}
 	activities.Register(w, &activities.Activities{Store: a.Store, Notifier: chans, Logger: a.Log.With("component", "activities"),
-		Metrics: metrics})
+		Metrics: metrics, Outbox: outbox})
 	activities.RegisterSupervision(w, &activities.Supervision{Store: a.Store, Logger: a.Log.With("component", "supervision")})
 	// Hotline results whose push failed are pushed again every minute.
 	activities.RegisterHotlineSweep(w, &activities.HotlineSweeper{Store: a.Store, Notifier: a.Notifier(), Logger: a.Log.With("component", "hotline-sweep"),
@@ -211,6 +231,7 @@ func (a *App) StartWorker(ctx context.Context) error {
 	// background, so a supervisor's read finds little left to fold.
 	go a.Store.RunSupervisionRefresher(ctx, 30*time.Second)
 	go chans.RunSweeper(ctx, time.Minute)
+	go outbox.Run(ctx)
 	// Uploads no case references within 24 hours are removed.
 	blob, err := a.Blob()
 	if err != nil {
@@ -219,6 +240,13 @@ func (a *App) StartWorker(ctx context.Context) error {
 	}
 	go a.Store.RunUploadSweeper(ctx, blob, time.Hour)
 	a.OnClose(w.Stop)
+	// The read model's figures (open cases, backlog, breaches, failed
+	// deliveries) on /metrics: a worker runs in every deployment.
+	if err := a.registry().Register(activities.NewDomainCollector(a.Store, domainMetricsTTL, a.Log.With("component", "metrics"))); err != nil {
+		return fmt.Errorf("register the domain metrics: %w", err)
+	}
+	a.health.workerUp.Store(true)
+	a.OnClose(func() { a.health.workerUp.Store(false) })
 	a.Log.Info("worker started", "task_queue", workflows.TaskQueue)
 	return nil
 }
@@ -367,8 +395,8 @@ func (a *App) ServeHTTP(ctx context.Context) error {
 // serves them.
 func (a *App) ServeMetrics() error {
 	if a.Config.MetricsAddr == "" {
-		if a.Config.MetricsOffMain() || a.Config.Role == "worker" {
-			a.Log.Info("metrics off: set --metrics-addr or --metrics-token to serve /metrics")
+		if a.Config.HealthAddr == "" && (a.Config.MetricsOffMain() || a.Config.Role == "worker") {
+			a.Log.Info("metrics off: set --health-addr, --metrics-addr or --metrics-token to serve /metrics")
 		}
 		return nil
 	}

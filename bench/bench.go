@@ -31,6 +31,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
+	"github.com/shaobao/shaobao/cluster"
 	"github.com/shaobao/shaobao/loadgen"
 	"github.com/shaobao/shaobao/redact"
 	"github.com/shaobao/shaobao/store"
@@ -54,6 +55,21 @@ type benchConfig struct {
 	Profile                            string
 	ProfileSeconds                     int
 	Split                              bool
+	// Bare is the number of bare shapes of the bare-shape baseline.
+	Bare int
+	// Compare is the other build of --compare, Rounds the rounds of each.
+	Compare string
+	Rounds  int
+	// Cluster starts the multi-service cluster (package cluster) with
+	// ClusterHistory history processes on ClusterPostgres, from the
+	// Temporal server in TemporalTools.
+	Cluster         bool
+	ClusterHistory  int
+	ClusterPostgres string
+	TemporalTools   string
+	// exe is the shaobao binary whose dev or serve is the server under
+	// test (empty: this one).
+	exe string
 }
 
 // defaultDataDir is --data's default, as for the other subcommands; the
@@ -73,7 +89,9 @@ const benchUsage = `shaobao bench drives full joint lifecycles through the HTTP 
 users (c1-secretary files a routine whistle to s1-police and s1-citymgmt;
 each clerk reports and feeds back; c1-secretary verifies, evaluates both and
 reads the closed case) and measures them against a no-op workflow on the
-same Temporal server. Without --target it starts its own server as a child
+same Temporal server and against a bare shape: a workflow of the bench's
+own that takes the same Updates with payloads of the same sizes and does
+nothing with them. Without --target it starts its own server as a child
 process: "shaobao dev" on --data (a temporary folder by default), or, with
 --temporal-postgres and a PostgreSQL --database-url, the production shape:
 a Temporal server persisted on PostgreSQL in this process and "shaobao
@@ -85,6 +103,18 @@ open (each a running workflow with armed clocks), reports the server's
 memory and database size, then files --probe emergency cases on clocks of
 seconds and waits for their breaches to fire; that last line starts with
 open_cases=.
+
+With --compare OTHER_BINARY it runs --rounds rounds of each build,
+alternating (this one, the other, this one, ...), each round its own
+"OTHER_BINARY dev" (or this binary's) on a fresh temporary folder with the
+same flags, and prints the two builds' figures side by side with their
+ratio; its last line starts with compare_rounds=.
+
+With --cluster it starts a multi-service cluster on this machine instead
+(package cluster: the official Temporal server, built by
+.ci/temporal-tools, as separate frontend, history, matching and worker
+processes on PostgreSQL, and "serve --role api" ×2 and "--role worker" ×2)
+and reports the CPU of each of its processes.
 
 `
 
@@ -120,6 +150,13 @@ func Command(ctx context.Context, args []string, out io.Writer) error {
 	fs.BoolVar(&bc.Split, "split", false, "with --temporal-postgres: start \"serve --role api\" and \"serve --role worker\" as two processes instead of one \"serve\"")
 	fs.StringVar(&bc.Profile, "profile", "", "write CPU profiles of the measured lifecycles here: each started server process's (NAME.pprof) and this process's (bench.pprof)")
 	fs.IntVar(&bc.ProfileSeconds, "profile-seconds", 20, "with --profile: seconds of the server's CPU profile, from the start of the measured lifecycles")
+	fs.IntVar(&bc.Bare, "bare", -1, "bare shapes of the bare-shape baseline (-1: as many as --cases; 0: skip)")
+	fs.StringVar(&bc.Compare, "compare", "", "run this other shaobao `BINARY` too, alternating rounds with this one, each its own dev server, and compare them")
+	fs.IntVar(&bc.Rounds, "rounds", 2, "with --compare: rounds of each build")
+	fs.BoolVar(&bc.Cluster, "cluster", false, "start a multi-service cluster and bench it: the official Temporal server's frontend, --cluster-history history, 2 matching and a worker service, \"serve --role api\" ×2 (addressed in turn) and \"--role worker\" ×2, each its own process")
+	fs.IntVar(&bc.ClusterHistory, "cluster-history", 2, "with --cluster: history processes")
+	fs.StringVar(&bc.ClusterPostgres, "cluster-postgres", env("SHAOBAO_TEST_POSTGRES", ""), "with --cluster: PostgreSQL `URL` whose user may create the cluster's databases (made with unique names, dropped at the end unless --keep) (SHAOBAO_TEST_POSTGRES)")
+	fs.StringVar(&bc.TemporalTools, "temporal-tools", env("SHAOBAO_TEMPORAL_TOOLS", ""), "with --cluster: the `DIR` .ci/temporal-tools prints, holding temporal-server, temporal-sql-tool and the schema (SHAOBAO_TEMPORAL_TOOLS)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -132,13 +169,26 @@ func Command(ctx context.Context, args []string, out io.Writer) error {
 	if bc.NoopConc < 1 {
 		bc.NoopConc = bc.Concurrency
 	}
+	if bc.Bare < 0 {
+		bc.Bare = bc.Cases
+	}
+	if bc.Compare != "" {
+		return runCompare(ctx, &bc, out)
+	}
+	_, err := bc.run(ctx, out)
+	return err
+}
+
+// run is one bench run: it starts the server (unless --target), measures
+// and prints the report, and returns its last line's key=value figures.
+func (bc *benchConfig) run(ctx context.Context, out io.Writer) ([]string, error) {
 	log := quietLogger()
 
 	env := &benchEnv{out: out}
 	defer env.close()
 	if bc.Target == "" {
-		if err := env.startServer(ctx, &bc); err != nil {
-			return err
+		if err := env.startServer(ctx, bc); err != nil {
+			return nil, err
 		}
 	} else {
 		env.target = strings.TrimRight(bc.Target, "/")
@@ -160,29 +210,52 @@ func Command(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	env.watchPostgres = len(env.pgDatabases) > 0 && len(loadgen.ProcessesNamed("postgres", env.pgDatabases...)) > 0
-	tokens, err := benchTokens(ctx, bc.databaseURL(), append(loadgen.DemoJoint.Users(), "admin"))
+	users := append(loadgen.DemoJoint.Users(), "admin")
+	var tokens map[string]string
+	var err error
+	if bc.exe != "" && bc.Target == "" {
+		// Another build's database may differ from this build's store: its
+		// own token command issues them.
+		tokens, err = exeTokens(ctx, bc.exe, bc.DataDir, users)
+	} else {
+		tokens, err = benchTokens(ctx, bc.databaseURL(), users)
+	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tc, err := client.DialContext(ctx, client.Options{HostPort: bc.TemporalAddress, Namespace: bc.TemporalNamespace,
 		Logger: sdklog.NewStructuredLogger(log)})
 	if err != nil {
-		return fmt.Errorf("bench: connect to Temporal at %s: %w", bc.TemporalAddress, err)
+		return nil, fmt.Errorf("bench: connect to Temporal at %s: %w", bc.TemporalAddress, err)
 	}
 	defer tc.Close()
 	api := &loadgen.Client{Base: env.target, Tokens: tokens, HTTP: loadgen.NewHTTPClient(bc.Concurrency * 2)}
+	if env.balancer != nil {
+		api = env.balancer.Client(tokens) // both api processes of --cluster, in turn
+	}
 
 	load1Start := loadAverage()
 	env.printf("bench: target %s, temporal %s, %d cores, load average %s", env.target, bc.TemporalAddress, runtime.NumCPU(), load1Start)
 	if bc.Open > 0 {
-		return env.runOpen(ctx, &bc, api, tc)
+		return nil, env.runOpen(ctx, bc, api, tc)
 	}
+	var warmed []string
 	if bc.Warmup > 0 {
 		w := api.Run(ctx, loadgen.LoadConfig{Scenario: loadgen.DemoJoint, Cases: bc.Warmup, Concurrency: bc.Concurrency})
 		env.printf("warm-up: %d lifecycles in %s (%d failed)", bc.Warmup, w.Elapsed.Round(time.Millisecond), w.Failed)
 		if w.Failed == w.Cases {
-			return fmt.Errorf("bench: every warm-up lifecycle failed, first: %v", w.Errors[0])
+			return nil, fmt.Errorf("bench: every warm-up lifecycle failed, first: %v", w.Errors[0])
 		}
+		warmed = w.CaseIDs
+	}
+	var bare *bareRun
+	if bc.Bare > 0 {
+		shape, from, err := captureShape(ctx, tc, api, loadgen.DemoJoint, warmed)
+		if err != nil {
+			return nil, err
+		}
+		bare = &bareRun{shape: shape, from: from}
+		env.printf("bare shape, sized from case %s's history: %s", from, describeShape(shape))
 	}
 
 	var noop loadgen.NoopResult
@@ -190,7 +263,7 @@ func Command(ctx context.Context, args []string, out io.Writer) error {
 		env.markCPU()
 		noop, err = loadgen.RunNoop(ctx, tc, bc.Noop, bc.NoopConc)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		env.printf("no-op baseline: %d workflows, %d at once, in %s: %.1f/s (p50 %s, p99 %s, %d failed); %s",
 			noop.Workflows, bc.NoopConc, noop.Elapsed.Round(time.Millisecond), noop.PerSecond(), ms(noop.Latency.P50), ms(noop.Latency.P99), noop.Failed,
@@ -199,9 +272,14 @@ func Command(ctx context.Context, args []string, out io.Writer) error {
 			env.printf("  no-op error: %v", e)
 		}
 	}
+	if bare != nil {
+		if err := env.runBare(ctx, tc, bc, bare); err != nil {
+			return nil, err
+		}
+	}
 
 	env.markCPU()
-	stopProfiles := env.startProfiles(&bc)
+	stopProfiles := env.startProfiles(bc)
 	step := max(bc.Cases/10, 1)
 	res := api.Run(ctx, loadgen.LoadConfig{Scenario: loadgen.DemoJoint, Cases: bc.Cases, Concurrency: bc.Concurrency,
 		Progress: func(n int) {
@@ -209,9 +287,10 @@ func Command(ctx context.Context, args []string, out io.Writer) error {
 				fmt.Fprintf(os.Stderr, "  %d/%d lifecycles\n", n, bc.Cases)
 			}
 		}})
+	lifeCPU := env.cpuUsed()
 	stopProfiles()
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 	load1End := loadAverage()
 	env.printf("lifecycles: %d of %d closed, %d at once, in %s: %.2f/s", len(res.CaseIDs), res.Cases, bc.Concurrency, res.Elapsed.Round(time.Millisecond), res.PerSecond())
@@ -234,6 +313,7 @@ func Command(ctx context.Context, args []string, out io.Writer) error {
 		kv = append(kv, fmt.Sprintf("%s_p50_ms=%.1f", a, msf(q.P50)), fmt.Sprintf("%s_p95_ms=%.1f", a, msf(q.P95)), fmt.Sprintf("%s_p99_ms=%.1f", a, msf(q.P99)))
 	}
 
+	lifeEvents := 0.0
 	if sample := res.CaseIDs[:min(bc.HistorySample, len(res.CaseIDs))]; len(sample) > 0 {
 		counts, err := loadgen.HistoryEvents(ctx, tc, sample)
 		if err != nil {
@@ -246,16 +326,23 @@ func Command(ctx context.Context, args []string, out io.Writer) error {
 			mean := float64(sum) / float64(len(counts))
 			env.printf("Temporal history: %.1f events per lifecycle (min %d, max %d, %d cases)", mean, lo, hi, len(counts))
 			kv = append(kv, fmt.Sprintf("events_per_lifecycle=%.1f", mean))
+			lifeEvents = mean
 		}
+	}
+	if bare != nil {
+		kv = append(kv, env.reportBare(ctx, tc, bc, bare, res, lifeCPU, lifeEvents)...)
+	}
+	if bc.Profile != "" {
+		kv = append(kv, env.reportPayloads(ctx, tc, bc, res.CaseIDs)...)
 	}
 
 	kv = append(kv, env.reportProcesses(len(res.CaseIDs))...)
 	kv = append(kv, "cores="+strconv.Itoa(runtime.NumCPU()), "load1_start="+load1Start, "load1_end="+load1End)
 	fmt.Fprintln(env.out, strings.Join(kv, " "))
 	if len(res.CaseIDs) == 0 {
-		return errors.New("bench: no lifecycle closed")
+		return kv, errors.New("bench: no lifecycle closed")
 	}
-	return nil
+	return kv, nil
 }
 
 // benchEnv is the server under test and what the bench started for it.
@@ -266,13 +353,18 @@ type benchEnv struct {
 	// one listening on --target (or --server-pid).
 	procs           []*benchProc
 	temporalInBench bool
-	selfCPU0        time.Duration
+	// balancer spreads the requests over the api processes of --cluster.
+	balancer *cluster.Balancer
+	selfCPU0 time.Duration
 	// pgCPU0 is, with a PostgreSQL server on this machine in the test,
 	// the CPU time of each of its processes at markCPU.
 	watchPostgres bool
 	pgDatabases   []string
 	pgCPU0        map[int]time.Duration
-	closers       []func()
+	// frozen is each process's CPU time at the end of the measured
+	// phase (cpuUsed); nil while one runs.
+	frozen  map[int]time.Duration
+	closers []func()
 }
 
 // benchProc is one watched server process.
@@ -326,6 +418,9 @@ func (e *benchEnv) startServer(ctx context.Context, bc *benchConfig) error {
 	}
 	if err := os.MkdirAll(bc.DataDir, 0o750); err != nil {
 		return err
+	}
+	if bc.Cluster {
+		return e.startCluster(ctx, bc)
 	}
 	type spawnSpec struct {
 		name, what string
@@ -396,9 +491,12 @@ func (e *benchEnv) startServer(ctx context.Context, bc *benchConfig) error {
 // stopped (SIGTERM, then SIGKILL after 30 s) when the bench ends. Its
 // name is sent on exited if it ends early.
 func (e *benchEnv) spawn(bc *benchConfig, name, what string, args []string, exited chan<- string) (*benchProc, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
+	exe := bc.exe
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, err
+		}
 	}
 	logPath := filepath.Join(bc.DataDir, "bench-"+name+".log")
 	logFile, err := os.Create(logPath)
@@ -443,7 +541,7 @@ func (e *benchEnv) spawn(bc *benchConfig, name, what string, args []string, exit
 		}
 		logFile.Close()
 	})
-	e.printf("bench: started shaobao %s (pid %d), data %s, log %s", what, p.pid, bc.DataDir, logPath)
+	e.printf("bench: started %s %s (pid %d), data %s, log %s", exe, what, p.pid, bc.DataDir, logPath)
 	return p, nil
 }
 
@@ -481,6 +579,27 @@ func benchTokens(ctx context.Context, dsn string, users []string) (map[string]st
 		if tokens[name], err = st.IssueToken(ctx, u.ID, "bench", time.Hour); err != nil {
 			return nil, err
 		}
+	}
+	return tokens, nil
+}
+
+// exeTokens issues an hour's token for each user with exe's own `token`
+// command on the data folder of the dev server it runs.
+func exeTokens(ctx context.Context, exe, dataDir string, users []string) (map[string]string, error) {
+	tokens := map[string]string{}
+	for _, name := range users {
+		cmd := exec.CommandContext(ctx, exe, "token", name, "--data", dataDir, "--ttl", "1h")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("bench: %s token %s: %w: %s", exe, name, err, strings.TrimSpace(stderr.String()))
+		}
+		lines := strings.Fields(string(out))
+		if len(lines) == 0 {
+			return nil, fmt.Errorf("bench: %s token %s printed no token", exe, name)
+		}
+		tokens[name] = lines[len(lines)-1]
 	}
 	return tokens, nil
 }

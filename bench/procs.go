@@ -12,6 +12,7 @@ import (
 // markCPU records the CPU time of every watched process and of the bench
 // itself at the start of the measured phase.
 func (e *benchEnv) markCPU() {
+	e.frozen = nil
 	for _, p := range e.procs {
 		p.cpu0, _ = loadgen.ReadCPU(p.pid)
 	}
@@ -34,7 +35,7 @@ func (e *benchEnv) postgresCPU() (time.Duration, map[string]time.Duration) {
 	perDB := map[string]time.Duration{}
 	for _, db := range e.pgDatabases {
 		for _, pid := range loadgen.ProcessesNamed("postgres", db) {
-			if cpu, err := loadgen.ReadCPU(pid); err == nil {
+			if cpu, err := e.readCPU(pid); err == nil {
 				perDB[db] += cpu - e.pgCPU0[pid]
 				all += cpu - e.pgCPU0[pid]
 			}
@@ -73,7 +74,7 @@ func (e *benchEnv) reportProcesses(lifecycles int) []string {
 	n := float64(max(lifecycles, 1))
 	var total time.Duration
 	line := func(label, key string, pid int, cpu0 time.Duration) {
-		cpu, cerr := loadgen.ReadCPU(pid)
+		cpu, cerr := e.readCPU(pid)
 		m, merr := loadgen.ReadMemory(pid)
 		if cerr != nil || merr != nil {
 			e.printf("%s (pid %d): %v %v", label, pid, cerr, merr)
@@ -96,9 +97,9 @@ func (e *benchEnv) reportProcesses(lifecycles int) []string {
 	if len(e.procs) == 0 {
 		e.printf("server process unknown (give --server-pid): only the bench's own CPU and memory are reported")
 	}
-	self := "bench (driver, no-op worker)"
+	self := "bench (driver, no-op and bare-shape workers)"
 	if e.temporalInBench {
-		self = "bench (driver, no-op worker, Temporal server on PostgreSQL)"
+		self = "bench (driver, baselines' workers, Temporal server on PostgreSQL)"
 	}
 	line(self, "bench", os.Getpid(), e.selfCPU0)
 	if e.watchPostgres {
@@ -118,3 +119,66 @@ func (e *benchEnv) reportProcesses(lifecycles int) []string {
 }
 
 func numCPU() int { return runtime.NumCPU() }
+
+// cpuUse is the CPU time spent since markCPU by the watched server
+// processes, by this process (the driver and the baselines' worker, and
+// with --temporal-postgres the Temporal server) and by the PostgreSQL
+// backends of the bench's databases.
+type cpuUse struct {
+	server, bench, postgres time.Duration
+	// temporalInBench: the Temporal server runs in this process.
+	temporalInBench bool
+}
+
+// all is the CPU time of every process.
+func (u cpuUse) all() time.Duration { return u.server + u.bench + u.postgres }
+
+// serverSide is the CPU time of the server under test: its processes and
+// their PostgreSQL, and this process when it hosts the Temporal server
+// (it cannot be told apart from the driver there).
+func (u cpuUse) serverSide() time.Duration {
+	if u.temporalInBench {
+		return u.all()
+	}
+	return u.server + u.postgres
+}
+
+// cpuUsed is the CPU time spent since markCPU. It freezes each process's
+// CPU time as it reads it, so that the report of the phase that just
+// ended (reportProcesses) leaves out what the bench does after it:
+// reading histories, querying cases.
+func (e *benchEnv) cpuUsed() cpuUse {
+	e.frozen = nil
+	frozen := map[int]time.Duration{}
+	u := cpuUse{temporalInBench: e.temporalInBench}
+	for _, p := range e.procs {
+		if cpu, err := loadgen.ReadCPU(p.pid); err == nil {
+			u.server += cpu - p.cpu0
+			frozen[p.pid] = cpu
+		}
+	}
+	if cpu, err := loadgen.ReadCPU(os.Getpid()); err == nil {
+		u.bench = cpu - e.selfCPU0
+		frozen[os.Getpid()] = cpu
+	}
+	if e.watchPostgres {
+		u.postgres, _ = e.postgresCPU()
+		for _, db := range e.pgDatabases {
+			for _, pid := range loadgen.ProcessesNamed("postgres", db) {
+				if cpu, err := loadgen.ReadCPU(pid); err == nil {
+					frozen[pid] = cpu
+				}
+			}
+		}
+	}
+	e.frozen = frozen
+	return u
+}
+
+// readCPU is pid's CPU time as cpuUsed froze it, or now.
+func (e *benchEnv) readCPU(pid int) (time.Duration, error) {
+	if cpu, ok := e.frozen[pid]; ok {
+		return cpu, nil
+	}
+	return loadgen.ReadCPU(pid)
+}

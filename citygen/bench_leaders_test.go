@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,9 @@ func TestBenchLeaders(t *testing.T) {
 	month := store.MonthPeriod(202610)
 	district := "/110000/110105/"
 	measure := func(name string, run func() (string, error)) {
+		if only := os.Getenv("SHAOBAO_BENCH_ONLY"); only != "" && !strings.Contains(name, only) {
+			return
+		}
 		var ds []time.Duration
 		var note string
 		for i := 0; i <= runs; i++ {
@@ -58,6 +62,30 @@ func TestBenchLeaders(t *testing.T) {
 		}
 		return fmt.Sprintf("%d streets, %d problems", len(rep.Streets), problems), err
 	})
+	measure("recurring, district, 3 in 4 weeks, from the cases alone (before the roll-up)", func() (string, error) {
+		rep, err := st.Recurring(ctx, store.RecurringQuery{Path: district, Until: month.To, Limit: 100, FromCases: true})
+		problems := 0
+		for _, s := range rep.Streets {
+			problems += s.Total
+		}
+		return fmt.Sprintf("%d streets, %d problems", len(rep.Streets), problems), err
+	})
+	// A rule few places meet, as with a real city's many categories: the
+	// roll-up answers alone.
+	for _, fromCases := range []bool{false, true} {
+		name := "recurring, district, 25 in 4 weeks"
+		if fromCases {
+			name += ", from the cases alone"
+		}
+		measure(name, func() (string, error) {
+			rep, err := st.Recurring(ctx, store.RecurringQuery{Path: district, N: 25, Until: month.To, Limit: 100, FromCases: fromCases})
+			problems := 0
+			for _, s := range rep.Streets {
+				problems += s.Total
+			}
+			return fmt.Sprintf("%d streets, %d problems", len(rep.Streets), problems), err
+		})
+	}
 	measure("recurring, street, 3 in 4 weeks", func() (string, error) {
 		rep, err := st.Recurring(ctx, store.RecurringQuery{Path: district + "110105002/", Until: month.To, Limit: 100})
 		return fmt.Sprintf("%d streets", len(rep.Streets)), err
@@ -76,6 +104,10 @@ func TestBenchLeaders(t *testing.T) {
 	})
 	from, to := month.From, month.To
 	filter := store.CaseFilter{Scope: store.Scope{PathPrefix: district}, From: &from, To: &to}
+	batch := store.LedgerBatch
+	if v, _ := strconv.Atoi(os.Getenv("SHAOBAO_BENCH_LEDGER_BATCH")); v > 0 {
+		batch = v
+	}
 	var firstBatch []time.Duration
 	var peakHeap uint64
 	runtime.GC()
@@ -86,7 +118,7 @@ func TestBenchLeaders(t *testing.T) {
 		rows := 0
 		start := time.Now()
 		var ms runtime.MemStats
-		err := st.EachLedgerRow(ctx, filter, store.LedgerBatch, func(b []store.LedgerRow) error {
+		err := st.EachLedgerRow(ctx, filter, batch, func(b []store.LedgerRow) error {
 			if rows == 0 {
 				firstBatch = append(firstBatch, time.Since(start))
 			}
@@ -103,9 +135,12 @@ func TestBenchLeaders(t *testing.T) {
 	})
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
+	if len(firstBatch) == 0 {
+		return // the ledger was not measured (SHAOBAO_BENCH_ONLY)
+	}
 	sort.Slice(firstBatch, func(i, j int) bool { return firstBatch[i] < firstBatch[j] })
 	fmt.Printf("heap in use before the exports %.1f MB; allocated per export %.1f MB\n", float64(before.HeapInuse)/(1<<20),
 		float64(after.TotalAlloc-before.TotalAlloc)/float64(runs+1)/(1<<20))
-	fmt.Printf("ledger first batch (%d rows): p50 %.1f ms, p95 %.1f ms; heap in use at most %.1f MB while streaming\n", store.LedgerBatch,
+	fmt.Printf("ledger first batch (%d rows): p50 %.1f ms, p95 %.1f ms; heap in use at most %.1f MB while streaming\n", batch,
 		float64(firstBatch[len(firstBatch)/2].Microseconds())/1000, float64(firstBatch[(len(firstBatch)*95+99)/100-1].Microseconds())/1000, float64(peakHeap)/(1<<20))
 }

@@ -47,6 +47,8 @@ type batch struct {
 	evalsOf     [][]store.EvaluationRow
 	breaches    []store.BreachRow
 	escalations []store.EscalationRow
+	// rows are the COPY rows of each table, set by encode.
+	rows [5][][]any
 }
 
 func (g *caseGen) pick(p float64) bool { return g.rng.Float64() < p }
@@ -252,9 +254,13 @@ func b2i(b bool) int {
 	return 0
 }
 
-// copy writes the batch with COPY, table by table.
-func (b *batch) copy(ctx context.Context, pc *pgx.Conn, stats *Stats) error {
-	var cases, tasks, evals, breaches, escs [][]any
+// encode makes the batch's COPY rows (on the generating goroutine, so the
+// copying one only sends them).
+func (b *batch) encode() {
+	cases := make([][]any, 0, len(b.cases))
+	tasks := make([][]any, 0, len(b.cases)*4/3)
+	evals := make([][]any, 0, len(b.cases)*4/3)
+	var breaches, escs [][]any
 	for i, c := range b.cases {
 		cases = append(cases, []any{c.ID, c.Title, c.Description, c.Category, c.CatalogueItem, c.Source, c.Class, c.Status, c.Level, c.Overdue,
 			c.OrgUnitID, c.OrgPath, c.HolderOrgUnitID, c.HolderOrgPath, c.Address, c.Lat, c.Lon, c.GridID, c.FiledBy, c.FiledByUserID,
@@ -275,6 +281,15 @@ func (b *batch) copy(ctx context.Context, pc *pgx.Conn, stats *Stats) error {
 	for _, e := range b.escalations {
 		escs = append(escs, []any{e.CaseID, e.Seq, e.OrgPath, e.Class, e.FromLevel, e.ToLevel, e.FromOrgUnitID, e.ToOrgUnitID, e.Kind, e.Reason, e.At, e.By})
 	}
+	b.rows = [5][][]any{cases, tasks, evals, breaches, escs}
+}
+
+// copy writes the encoded batch with COPY, table by table.
+func (b *batch) copy(ctx context.Context, pc *pgx.Conn, stats *Stats) error {
+	if b.rows[0] == nil {
+		b.encode()
+	}
+	cases, tasks, evals, breaches, escs := b.rows[0], b.rows[1], b.rows[2], b.rows[3], b.rows[4]
 	for _, t := range []struct {
 		name string
 		cols []string

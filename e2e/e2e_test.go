@@ -136,15 +136,21 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 	w.sendKeys("#verify-comment", "现场核查：通道已畅通。")
 	w.click("#verify-pass")
 	w.waitVisible(`[data-case-status="evaluating"]`)
+	// 回访: a resident's case is called back first; the evaluations then
+	// take the resident's answer and ask for none.
+	w.waitVisible("#callback-form")
+	w.eval(`(() => { document.querySelector('#callback-satisfaction').value = 'satisfied'; return true; })()`)
+	w.click(`#callback-form button[type="submit"]`)
+	w.waitVisible(`#callbacks li[data-reached="true"]`)
 	for _, dept := range []string{"s1-police", "s1-citymgmt"} {
 		form := fmt.Sprintf(`form.evaluation-form[data-dept=%q]`, dept)
 		w.waitVisible(form)
 		// The form starts unset: sending it so is refused in place.
 		w.click(form + ` button[type="submit"]`)
-		if n := w.evalString(fmt.Sprintf(`String(document.querySelectorAll('%s select:invalid').length)`, form)); n != "4" {
-			t.Errorf("evaluation form of %s: %s unset choices are invalid, want 4 (no preset stars or 满意)", dept, n)
+		if n := w.evalString(fmt.Sprintf(`String(document.querySelectorAll('%s select:invalid').length)`, form)); n != "3" {
+			t.Errorf("evaluation form of %s: %s unset choices are invalid, want 3 (no preset stars; the satisfaction is the resident's)", dept, n)
 		}
-		for name, v := range map[string]string{"timeliness": "5", "quality": "4", "attitude": "5", "satisfaction": "satisfied"} {
+		for name, v := range map[string]string{"timeliness": "5", "quality": "4", "attitude": "5"} {
 			w.eval(fmt.Sprintf(`(() => { document.querySelector('%s select[name="%s"]').value = '%s'; return true; })()`, form, name, v))
 		}
 		w.click(form + ` button[type="submit"]`)
@@ -157,7 +163,7 @@ func TestWholeCaseInTheBrowser(t *testing.T) {
 		t.Errorf("closed case shows status %q, want 已结案", status)
 	}
 	types := w.evalString(`[...document.querySelectorAll('#timeline li')].map(li => li.dataset.type).join(',')`)
-	for _, want := range []string{"filed", "summoned", "reported", "feedback", "verified", "evaluated", "closed"} {
+	for _, want := range []string{"filed", "summoned", "reported", "feedback", "verified", "callback", "evaluated", "closed"} {
 		if !strings.Contains(types, want) {
 			t.Errorf("timeline %q lacks %q", types, want)
 		}

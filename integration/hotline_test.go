@@ -99,7 +99,10 @@ func TestAPIHotlineTicketToResult(t *testing.T) {
 	a.must("s1-citymgmt", "POST", "/api/v1/tasks/"+id+"-T1/report", `{}`, 200)
 	a.must("s1-citymgmt", "POST", "/api/v1/tasks/"+id+"-T1/feedback", `{"result":"垃圾已清运，已回复来电人","evidence":[]}`, 200)
 	a.must("c1-secretary", "POST", "/api/v1/cases/"+id+"/verify", `{"passed":true}`, 200)
-	closed := a.must("c1-secretary", "POST", "/api/v1/cases/"+id+"/evaluations", `{"department_id":"s1-citymgmt","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 200)
+	// 回访: a hotline case's satisfaction is the caller's, recorded by call-back.
+	a.must("c1-secretary", "POST", "/api/v1/cases/"+id+"/evaluations", `{"department_id":"s1-citymgmt","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`, 400)
+	a.must("c1-secretary", "POST", "/api/v1/cases/"+id+"/callback", `{"method":"phone","reached":true,"satisfaction":"satisfied"}`, 200)
+	closed := a.must("c1-secretary", "POST", "/api/v1/cases/"+id+"/evaluations", `{"department_id":"s1-citymgmt","timeliness":5,"quality":5,"attitude":5}`, 200)
 	require.Equal(t, "closed", closed["status"])
 
 	require.Eventually(t, func() bool {

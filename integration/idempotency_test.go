@@ -89,6 +89,38 @@ func TestAPIIdempotencyKeyBinding(t *testing.T) {
 		require.NotEqual(t, f1.Body["id"], f4.Body["id"])
 	})
 
+	t.Run("RetryOfTheClosingActionAfterItsAnswerWasLost", func(t *testing.T) {
+		// The api process applied the evaluation that closed the case and
+		// died before keeping its answer: the retry with the same key is
+		// answered with that evaluation's result, not "the case is closed".
+		a.t = t
+		id := a.fileJoint()
+		for i, clerk := range []string{"s1-police", "s1-citymgmt"} {
+			task := fmt.Sprintf("%s-T%d", id, i+1)
+			a.must(clerk, "POST", "/api/v1/tasks/"+task+"/report", "{}", 200)
+			a.must(clerk, "POST", "/api/v1/tasks/"+task+"/feedback", `{"result":"已处理","evidence":[]}`, 200)
+		}
+		a.must("c1-secretary", "POST", "/api/v1/cases/"+id+"/verify", `{"passed":true,"comment":"已解决"}`, 200)
+		eval := `{"department_id":"%s","timeliness":5,"quality":5,"attitude":5,"satisfaction":"satisfied"}`
+		a.must("c1-secretary", "POST", "/api/v1/cases/"+id+"/evaluations", fmt.Sprintf(eval, "s1-police"), 200)
+		body := fmt.Sprintf(eval, "s1-citymgmt")
+		first := a.call("c1-secretary", "POST", "/api/v1/cases/"+id+"/evaluations", body, "Idempotency-Key", "close-1")
+		require.Equal(t, 200, first.Status, first.Raw)
+		require.Equal(t, "closed", first.Body["status"])
+		// The answer was never kept: the record of the key is gone.
+		require.NoError(t, a.st.DB.Exec("DELETE FROM idempotency_keys WHERE idem_key = ?", "close-1").Error)
+
+		retry := a.call("c1-secretary", "POST", "/api/v1/cases/"+id+"/evaluations", body, "Idempotency-Key", "close-1")
+		require.Equal(t, 200, retry.Status, "the retry of the closing action: %s", retry.Raw)
+		require.Equal(t, "closed", retry.Body["status"])
+		require.Equal(t, 2, timelineCount(a.getCase(id), "evaluated"), "applied once")
+
+		other := a.call("c1-secretary", "POST", "/api/v1/cases/"+id+"/evaluations", body, "Idempotency-Key", "close-2")
+		require.Equal(t, 409, other.Status, "a new action on the closed case is refused: %s", other.Raw)
+		unkeyed := a.call("c1-secretary", "POST", "/api/v1/cases/"+id+"/evaluations", body)
+		require.Equal(t, 409, unkeyed.Status, unkeyed.Raw)
+	})
+
 	t.Run("RefusalIsNotKept", func(t *testing.T) {
 		// Verifying too early is refused and changes nothing: the same
 		// request with the same key is judged again once the case is ready.

@@ -11,10 +11,11 @@ import (
 )
 
 // Lifecycle carries one case from filing to closed, as the scenario's
-// users would: file; every clerk reports (in parallel, as separate people
-// do); every clerk feeds back (in parallel); the filer verifies, evaluates
-// each department and reads the closed case. observe, when not nil, gets
-// the latency of each request. It returns the closed case.
+// users would, following its Shape: file; every clerk reports (in
+// parallel, as separate people do); every clerk feeds back (in parallel);
+// the filer verifies, evaluates each department and reads the closed case.
+// observe, when not nil, gets the latency of each request. It returns the
+// closed case.
 func (c *Client) Lifecycle(ctx context.Context, s Scenario, key string, observe func(action string, d time.Duration)) (whistle.Case, error) {
 	send := func(st Step, out any) error {
 		start := time.Now()
@@ -24,30 +25,49 @@ func (c *Client) Lifecycle(ctx context.Context, s Scenario, key string, observe 
 		}
 		return err
 	}
-	var kase whistle.Case
-	if err := send(s.File(key), &kase); err != nil {
-		return kase, err
-	}
-	for _, phase := range []func(whistle.Case, int) Step{s.Report, s.Feedback} {
-		errs := make([]error, len(s.Clerks))
-		var wg sync.WaitGroup
-		for k := range s.Clerks {
-			wg.Go(func() { errs[k] = send(phase(kase, k), nil) })
+	var kase, last whistle.Case
+	for _, p := range s.Shape() {
+		outs := make([]whistle.Case, p.Count)
+		errs := make([]error, p.Count)
+		do := func(k int) {
+			switch p.Action {
+			case ActFile:
+				errs[k] = send(s.File(key), &outs[k])
+			case ActReport:
+				errs[k] = send(s.Report(kase, k), nil)
+			case ActFeedback:
+				errs[k] = send(s.Feedback(kase, k), nil)
+			case ActVerify:
+				errs[k] = send(s.Verify(kase), nil)
+			case ActEvaluate:
+				errs[k] = send(s.Evaluate(kase, k), &outs[k])
+			default:
+				errs[k] = fmt.Errorf("lifecycle: no step for action %q", p.Action)
+			}
 		}
-		wg.Wait()
+		if p.Parallel {
+			var wg sync.WaitGroup
+			for k := range p.Count {
+				wg.Go(func() { do(k) })
+			}
+			wg.Wait()
+		} else {
+			for k := range p.Count {
+				if do(k); errs[k] != nil {
+					break
+				}
+			}
+		}
 		for _, err := range errs {
 			if err != nil {
 				return kase, err
 			}
 		}
-	}
-	if err := send(s.Verify(kase), nil); err != nil {
-		return kase, err
-	}
-	var last whistle.Case
-	for k := range s.Clerks {
-		if err := send(s.Evaluate(kase, k), &last); err != nil {
-			return kase, err
+		switch p.Action {
+		case ActFile:
+			kase = outs[0]
+		case ActEvaluate:
+			last = outs[p.Count-1]
 		}
 	}
 	if last.Status != whistle.CaseClosed {

@@ -81,13 +81,23 @@ func RunNoop(ctx context.Context, c client.Client, n, concurrency int) (NoopResu
 // HistoryEvents returns the number of events in the history of each case's
 // workflow (all runs are one here: a lifecycle never continues as new).
 func HistoryEvents(ctx context.Context, c client.Client, caseIDs []string) ([]int, error) {
-	counts := make([]int, 0, len(caseIDs))
-	for _, id := range caseIDs {
-		it := c.GetWorkflowHistory(ctx, workflows.WorkflowID(id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	ids := make([]string, len(caseIDs))
+	for i, id := range caseIDs {
+		ids[i] = workflows.WorkflowID(id)
+	}
+	return HistoryEventsOf(ctx, c, ids)
+}
+
+// HistoryEventsOf returns the number of events in the history of each
+// workflow.
+func HistoryEventsOf(ctx context.Context, c client.Client, workflowIDs []string) ([]int, error) {
+	counts := make([]int, 0, len(workflowIDs))
+	for _, id := range workflowIDs {
+		it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 		n := 0
 		for it.HasNext() {
 			if _, err := it.Next(); err != nil {
-				return counts, fmt.Errorf("history of case %s: %w", id, err)
+				return counts, fmt.Errorf("history of %s: %w", id, err)
 			}
 			n++
 		}

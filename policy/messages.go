@@ -23,6 +23,7 @@ var ruleTexts = map[string]text{
 	"case:summon_scope":            {"只有案件当前所在层级可以吹哨，且只能呼叫本级或上一级、本辖区内的部门（指挥中心还可呼叫辖区内下级单位的部门）", "only the level holding the case may summon, and only departments of its own level or the level directly above, inside its jurisdiction (a command centre also those of the levels below it)"},
 	"case:holder_level":            {"只有案件当前所在层级可以办理此事", "only the level now holding the case may do this"},
 	"case:filer_side":              {"只有立案一方（案件所在层级至立案单位之间的书记或指挥中心）可以核查和评价", "only the filer's side (a secretary or command centre between the holding level and the filing unit) may verify and evaluate"},
+	"case:callback_filer_side":     {"只有立案一方（案件所在层级至立案单位之间的书记或指挥中心）可以回访居民", "only the filer's side (a secretary or command centre between the holding level and the filing unit) may record the call-back to the resident"},
 	"case:dispatcher":              {"只有派单的单位可以收回案件", "only the unit that dispatched the case may recall it"},
 	"case:escalation_answerer":     {"只有上报所待答复的单位可以答复（上一级；本级审核时为本级）", "only the unit the escalation waits on may answer it (the level above; the asking level while it reviews)"},
 	"case:unresolvable_approver":   {"只有上一级可以审批挂账申请", "only the level above may answer an unresolvable application"},

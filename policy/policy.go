@@ -108,6 +108,9 @@ const (
 	// street's or district's command centre or street secretary, for its
 	// own unit (the API authorizes it with the rater unit as holder).
 	PeriodicEvaluate Action = "supervision:periodic"
+	// Callback records a call-back to the resident (回访, issue 17): the
+	// filing side's command centre or secretary, as for Evaluate.
+	Callback Action = "case:callback"
 )
 
 // Actions lists every action.
@@ -115,7 +118,7 @@ var Actions = []Action{
 	FileCase, ReadCase, Summon, Whistle, Escalate, Verify, Evaluate, AnswerExtension, Accept, Reject, Merge, ReadPersonal,
 	Dispatch, Recall, AnswerEscalation, AnswerReturn, Drop, SetLead, ApplyUnresolvable, AnswerUnresolvable,
 	ReportTask, Feedback, ReturnTask, RequestExtension, Release, ReadInbox, Supervise, Admin,
-	Urge, SuperviseCase, AnswerOrder, ReadMap, Appeal, AnswerAppeal, PeriodicEvaluate,
+	Urge, SuperviseCase, AnswerOrder, ReadMap, Appeal, AnswerAppeal, PeriodicEvaluate, Callback,
 }
 
 // Valid reports whether a is a known action.

@@ -144,6 +144,7 @@ func TestDecisionMatrix(t *testing.T) {
 		appealDept = "supervision:appealer"
 		appealAns  = "supervision:appeal_answerer"
 		periodic   = "supervision:periodic_rater"
+		cbFiler    = "case:callback_filer_side"
 	)
 	matrix := []struct {
 		who  string
@@ -163,7 +164,7 @@ func TestDecisionMatrix(t *testing.T) {
 			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Accept: "own | " + holder, Reject: "own | " + holder, Merge: "own | " + holder, ReadPersonal: "own | " + holder,
-			Verify: "own | " + filer, Evaluate: "own | " + filer,
+			Verify: "own | " + filer, Evaluate: "own | " + filer, Callback: "own | " + cbFiler,
 			Supervise: "own child other | " + superv,
 			Dispatch:  "own | " + holder, Recall: "own | " + dispatcher, AnswerEscalation: "own | " + answerer,
 			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
@@ -178,7 +179,7 @@ func TestDecisionMatrix(t *testing.T) {
 			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Accept: "own | " + holder, Reject: "own | " + holder, Merge: "own | " + holder, ReadPersonal: "own | " + holder,
-			Verify: "own | " + filer, Evaluate: "own | " + filer,
+			Verify: "own | " + filer, Evaluate: "own | " + filer, Callback: "own | " + cbFiler,
 			Supervise: "own child | " + superv,
 			Dispatch:  "own | " + holder, Recall: "own | " + dispatcher, AnswerEscalation: "own | " + answerer,
 			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
@@ -193,7 +194,7 @@ func TestDecisionMatrix(t *testing.T) {
 			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Accept: "own | " + holder, Reject: "own | " + holder, Merge: "own | " + holder, ReadPersonal: "own | " + holder,
-			Verify: "own | " + filer, Evaluate: "own | " + filer,
+			Verify: "own | " + filer, Evaluate: "own | " + filer, Callback: "own | " + cbFiler,
 			Supervise: "own child | " + superv,
 			Dispatch:  "own | " + holder, Recall: "own | " + dispatcher, AnswerEscalation: "own | " + answerer,
 			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
@@ -207,7 +208,7 @@ func TestDecisionMatrix(t *testing.T) {
 			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Accept: "own | " + holder, Reject: "own | " + holder, Merge: "own | " + holder, ReadPersonal: "own | " + holder,
-			Verify: "own | " + filer, Evaluate: "own | " + filer,
+			Verify: "own | " + filer, Evaluate: "own | " + filer, Callback: "own | " + cbFiler,
 			Dispatch: "own | " + holder, Recall: "own | " + dispatcher, AnswerEscalation: "own | " + answerer,
 			AnswerReturn: "own | " + holder, Drop: "own | " + holder, SetLead: "own | " + holder,
 			ApplyUnresolvable: "own | " + holder, AnswerUnresolvable: "own | " + approver,
@@ -222,7 +223,7 @@ func TestDecisionMatrix(t *testing.T) {
 			Whistle:  "own | " + holder,
 			Escalate: "own | " + holder, AnswerExtension: "own | " + holder,
 			Accept: "own | " + holder, Reject: "own | " + holder, Merge: "own | " + holder, ReadPersonal: "own | " + holder,
-			Verify: "own | " + filer, Evaluate: "own | " + filer,
+			Verify: "own | " + filer, Evaluate: "own | " + filer, Callback: "own | " + cbFiler,
 			// A community reviews its own escalations; it dispatches
 			// nothing (no command level below it) and approves nothing.
 			AnswerEscalation: "own | " + answerer,

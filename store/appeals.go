@@ -271,7 +271,7 @@ func (s *Store) sharesOf(ctx context.Context, caseID string, month int) (CaseRow
 	p := MonthPeriod(month)
 	db := s.DB.WithContext(ctx)
 	var rows []CaseRow
-	if err := db.Select("id, number, title, org_path, status, outcome, overdue, verify_failures, verified_at, created_at").
+	if err := db.Select("id, number, title, org_path, status, outcome, overdue, verify_failures, verified_at, created_at, callback_status").
 		Where("id = ? AND created_at >= ? AND created_at < ?", caseID, p.From.UTC(), p.To.UTC()).Limit(1).Find(&rows).Error; err != nil {
 		return CaseRow{}, nil, fmt.Errorf("read case %s: %w", caseID, err)
 	}

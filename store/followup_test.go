@@ -255,7 +255,12 @@ func TestTodoKinds(t *testing.T) {
 		evaluating := sampleCase("fu-6", 2, whistle.CaseEvaluating)
 		evaluating.EvaluationDue = ptr(now.Add(20 * time.Hour))
 		closed := sampleCase("fu-7", 2, whistle.CaseClosed) // its summoned task waits on no one
-		for _, x := range []whistle.Case{pending, unres, ret, esc, evaluating, closed} {
+		// 回访: a resident's case waiting for its call-back is to call back,
+		// not yet to evaluate.
+		callback := sampleCase("fu-8", 2, whistle.CaseEvaluating)
+		callback.EvaluationDue, callback.Tasks[0].Status = ptr(now.Add(30*time.Hour)), whistle.TaskDone
+		callback.CallbackRequired, callback.Callback = true, whistle.CallbackPending
+		for _, x := range []whistle.Case{pending, unres, ret, esc, evaluating, closed, callback} {
 			if err := s.ApplyCase(ctx, x, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -285,6 +290,8 @@ func TestTodoKinds(t *testing.T) {
 			{store.TodoUnresolvable, s1, "fu-3/"},
 			{store.TodoUnresolvable, d1, ""},
 			{store.TodoEvaluate, c1, "fu-6/"},
+			{store.TodoCallback, c1, "fu-8/"},
+			{store.TodoCallback, s1, "fu-8/"}, // filed inside: the API keeps the filer's side
 			{store.TodoOrderOverdue, d1, "fu-1/fu-1-S2"},
 			{store.TodoOrderOpen, d1, ""},
 			{store.TodoOrderOverdue, s1, ""},

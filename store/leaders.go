@@ -289,6 +289,9 @@ type RecurringQuery struct {
 	// Limit caps the problems listed per street, the most cases first
 	// (0: all); each street still says how many it has.
 	Limit int
+	// FromCases reads the cases alone, not the roll-up: the reference the
+	// tests and benchmarks hold the roll-up to.
+	FromCases bool
 }
 
 // RecurringCase is one case of a recurring problem.
@@ -378,9 +381,17 @@ func (s *Store) Recurring(ctx context.Context, q RecurringQuery) (RecurringRepor
 		q.Until = time.Now()
 	}
 	out := RecurringReport{From: q.Until.AddDate(0, 0, -7*q.Weeks).UTC(), To: q.Until.UTC(), N: q.N, Weeks: q.Weeks, Streets: []RecurringStreet{}}
-	groups, err := s.recurringGroups(ctx, q.Path, out.From, out.To, "", "", "")
-	if err != nil {
-		return out, err
+	var groups []recurringGroup
+	ok, err := false, error(nil)
+	if !q.FromCases { // recurring_rollup.go
+		if groups, ok, err = s.recurringFromRollup(ctx, q.Path, out.From, out.To, q.N); err != nil {
+			return out, err
+		}
+	}
+	if !ok { // below a street, its few cases are scanned
+		if groups, err = s.recurringGroups(ctx, q.Path, out.From, out.To, "", "", ""); err != nil {
+			return out, err
+		}
 	}
 	streets := map[string]*RecurringStreet{}
 	var names []string
@@ -452,12 +463,20 @@ func (s *Store) recurringGroups(ctx context.Context, path string, from, to time.
 		Order("cases.created_at DESC, cases.id DESC").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("recurring problems: %w", err)
 	}
+	return groupRecurring(rows, func(_ recurringRow, g, cm string) bool {
+		return category == "" || (g == grid && cm == community)
+	}), nil
+}
+
+// groupRecurring groups rows (newest first) by category and place, keeping
+// the rows keep accepts, each group's cases newest first.
+func groupRecurring(rows []recurringRow, keep func(r recurringRow, grid, community string) bool) []recurringGroup {
 	type key struct{ category, grid, community string }
 	idx := map[key]int{}
 	var out []recurringGroup
 	for _, r := range rows {
 		g, cm, st := r.place()
-		if category != "" && (g != grid || cm != community) {
+		if !keep(r, g, cm) {
 			continue
 		}
 		k := key{r.Category, g, cm}
@@ -472,7 +491,7 @@ func (s *Store) recurringGroups(ctx context.Context, path string, from, to time.
 		p.First = r.CreatedAt.UTC()
 		p.Cases = append(p.Cases, RecurringCase{ID: r.ID, Number: r.Number, Title: r.Title, Status: r.Status, Address: r.Address, CreatedAt: r.CreatedAt.UTC()})
 	}
-	return out, nil
+	return out
 }
 
 // RecurringGroup is the recurring problem of one category in one place (a

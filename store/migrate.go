@@ -201,6 +201,36 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateAppeals,
 		Rollback: rollbackAppeals,
 	},
+	{
+		// Issue 17: the resident call-back (回访): the cases' call-back
+		// columns, the roll-up's cb_unreached and cb_expired counters and
+		// the case:callback rules (migrate_callback.go).
+		ID:       "202612031003_callback",
+		Migrate:  migrateCallback,
+		Rollback: rollbackCallback,
+	},
+	{
+		// Issue 19: the notification outbox a projection writes with the
+		// case and the worker's dispatcher delivers (store/outbox.go).
+		ID:       "202612031004_notification_outbox",
+		Migrate:  migrateOutbox,
+		Rollback: rollbackOutbox,
+	},
+	{
+		// Issue 17: the recurring-problem roll-up (recurring_rollup.go),
+		// kept by the projection, backfilled from the cases.
+		ID:       "202612031001_recurring_rollup",
+		Migrate:  migrateRecurring,
+		Rollback: rollbackRecurring,
+	},
+	{
+		// Issue 19: the binary runs of a month in the supervision roll-up,
+		// backfilled from the day buckets (migrate_runs.go). After the
+		// call-back migration: it sums that migration's counters too.
+		ID:       "202612031002_xun_buckets",
+		Migrate:  migrateRuns,
+		Rollback: rollbackRuns,
+	},
 }
 
 // Migrate brings the schema up to date. It is safe to run on every start

@@ -173,6 +173,12 @@ type CaseRow struct {
 	UnresolvableJSON   string `gorm:"type:text"`
 	UnresolvableStatus string `gorm:"size:16;not null;default:'';index"`
 	UnresolvableAt     *time.Time
+	// The resident call-back (回访, migration 202612031003_callback):
+	// whether the case needs one, its state (pending, reached, unreached,
+	// expired; "" for none yet) and the attempts as the workflow has them.
+	CallbackRequired bool   `gorm:"not null;default:false"`
+	CallbackStatus   string `gorm:"size:16;not null;default:''"`
+	CallbacksJSON    string `gorm:"type:text"`
 
 	CreatedAt time.Time `gorm:"not null;index"`
 	UpdatedAt time.Time `gorm:"not null"`

@@ -18,6 +18,14 @@ import (
 // replaced only when c.Seq is newer than the stored row, so a retried or
 // late write never rolls the case back.
 func (s *Store) ApplyCase(ctx context.Context, c whistle.Case, entries []whistle.TimelineEntry) error {
+	return s.ApplyCaseWithOutbox(ctx, c, entries, nil)
+}
+
+// ApplyCaseWithOutbox is ApplyCase that also adds outbox, the entries'
+// notifications, to the notification outbox in the same transaction: the
+// timeline and its notifications are written together or not at all, and
+// a retried write adds no notification twice (outbox.go).
+func (s *Store) ApplyCaseWithOutbox(ctx context.Context, c whistle.Case, entries []whistle.TimelineEntry, outbox []OutboxItem) error {
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if len(entries) > 0 {
 			rows := make([]TimelineRow, len(entries))
@@ -27,6 +35,13 @@ func (s *Store) ApplyCase(ctx context.Context, c whistle.Case, entries []whistle
 			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 200).Error; err != nil {
 				return fmt.Errorf("write timeline: %w", err)
 			}
+		}
+		if err := writeOutbox(tx, outbox); err != nil {
+			return err
+		}
+		before, err := readRecurringBefore(tx, c.ID) // recurring_rollup.go
+		if err != nil {
+			return err
 		}
 		row := caseRow(c)
 		res := tx.Clauses(clause.OnConflict{
@@ -39,6 +54,9 @@ func (s *Store) ApplyCase(ctx context.Context, c whistle.Case, entries []whistle
 		}
 		if res.RowsAffected == 0 {
 			return nil // a newer version is already stored
+		}
+		if err := applyRecurring(tx, before, row); err != nil {
+			return err
 		}
 		if len(c.Tasks) > 0 {
 			tasks := make([]TaskRow, len(c.Tasks))
@@ -116,6 +134,7 @@ func caseRow(c whistle.Case) CaseRow {
 		b, _ := json.Marshal(u)
 		row.UnresolvableJSON, row.UnresolvableStatus, row.UnresolvableAt = string(b), u.Status, &u.RequestedAt
 	}
+	callbackColumns(&row, c) // callback.go
 	return row
 }
 
@@ -242,6 +261,7 @@ func caseFromRow(r CaseRow) whistle.Case {
 			c.Unresolvable = &u
 		}
 	}
+	callbackFromRow(&c, r) // callback.go
 	return c.InUTC()
 }
 

@@ -96,9 +96,11 @@ type CaseFilter struct {
 	DepartmentID string // cases with a task for this department
 	FiledBy      string // cases filed by this user id (我发起的)
 	Overdue      *bool
-	From, To     *time.Time // created in [From, To)
-	Query        string     // in title, description or address
-	Page         Page
+	// Callback is the call-back state (回访: pending, reached, unreached, expired).
+	Callback string
+	From, To *time.Time // created in [From, To)
+	Query    string     // in title, description or address
+	Page     Page
 }
 
 // apply keeps the cases matching f (its Page aside): the one reading of
@@ -112,6 +114,7 @@ func (f CaseFilter) apply(q *gorm.DB) *gorm.DB {
 	q = withTask(q, "id", f.DepartmentID)
 	q = equal(q, "filed_by_user_id", f.FiledBy)
 	q = flagged(q, "overdue", f.Overdue)
+	q = equal(q, "callback_status", f.Callback)
 	q = between(q, "created_at", f.From, f.To)
 	return matching(q, f.Query, "title", "description", "address", "number")
 }

@@ -175,7 +175,7 @@ func (s *Store) SupervisionCell(ctx context.Context, q CellQuery) (CellReport, e
 
 	db := s.DB.WithContext(ctx)
 	cases := db.Model(&CaseRow{}).
-		Select("id, number, title, org_path, status, outcome, overdue, verify_failures, verified_at, created_at").
+		Select("id, number, title, org_path, status, outcome, overdue, verify_failures, verified_at, created_at, callback_status").
 		Where("created_at >= ? AND created_at < ?", p.From.UTC(), p.To.UTC())
 	for _, id := range []string{q.Scope.AreaID, q.Scope.DistrictID, q.Area} {
 		if id != "" { // ids are unique in the tree: a segment names the subtree

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Supervision keeps, beside the read model, a roll-up of the counts behind
 // the rates and the annual assessment (docs/supervision.md), so that a
@@ -60,6 +63,13 @@ type Counts struct {
 	DSum   int64 `gorm:"column:d_sum;type:integer;not null;default:0" json:"district_score_sum"`
 	DSat   int64 `gorm:"column:d_sat;type:integer;not null;default:0" json:"district_satisfied"`
 	DBasic int64 `gorm:"column:d_basic;type:integer;not null;default:0" json:"district_basically_satisfied"`
+	// The resident call-back (回访): cases whose resident was not reached
+	// (CbUnreached) or not called back before the evaluation window closed
+	// (CbExpired), per area and per department that worked them. Their
+	// evaluations count in no satisfaction rate nor score, only here
+	// (migration 202612031003_callback).
+	CbUnreached int64 `gorm:"column:cb_unreached;type:integer;not null;default:0" json:"callbacks_unreached"`
+	CbExpired   int64 `gorm:"column:cb_expired;type:integer;not null;default:0" json:"callbacks_expired"`
 }
 
 // counterColumns are the columns of Counts, in field order.
@@ -67,14 +77,14 @@ var counterColumns = []string{
 	"cases", "tasks", "returned", "resp_due", "resp_on_time", "res_due", "res_solved",
 	"close_due", "close_on_time", "verifs", "verifs_failed", "ext_tasks", "ext_granted",
 	"evals_default", "g_evals", "g_sum", "g_sat", "g_basic", "o_evals", "o_sum", "o_sat", "o_basic",
-	"d_evals", "d_sum", "d_sat", "d_basic",
+	"d_evals", "d_sum", "d_sat", "d_basic", "cb_unreached", "cb_expired",
 }
 
 func (c *Counts) fields() []*int64 {
 	return []*int64{&c.Cases, &c.Tasks, &c.Returned, &c.RespDue, &c.RespOnTime, &c.ResDue, &c.ResSolved,
 		&c.CloseDue, &c.CloseOnTime, &c.Verifs, &c.VerifsFailed, &c.ExtTasks, &c.ExtGranted,
 		&c.EvalsDefault, &c.GEvals, &c.GSum, &c.GSat, &c.GBasic, &c.OEvals, &c.OSum, &c.OSat, &c.OBasic,
-		&c.DEvals, &c.DSum, &c.DSat, &c.DBasic}
+		&c.DEvals, &c.DSum, &c.DSat, &c.DBasic, &c.CbUnreached, &c.CbExpired}
 }
 
 // Add adds o to c.
@@ -135,6 +145,43 @@ const (
 	BucketDistrictMonth = "M"
 	BucketDistrictYear  = "Y"
 )
+
+// Binary runs of a month, kept where weeks are (area rows, and per
+// district for departments): 2, 4, 8 and 16 days aligned on the 1st (1–2,
+// 3–4, …; 1–4, 5–8, …; 1–8, 9–16, 17–24, 25–; 1–16, 17–), the last of a
+// month clipped at its end. A month's first or last days are then at most
+// five buckets (four from the 1st), so a custom range reads about as many
+// rows as a month or two (15 Aug–9 Oct city-wide by department: 5 bucket
+// sets, not 15). Ten-day 旬 buckets were weighed and left: they do not
+// shorten a range ending on the 9th.
+const (
+	BucketRun2          = "b"
+	BucketRun4          = "c"
+	BucketRun8          = "e"
+	BucketRun16         = "f"
+	BucketDistrictRun2  = "B"
+	BucketDistrictRun4  = "C"
+	BucketDistrictRun8  = "E"
+	BucketDistrictRun16 = "F"
+)
+
+// runKinds are the binary run kinds of area rows, shortest first, with
+// their lengths in days.
+var runKinds = []struct {
+	kind string
+	days int
+}{{BucketRun2, 2}, {BucketRun4, 4}, {BucketRun8, 8}, {BucketRun16, 16}}
+
+// runDays is the length of a binary run kind (either case), 0 for the
+// other kinds.
+func runDays(kind string) int {
+	for _, r := range runKinds {
+		if kind == r.kind || kind == strings.ToUpper(r.kind) {
+			return r.days
+		}
+	}
+	return 0
+}
 
 // SupervisionRollup is one bucket of the roll-up: the counts of the cases
 // filed (created_at) in the bucket in one area, for the area as a whole

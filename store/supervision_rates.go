@@ -107,48 +107,81 @@ type bucketCond struct {
 	lo, hi int
 }
 
-// bucketConds covers p with as few buckets as it can: whole years, whole
-// months, then (with weeks) whole Monday–Sunday weeks that do not cut into
-// a month the range holds whole, then days.
-func bucketConds(p Period, weeks bool) []bucketCond {
-	var out []bucketCond
-	add := func(kind string, from, next time.Time) {
-		lo, hi := DayOf(from), DayOf(next)
-		if n := len(out); n > 0 && out[n-1].kind == kind && out[n-1].hi == lo {
-			out[n-1].hi = hi
-			return
-		}
-		out = append(out, bucketCond{kind, lo, hi})
+// bucketConds covers p with as few buckets as it can: days, months and
+// years, and with fine also Monday–Sunday weeks and the binary runs of a
+// month (BucketRun2…16). The fewest buckets is a shortest path over the
+// period's days (at most ~4,000 of them), each bucket an edge from its
+// first day to the day after it; a tie keeps the longer bucket.
+func bucketConds(p Period, fine bool) []bucketCond {
+	start := p.From.In(worktime.Location)
+	start = time.Date(start.Year(), start.Month(), start.Day(), 12, 0, 0, 0, worktime.Location)
+	end := DayOf(p.To)
+	type step struct {
+		kind string
+		from int // index of the day the bucket starts on
 	}
-	d := p.From.In(worktime.Location)
-	end := p.To.In(worktime.Location)
-	fits := func(next time.Time) bool { return !next.After(end) }
-	weekFits := func(d time.Time) bool {
-		if !weeks || d.Weekday() != time.Monday || !fits(d.AddDate(0, 0, 7)) {
-			return false
+	days := []time.Time{}
+	index := map[int]int{}
+	for d := start; DayOf(d) < end; d = d.AddDate(0, 0, 1) {
+		index[DayOf(d)] = len(days)
+		days = append(days, d)
+	}
+	n := len(days)
+	index[end] = n
+	cost := make([]int, n+1)
+	how := make([]step, n+1)
+	for i := 1; i <= n; i++ {
+		cost[i] = -1
+	}
+	for i, d := range days {
+		if cost[i] < 0 {
+			continue
 		}
-		for i := 1; i < 7; i++ { // a month held whole is cheaper as a month
-			if m := d.AddDate(0, 0, i); m.Day() == 1 && fits(m.AddDate(0, 1, 0)) {
-				return false
+		try := func(kind string, next int) {
+			j, ok := index[next]
+			if !ok || next > end {
+				return
+			}
+			if cost[j] < 0 || cost[i]+1 < cost[j] || (cost[i]+1 == cost[j] && j-i > j-how[j].from) {
+				cost[j], how[j] = cost[i]+1, step{kind, i}
 			}
 		}
-		return true
-	}
-	for d.Before(end) {
-		switch {
-		case d.Month() == 1 && d.Day() == 1 && fits(d.AddDate(1, 0, 0)):
-			add(BucketYear, d, d.AddDate(1, 0, 0))
-			d = d.AddDate(1, 0, 0)
-		case d.Day() == 1 && fits(d.AddDate(0, 1, 0)):
-			add(BucketMonth, d, d.AddDate(0, 1, 0))
-			d = d.AddDate(0, 1, 0)
-		case weekFits(d):
-			add(BucketWeek, d, d.AddDate(0, 0, 7))
-			d = d.AddDate(0, 0, 7)
-		default:
-			add(BucketDay, d, d.AddDate(0, 0, 1))
-			d = d.AddDate(0, 0, 1)
+		try(BucketDay, DayOf(d.AddDate(0, 0, 1)))
+		if d.Day() == 1 {
+			try(BucketMonth, DayOf(d.AddDate(0, 1, 0)))
+			if d.Month() == time.January {
+				try(BucketYear, DayOf(d.AddDate(1, 0, 0)))
+			}
 		}
+		if !fine {
+			continue
+		}
+		if d.Weekday() == time.Monday {
+			try(BucketWeek, DayOf(d.AddDate(0, 0, 7)))
+		}
+		for _, r := range runKinds {
+			if (d.Day()-1)%r.days == 0 {
+				try(r.kind, runEnd(d, r.days))
+			}
+		}
+	}
+	var out []bucketCond
+	for j := n; j > 0; {
+		st := how[j]
+		lo, hi := DayOf(days[st.from]), DayOf(p.To)
+		if j < n {
+			hi = DayOf(days[j])
+		}
+		// Runs of one kind side by side read as one range of starts.
+		if k := len(out); k > 0 && out[k-1].kind == st.kind && out[k-1].lo == hi {
+			out[k-1].lo = lo
+		} else {
+			out = append(out, bucketCond{st.kind, lo, hi})
+		}
+		j = st.from
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
 	}
 	return out
 }

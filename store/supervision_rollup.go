@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -137,6 +138,9 @@ func bucketStart(kind string, day int) int {
 		back := (int(t.Weekday()) + 6) % 7 // days since Monday
 		return DayOf(t.AddDate(0, 0, -back))
 	}
+	if n := runDays(kind); n > 0 {
+		return day/100*100 + (day%100-1)/n*n + 1
+	}
 	return day
 }
 
@@ -264,6 +268,12 @@ func caseShares(c CaseRow, tasks []factTask, evals []factEval) []share {
 	area("close_on_time", b2i(closed && !c.Overdue))
 	area("verifs_failed", int64(c.VerifyFailures))
 	area("verifs", int64(c.VerifyFailures)+b2i(verified))
+	// 回访: a case whose resident was not reached or not called back counts
+	// apart, and its evaluations in no satisfaction rate nor score.
+	unreached := c.CallbackStatus == whistle.CallbackUnreached
+	expired := c.CallbackStatus == whistle.CallbackExpired
+	area("cb_unreached", b2i(unreached))
+	area("cb_expired", b2i(expired))
 
 	worked := map[string]bool{}
 	for _, t := range tasks {
@@ -291,6 +301,8 @@ func caseShares(c CaseRow, tasks []factTask, evals []factEval) []share {
 		if !worked[d] {
 			worked[d] = true
 			add(d, "cases", 1, t.ID, d)
+			add(d, "cb_unreached", b2i(unreached), t.ID, d)
+			add(d, "cb_expired", b2i(expired), t.ID, d)
 		}
 		add(d, "res_due", b2i(resolvable && (verified || t.Overdue)), t.ID, d)
 		add(d, "res_solved", b2i(resolvable && verified), t.ID, d)
@@ -307,6 +319,9 @@ func caseShares(c CaseRow, tasks []factTask, evals []factEval) []share {
 		if e.Default {
 			both("evals_default", 1, "", d)
 			continue
+		}
+		if callbackApart(c.CallbackStatus) {
+			continue // counted as the case's cb_unreached (callback.go)
 		}
 		n, sum, sat, basic := evalColumns(e.Level)
 		both(n, 1, "", d)
@@ -355,17 +370,25 @@ type rollupKey struct {
 }
 
 // factKeys are the buckets a fact adds to: day, month and year per street
-// (and week, for an area row), and for a department row day, week, month
-// and year per district.
+// (and week and the binary runs, for an area row), and for a department
+// row day, week, the runs, month and year per district.
 func factKeys(f SupervisionFact) []rollupKey {
-	keys := make([]rollupKey, 0, 7)
+	keys := make([]rollupKey, 0, 11)
 	for _, kind := range []string{BucketDay, BucketMonth, BucketYear} {
 		keys = append(keys, rollupKey{kind, bucketStart(kind, f.Day), f.DepartmentID, f.AreaID})
 	}
 	if f.DepartmentID == "" {
-		return append(keys, rollupKey{BucketWeek, bucketStart(BucketWeek, f.Day), "", f.AreaID})
+		keys = append(keys, rollupKey{BucketWeek, bucketStart(BucketWeek, f.Day), "", f.AreaID})
+		for _, r := range runKinds {
+			keys = append(keys, rollupKey{r.kind, bucketStart(r.kind, f.Day), "", f.AreaID})
+		}
+		return keys
 	}
 	for _, kind := range []string{BucketDistrictDay, BucketDistrictWeek, BucketDistrictMonth, BucketDistrictYear} {
+		keys = append(keys, rollupKey{kind, bucketStart(kind, f.Day), f.DepartmentID, f.DistrictID})
+	}
+	for _, r := range runKinds {
+		kind := strings.ToUpper(r.kind)
 		keys = append(keys, rollupKey{kind, bucketStart(kind, f.Day), f.DepartmentID, f.DistrictID})
 	}
 	return keys
@@ -445,7 +468,7 @@ func (s *Store) refreshBatch(ctx context.Context, n int, wait bool) (done int, s
 			ids[i] = q.CaseID
 		}
 		var cases []CaseRow
-		if err := tx.Select("id, org_path, status, outcome, overdue, verify_failures, verified_at, created_at").Where("id IN ?", ids).Find(&cases).Error; err != nil {
+		if err := tx.Select("id, org_path, status, outcome, overdue, verify_failures, verified_at, created_at, callback_status").Where("id IN ?", ids).Find(&cases).Error; err != nil {
 			return fmt.Errorf("read queued cases: %w", err)
 		}
 		tasksOf, evalsOf, err := factRows(tx, ids)
@@ -608,8 +631,8 @@ func NewRollupBuilder() *RollupBuilder {
 	return &RollupBuilder{delta: map[rollupKey]*SupervisionRollup{}, ending: map[int][]rollupKey{}}
 }
 
-// bucketEnd is the first day (YYYYMMDD) after a day or week bucket, 0 for
-// the longer ones.
+// bucketEnd is the first day (YYYYMMDD) after a day, week or run bucket, 0
+// for the longer ones.
 func bucketEnd(k rollupKey) int {
 	t := time.Date(k.start/10000, time.Month(k.start/100%100), k.start%100, 12, 0, 0, 0, worktime.Location)
 	switch k.kind {
@@ -618,7 +641,20 @@ func bucketEnd(k rollupKey) int {
 	case BucketWeek, BucketDistrictWeek:
 		return DayOf(t.AddDate(0, 0, 7))
 	}
+	if n := runDays(k.kind); n > 0 {
+		return runEnd(t, n)
+	}
 	return 0
+}
+
+// runEnd is the first day (YYYYMMDD) after the run of n days starting at
+// t, clipped at the end of t's month.
+func runEnd(t time.Time, n int) int {
+	end := t.AddDate(0, 0, n)
+	if next := time.Date(t.Year(), t.Month()+1, 1, 12, 0, 0, 0, worktime.Location); end.After(next) {
+		end = next
+	}
+	return DayOf(end)
 }
 
 // TakeFinished removes and returns the day and week buckets that end on or

@@ -448,6 +448,9 @@ func TestSupervisionBucketsSumLikeDays(t *testing.T) {
 			{From: day(2026, 3, 5), To: day(2026, 3, 20)},  // days, a week, days
 			{From: day(2025, 12, 29), To: day(2026, 4, 6)}, // a week across the year, months, a week
 			{From: day(2026, 1, 1), To: day(2027, 1, 1)},   // a year
+			{From: day(2026, 3, 3), To: day(2026, 3, 27)},  // runs of 2, 4, 16 days and days inside a month
+			{From: day(2026, 2, 15), To: day(2026, 4, 10)}, // 54 days: runs, March, runs
+			{From: day(2026, 3, 17), To: day(2026, 4, 2)},  // the 16-day run to the month's end, a day
 		}
 		scopes := []store.RollupScope{{}, {DistrictID: "110101"}, {AreaID: "110101001"}}
 		for _, p := range periods {

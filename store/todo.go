@@ -26,6 +26,7 @@ const (
 	// The filer's side.
 	TodoVerify   = "verify"   // results to verify
 	TodoEvaluate = "evaluate" // departments to evaluate
+	TodoCallback = "callback" // residents to call back (回访), before the evaluations
 	// The issuer of supervision orders (a supervisor, a command centre):
 	// the orders the caller issued, per named department.
 	TodoOrderOpen    = "order_open"    // not yet answered, not yet due
@@ -34,7 +35,7 @@ const (
 
 // TodoKinds lists every kind, in the order the to-do list counts them.
 var TodoKinds = []string{TodoReport, TodoFeedback, TodoOrder, TodoExtension, TodoReturn, TodoIntake, TodoEscalation, TodoUnresolvable,
-	TodoVerify, TodoEvaluate, TodoOrderOpen, TodoOrderOverdue}
+	TodoVerify, TodoCallback, TodoEvaluate, TodoOrderOpen, TodoOrderOverdue}
 
 // TodoLimit caps the items of one kind (a to-do list, not an archive).
 const TodoLimit = 500
@@ -145,15 +146,22 @@ func (s *Store) Todo(ctx context.Context, kind string, who TodoFor) ([]TodoItem,
 		// holder, so the candidates are held inside the unit's subtree.
 		q = db.Table("cases").Where("cases.unresolvable_status = ? AND cases.status <> ?", whistle.UnresolvablePending, string(whistle.CaseClosed))
 		q = within(q, "cases.holder_org_path", who.OrgPath)
-	case TodoVerify, TodoEvaluate:
+	case TodoVerify, TodoEvaluate, TodoCallback:
 		// Candidates: filed or held inside the unit; the API keeps the
 		// filer's side (the chain relation of the policy).
 		status := whistle.CaseVerifying
-		if kind == TodoEvaluate {
+		if kind != TodoVerify {
 			status, deadline = whistle.CaseEvaluating, "cases.evaluation_due"
 		}
 		p := likePrefix(who.OrgPath)
 		q = db.Table("cases").Where("cases.status = ? AND (cases.org_path LIKE ? OR cases.holder_org_path LIKE ?)", string(status), p, p)
+		// 回访 first: a case waiting for its call-back is to call back,
+		// not yet to evaluate.
+		if kind == TodoCallback {
+			q = q.Where("cases.callback_status = ?", whistle.CallbackPending)
+		} else if kind == TodoEvaluate {
+			q = q.Where("cases.callback_status <> ?", whistle.CallbackPending)
+		}
 	case TodoOrderOpen:
 		q, deadline = orders().Where("o.issued_by_org_unit_id = ? AND o.issued_by = ? AND d.due >= ?", unit, who.Username, now.UTC()), "d.due"
 	case TodoOrderOverdue:

@@ -91,6 +91,14 @@ type Case struct {
 	// SupervisionOrders are the 督办 orders issued on the case, oldest first.
 	SupervisionOrders []SupervisionOrder `json:"supervision_orders,omitempty"`
 
+	// CallbackRequired: the satisfaction of this case comes from a
+	// call-back to the resident (回访, callback.go); false on cases filed
+	// before it, which follow the old rules. Callback is its state
+	// (CallbackPending once verified) and Callbacks the attempts, oldest first.
+	CallbackRequired bool              `json:"callback_required,omitempty"`
+	Callback         string            `json:"callback,omitempty"`
+	Callbacks        []CallbackAttempt `json:"callbacks,omitempty"`
+
 	// EvaluationDue is when the evaluation window closes (status evaluating).
 	EvaluationDue *time.Time `json:"evaluation_due,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`

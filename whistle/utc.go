@@ -29,6 +29,10 @@ func (c Case) InUTC() Case {
 		c.Unresolvable = &u
 	}
 	c.Evaluations = mapSlice(c.Evaluations, func(e Evaluation) Evaluation { e.At = e.At.UTC(); return e })
+	c.Callbacks = mapSlice(c.Callbacks, func(a CallbackAttempt) CallbackAttempt {
+		a.At, a.RecordedAt = a.At.UTC(), a.RecordedAt.UTC()
+		return a
+	})
 	c.Breaches = mapSlice(c.Breaches, func(b Breach) Breach {
 		b.Deadline, b.At, b.ResolvedAt = b.Deadline.UTC(), b.At.UTC(), utcPtr(b.ResolvedAt)
 		return b

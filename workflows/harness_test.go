@@ -75,6 +75,9 @@ type harness struct {
 type recorder struct {
 	mu    sync.Mutex
 	notes []workflows.Notification
+	// outbox delivers what lean runs wrote to the notification outbox
+	// (through this recorder) before find looks.
+	outbox *activities.OutboxDispatcher
 }
 
 func (r *recorder) Notify(_ context.Context, n workflows.Notification) error {
@@ -86,6 +89,17 @@ func (r *recorder) Notify(_ context.Context, n workflows.Notification) error {
 
 // find returns the notifications of one event type.
 func (r *recorder) find(event string) []workflows.Notification {
+	if r.outbox != nil {
+		for {
+			n, err := r.outbox.DispatchOnce(context.Background(), 1000)
+			if err != nil {
+				panic(fmt.Sprintf("deliver the outbox: %v", err))
+			}
+			if n == 0 {
+				break
+			}
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []workflows.Notification
@@ -113,6 +127,7 @@ func newHarnessOn(t *testing.T, st *store.Store) *harness {
 	env.SetStartTime(t0)
 	env.SetTestTimeout(30 * time.Second)
 	notes := &recorder{}
+	notes.outbox = &activities.OutboxDispatcher{Store: st, Notifier: notes, Logger: discard}
 	activities.Register(env, &activities.Activities{Store: st, Notifier: notes, Logger: discard})
 	return &harness{t: t, env: env, st: st, cal: worktime.MustDefault(), notes: notes}
 }

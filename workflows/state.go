@@ -62,7 +62,7 @@ func newMachine(in WhistleInput) (*machine, error) {
 		FiledBy: in.Filer.Username, FiledByUserID: in.Filer.UserID,
 		Tasks: []whistle.Task{}, Escalations: []whistle.Escalation{}, Evaluations: []whistle.Evaluation{},
 		Breaches: []whistle.Breach{}, Timeline: []whistle.TimelineEntry{},
-		CreatedAt: in.CreatedAt, UpdatedAt: in.CreatedAt,
+		CreatedAt: in.CreatedAt, UpdatedAt: in.CreatedAt, CallbackRequired: in.CallbackRequired,
 	}}
 	m.record(in.CreatedAt, whistle.EventFiled, in.Filer, "", "", fmt.Sprintf("%s %s", in.Class, in.Title))
 	return m, nil
@@ -503,6 +503,9 @@ func (m *machine) checkVerify(in VerifyInput) error {
 func (m *machine) applyVerifyPassed(now time.Time, in VerifyInput, w EvaluationWindow) {
 	m.c.Status, m.c.VerifiedAt, m.c.EvaluationDue = whistle.CaseEvaluating, ptr(now), ptr(w.Due)
 	m.defaultSat = w.DefaultSatisfaction
+	if m.c.CallbackRequired {
+		m.c.Callback = whistle.CallbackPending
+	}
 	m.record(now, whistle.EventVerified, in.Actor, "", "", in.Comment)
 }
 
@@ -588,7 +591,18 @@ func (m *machine) checkEvaluate(in EvaluateInput) error {
 			return whistle.Errorf(whistle.EInvalid, s.zh+"评分须为 1–5，收到 %d", s.en+" must be 1–5, got %d", s.v)
 		}
 	}
-	if !in.Satisfaction.Valid() {
+	if m.c.CallbackRequired {
+		// The resident's satisfaction comes from the call-back (回访), never
+		// typed in by the evaluator; the call-back comes first.
+		if in.Satisfaction != "" {
+			return whistle.Errorf(whistle.EInvalid, "本案满意度以回访居民的结果为准，评价时不能填写满意度（satisfaction 留空）",
+				"this case's satisfaction is the resident's, from the call-back: leave satisfaction empty")
+		}
+		if m.c.Callback == whistle.CallbackPending || m.c.Callback == "" {
+			return whistle.Errorf(whistle.EConflict, "请先回访居民（记录回访结果），再评价部门",
+				"call the resident back (record the call-back) before evaluating the departments")
+		}
+	} else if !in.Satisfaction.Valid() {
 		return whistle.Errorf(whistle.EInvalid, "满意度「%s」无效（satisfied、basically_satisfied 或 dissatisfied）",
 			"satisfaction %q must be satisfied, basically_satisfied or dissatisfied", in.Satisfaction)
 	}
@@ -601,14 +615,115 @@ func (m *machine) checkEvaluate(in EvaluateInput) error {
 	return nil
 }
 
+// applyEvaluate records the evaluation. On a case with a call-back the
+// satisfaction is the resident's from it ("" when the resident was not
+// reached: such an evaluation counts apart, docs/supervision.md 回访).
 func (m *machine) applyEvaluate(now time.Time, in EvaluateInput) {
+	sat, shown := in.Satisfaction, string(in.Satisfaction)
+	if m.c.CallbackRequired {
+		sat = m.c.CallbackSatisfaction()
+		shown = string(sat)
+		if sat == "" {
+			shown = m.c.Callback
+		}
+	}
 	m.c.Evaluations = append(m.c.Evaluations, whistle.Evaluation{
 		CaseID: m.c.ID, DepartmentID: in.DepartmentID, Timeliness: in.Timeliness, Quality: in.Quality,
-		Attitude: in.Attitude, Satisfaction: in.Satisfaction, Comment: in.Comment,
+		Attitude: in.Attitude, Satisfaction: sat, Comment: in.Comment,
 		Level: m.evaluatorLevel(in.Actor), OrgUnitID: in.Actor.OrgUnitID, At: now, By: in.Actor.Username,
 	})
 	m.record(now, whistle.EventEvaluated, in.Actor, "", in.DepartmentID,
-		fmt.Sprintf("%d/%d/%d %s", in.Timeliness, in.Quality, in.Attitude, in.Satisfaction))
+		fmt.Sprintf("%d/%d/%d %s", in.Timeliness, in.Quality, in.Attitude, shown))
+}
+
+// --- call-back (回访) ----------------------------------------------------------
+
+// callbackSkew is how far past the workflow's clock a recorded attempt's
+// time may lie (the recorder's clock is not the server's).
+const callbackSkew = 5 * time.Minute
+
+// checkCallback checks one call-back attempt: only on a case that needs
+// one, once it is verified and until the resident is reached or
+// CallbackMaxAttempts attempts failed; the method known; the time not in
+// the future nor before the verification; a satisfaction exactly when
+// reached.
+func (m *machine) checkCallback(in CallbackInput) error {
+	if !m.c.CallbackRequired {
+		return whistle.Errorf(whistle.EConflict, "本案无需回访（来源不是居民或 12345 热线，或立案早于回访规则）",
+			"this case needs no call-back (not from a resident or the hotline, or filed before the call-back rule)")
+	}
+	if m.c.Status != whistle.CaseEvaluating {
+		return statusConflict(m.c.Status, "回访", "record a call-back")
+	}
+	if m.c.Callback != whistle.CallbackPending {
+		return whistle.Errorf(whistle.EConflict, "回访已结束（%s），不能再记录", "the call-back is over (%s): nothing more to record", m.c.Callback)
+	}
+	if !whistle.ValidCallbackMethod(in.Method) {
+		return whistle.Errorf(whistle.EInvalid, "回访方式「%s」无效（phone、sms、visit 或 online）",
+			"call-back method %q must be phone, sms, visit or online", in.Method)
+	}
+	if in.At != nil {
+		if in.At.After(m.now.Add(callbackSkew)) {
+			return whistle.Errorf(whistle.EInvalid, "回访时间 %s 晚于现在", "the call-back time %s is in the future", chinaTime(*in.At))
+		}
+		if m.c.VerifiedAt != nil && in.At.Before(*m.c.VerifiedAt) {
+			return whistle.Errorf(whistle.EInvalid, "回访时间 %s 早于核查通过时间 %s", "the call-back time %s is before the verification %s",
+				chinaTime(*in.At), chinaTime(*m.c.VerifiedAt))
+		}
+	}
+	switch {
+	case in.Reached && !in.Satisfaction.Valid():
+		return whistle.Errorf(whistle.EInvalid, "已联系上居民时须记录其满意度（satisfied、basically_satisfied 或 dissatisfied），收到「%s」",
+			"a reached resident's satisfaction is required (satisfied, basically_satisfied or dissatisfied), got %q", in.Satisfaction)
+	case !in.Reached && in.Satisfaction != "":
+		return whistle.Errorf(whistle.EInvalid, "未联系上居民时不能记录满意度", "no satisfaction when the resident was not reached")
+	}
+	return nil
+}
+
+// applyCallback records the attempt on the case and the timeline. A
+// reached resident settles the call-back (their satisfaction is the
+// case's); the CallbackMaxAttempts-th unanswered attempt settles it as
+// not reached; before that it stays pending for another try.
+func (m *machine) applyCallback(now time.Time, in CallbackInput) {
+	at := now
+	if in.At != nil {
+		at = *in.At
+	}
+	n := len(m.c.Callbacks) + 1
+	a := whistle.CallbackAttempt{N: n, At: at, RecordedAt: now, Method: in.Method, Reached: in.Reached,
+		Satisfaction: in.Satisfaction, Note: in.Note, By: in.Actor.Username, OrgUnitID: in.Actor.OrgUnitID}
+	// A new slice, not an append into the old one's spare room: copies
+	// handed out earlier (copyCase) must not change.
+	m.c.Callbacks = append(slices.Clip(m.c.Callbacks), a)
+	detail := fmt.Sprintf("%s reached %s", in.Method, in.Satisfaction)
+	switch {
+	case in.Reached:
+		m.c.Callback = whistle.CallbackReached
+	case n >= whistle.CallbackMaxAttempts:
+		m.c.Callback = whistle.CallbackUnreached
+		detail = fmt.Sprintf("%s unreached %d/%d", in.Method, n, whistle.CallbackMaxAttempts)
+	default:
+		detail = fmt.Sprintf("%s unreached %d/%d", in.Method, n, whistle.CallbackMaxAttempts)
+	}
+	if in.Note != "" {
+		detail += ": " + in.Note
+	}
+	m.record(now, whistle.EventCallback, in.Actor, "", "", detail)
+}
+
+// settleCallback ends a call-back still pending when the evaluation window
+// closes: not reached when some attempt was made, expired (未回访) when
+// none was. Either way the case counts apart from the satisfaction rate.
+func (m *machine) settleCallback(now time.Time) {
+	if !m.c.CallbackRequired || m.c.Callback != whistle.CallbackPending {
+		return
+	}
+	m.c.Callback = whistle.CallbackExpired
+	if len(m.c.Callbacks) > 0 {
+		m.c.Callback = whistle.CallbackUnreached
+	}
+	m.record(now, whistle.EventCallbackSettled, whistle.SystemActor, "", "", m.c.Callback)
 }
 
 // --- escalation ---------------------------------------------------------------
@@ -734,6 +849,7 @@ func (m *machine) onClock(now time.Time) bool {
 		}
 	}
 	if m.c.Status == whistle.CaseEvaluating && m.c.EvaluationDue != nil && !now.Before(*m.c.EvaluationDue) {
+		m.settleCallback(now) // cases with a call-back only: older ones record nothing more
 		m.defaultEvaluations(now)
 	}
 	m.advance(now)
@@ -831,6 +947,7 @@ func (m *machine) copyCase() whistle.Case {
 	c.Tasks = slices.Clone(c.Tasks)
 	c.Escalations = slices.Clone(c.Escalations)
 	c.Evaluations = slices.Clone(c.Evaluations)
+	c.Callbacks = slices.Clone(c.Callbacks)
 	c.Breaches = slices.Clone(c.Breaches)
 	c.Timeline = slices.Clone(c.Timeline)
 	c.Dispatches = slices.Clone(c.Dispatches)

@@ -39,6 +39,10 @@ const (
 	// versionReturnReview: a return waits for the holder's answer and no
 	// longer resolves the task's breaches.
 	versionReturnReview = "return-review"
+	// versionLean: one timer per case at the next instant anything is due,
+	// notifications written to the outbox by the projection instead of one
+	// activity each, and search attributes upserted once per workflow task.
+	versionLean = "lean-clock-outbox"
 )
 
 // DispatchInput hands the case down to To, a unit inside the holder's

@@ -25,6 +25,8 @@ const (
 	UpdateVerify           = "verify"            // VerifyInput
 	UpdateEvaluate         = "evaluate"          // EvaluateInput
 	UpdateEscalate         = "escalate"          // EscalateInput
+	// UpdateCallback records one call-back attempt (回访, callback.go).
+	UpdateCallback = "callback" // CallbackInput
 )
 
 // QueryState is the query that returns the full whistle.Case, timeline included.
@@ -87,6 +89,15 @@ type WhistleInput struct {
 	// DefaultSatisfaction is the policy's default satisfaction fetched when
 	// the evaluation window opened (carried over by Continue-As-New).
 	DefaultSatisfaction whistle.Satisfaction `json:"default_satisfaction,omitempty"`
+	// CallbackRequired: the satisfaction comes from a call-back to the
+	// resident (回访); the API sets it at filing for residents' and hotline
+	// cases. Absent from histories recorded before it, which follow the
+	// old rules (the machine's call-back rules apply only when it is set).
+	CallbackRequired bool `json:"callback_required,omitempty"`
+	// PendingNotifications are notifications of a lean run whose
+	// projection had not yet succeeded when it continued as new: the next
+	// run hands them to its first projection.
+	PendingNotifications []Notification `json:"pending_notifications,omitempty"`
 }
 
 // SummonInput summons departments; with RerouteTaskID it answers that
@@ -178,6 +189,18 @@ type EvaluateInput struct {
 	HolderOrgUnitID string `json:"holder_org_unit_id,omitempty"`
 }
 
+// CallbackInput is one call-back attempt (回访): how and when the resident
+// was called, whether they were reached and, if so, their satisfaction.
+// At is the attempt's time as the recorder gives it (nil: now).
+type CallbackInput struct {
+	Actor        whistle.Actor        `json:"actor"`
+	Method       string               `json:"method"`
+	At           *time.Time           `json:"at,omitempty"`
+	Reached      bool                 `json:"reached"`
+	Satisfaction whistle.Satisfaction `json:"satisfaction,omitempty"`
+	Note         string               `json:"note,omitempty"`
+}
+
 // EscalateInput asks the level above to take the case.
 type EscalateInput struct {
 	Actor  whistle.Actor `json:"actor"`
@@ -230,6 +253,12 @@ type EvaluationWindow struct {
 type ProjectInput struct {
 	Case    whistle.Case            `json:"case"`
 	Entries []whistle.TimelineEntry `json:"entries"`
+	// Notifications are the messages these entries produce. Runs on the
+	// lean path (versionLean) hand them to the projection, which writes
+	// them to the notification outbox in the same transaction as the
+	// entries; a dispatcher in the worker delivers them. Older runs send
+	// each through ActivityNotify and leave this empty.
+	Notifications []Notification `json:"notifications,omitempty"`
 }
 
 // Notification tells an org unit's command centre or a department about a

@@ -68,6 +68,9 @@ func Whistle(ctx workflow.Context, in WhistleInput) (whistle.Case, error) {
 	if err != nil {
 		return whistle.Case{}, toApplicationError(err)
 	}
+	// Runs recorded before versionLean replay without its marker and keep
+	// their path: a timer per change, an activity per notification.
+	r.lean = workflow.GetVersion(ctx, versionLean, workflow.DefaultVersion, 1) >= 1
 	// Hold the mutex before any handler exists: an update that came with
 	// the first workflow task runs as soon as its handler is registered,
 	// and must wait until the case is filed and summoned (start or resume
@@ -117,6 +120,23 @@ type run struct {
 	// the check to the handler, which runs after the summons (it waits on
 	// the mutex that start holds).
 	ready bool
+
+	// lean is versionLean's path: one timer, notifications through the
+	// projection's outbox, search attributes once per workflow task.
+	lean bool
+	// clock is a lean run's one armed timer; alarms counts its fires.
+	clock    armedTimer
+	clockGen int
+	alarms   int
+	// notes are a lean run's notifications that no successful projection
+	// has carried to the outbox yet.
+	notes []Notification
+}
+
+// armedTimer is the pending timer of a lean run and how to cancel it.
+type armedTimer struct {
+	at     time.Time
+	cancel workflow.CancelFunc
 }
 
 func newRun(ctx workflow.Context, in WhistleInput) (*run, error) {
@@ -132,6 +152,7 @@ func newRun(ctx workflow.Context, in WhistleInput) (*run, error) {
 		}
 		r.m = &machine{c: *in.State, chain: chain, filedAt: in.Chain[0], defaultSat: in.DefaultSatisfaction}
 		r.projectedSeq = in.ProjectedSeq
+		r.notes = in.PendingNotifications
 		return r, nil
 	}
 	m, err := newMachine(in)
@@ -292,6 +313,7 @@ func (r *run) registerHandlers(ctx workflow.Context) error {
 	errs = append(errs, r.intakeHandlers(ctx)...)
 	errs = append(errs, r.twowayHandlers(ctx)...)
 	errs = append(errs, r.followupHandlers(ctx)...)
+	errs = append(errs, r.callbackHandlers(ctx)...)
 	for _, err := range errs {
 		if err != nil {
 			return err
@@ -340,23 +362,11 @@ func handle[I any](ctx workflow.Context, r *run, name string, check func(I) erro
 // the case is closed.
 func (r *run) loop(ctx workflow.Context) (whistle.Case, error) {
 	for r.m.c.Status != whistle.CaseClosed {
-		seen := r.version
-		wake := func() bool {
-			return r.version != seen || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
-		}
-		wait := time.Duration(-1) // forever
-		if next, ok := r.m.nextDeadline(); ok {
-			wait = max(next.Sub(workflow.Now(ctx)), 0)
-		}
-		if r.projectedSeq < r.m.c.Seq && (wait < 0 || wait > reprojectEvery) {
-			wait = reprojectEvery
-		}
 		var err error
-		switch {
-		case wait < 0:
-			err = workflow.Await(ctx, wake)
-		case wait > 0:
-			_, err = workflow.AwaitWithTimeout(ctx, wait, wake)
+		if r.lean {
+			err = r.awaitLean(ctx)
+		} else {
+			err = r.await(ctx)
 		}
 		if err != nil {
 			return r.m.copyCase(), err
@@ -376,9 +386,12 @@ func (r *run) loop(ctx workflow.Context) (whistle.Case, error) {
 	if err := r.drain(ctx); err != nil {
 		return r.m.copyCase(), err
 	}
+	if r.lean {
+		r.upsertSearchAttributes(ctx) // the loop upserts before it waits, not after the last change
+	}
 	// The read model must show the closed case before the workflow ends.
-	for r.projectedSeq < r.m.c.Seq {
-		if r.project(ctx); r.projectedSeq < r.m.c.Seq {
+	for r.projectedSeq < r.m.c.Seq || len(r.notes) > 0 {
+		if r.project(ctx); r.projectedSeq < r.m.c.Seq || len(r.notes) > 0 {
 			if err := workflow.Sleep(ctx, reprojectEvery); err != nil {
 				return r.m.copyCase(), err
 			}
@@ -386,6 +399,86 @@ func (r *run) loop(ctx workflow.Context) (whistle.Case, error) {
 	}
 	r.log.Info("case closed", "seq", r.m.c.Seq)
 	return r.m.copyCase(), nil
+}
+
+// await waits, on the path before versionLean, until the earliest
+// deadline or a change. Each call arms a timer of its own, and a timer a
+// change overtook is never cancelled: it fires later, for nothing.
+func (r *run) await(ctx workflow.Context) error {
+	seen := r.version
+	wake := func() bool {
+		return r.version != seen || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+	}
+	wait := time.Duration(-1) // forever
+	if next, ok := r.m.nextDeadline(); ok {
+		wait = max(next.Sub(workflow.Now(ctx)), 0)
+	}
+	if r.projectedSeq < r.m.c.Seq && (wait < 0 || wait > reprojectEvery) {
+		wait = reprojectEvery
+	}
+	var err error
+	switch {
+	case wait < 0:
+		err = workflow.Await(ctx, wake)
+	case wait > 0:
+		_, err = workflow.AwaitWithTimeout(ctx, wait, wake)
+	}
+	return err
+}
+
+// awaitLean is the wait of versionLean: the search attributes of this
+// workflow task's changes are upserted once, the one timer is armed for
+// the next instant anything is due (left alone when that instant did not
+// change), and the loop sleeps until a change or the timer.
+func (r *run) awaitLean(ctx workflow.Context) error {
+	r.upsertSearchAttributes(ctx)
+	now := workflow.Now(ctx)
+	next, ok := r.m.nextDeadline()
+	if r.projectedSeq < r.m.c.Seq || len(r.notes) > 0 {
+		if retry := now.Add(reprojectEvery); !ok || retry.Before(next) {
+			next, ok = retry, true
+		}
+	}
+	if ok && !next.After(now) {
+		return nil // due already: tick now
+	}
+	r.arm(ctx, next)
+	seen, alarm := r.version, r.alarms
+	return workflow.Await(ctx, func() bool {
+		return r.version != seen || r.alarms != alarm || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+	})
+}
+
+// arm makes the run's one timer fire at at (zero: none). A timer already
+// armed for that instant is kept; one armed for another instant is
+// cancelled (in the workflow task that armed it, it never reaches the
+// history).
+func (r *run) arm(ctx workflow.Context, at time.Time) {
+	if r.clock.cancel != nil {
+		if r.clock.at.Equal(at) {
+			return
+		}
+		r.clock.cancel()
+		r.clock = armedTimer{}
+	}
+	if at.IsZero() {
+		return
+	}
+	tctx, cancel := workflow.WithCancel(ctx)
+	fired := workflow.NewTimer(tctx, at.Sub(workflow.Now(ctx)))
+	r.clockGen++
+	gen := r.clockGen
+	r.clock = armedTimer{at: at, cancel: cancel}
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		err := fired.Get(gctx, nil)
+		if gen != r.clockGen {
+			return // cancelled for another instant
+		}
+		r.clock = armedTimer{}
+		if err == nil {
+			r.alarms++
+		}
+	})
 }
 
 // tick fires the clocks due now and retries a failed projection.
@@ -396,7 +489,7 @@ func (r *run) tick(ctx workflow.Context) error {
 	defer r.mu.Unlock()
 	if r.m.onClock(workflow.Now(ctx)) {
 		r.changed(ctx)
-	} else if r.projectedSeq < r.m.c.Seq {
+	} else if r.projectedSeq < r.m.c.Seq || len(r.notes) > 0 {
 		r.project(ctx)
 	}
 	return nil
@@ -411,6 +504,7 @@ func (r *run) continueAsNew(ctx workflow.Context) error {
 	next := r.in
 	state := r.m.copyCase()
 	next.State, next.ProjectedSeq, next.DefaultSatisfaction = &state, r.projectedSeq, r.m.defaultSat
+	next.PendingNotifications = r.notes
 	if !slices.Equal(r.m.chain, r.in.Chain) {
 		next.HolderChain = slices.Clone(r.m.chain)
 	}
@@ -420,13 +514,19 @@ func (r *run) continueAsNew(ctx workflow.Context) error {
 
 // changed publishes a change: move the case on if its tasks allow, send
 // the queued notifications, project, upsert the search attributes and wake
-// the timer loop.
+// the timer loop. A lean run hands the notifications to the projection
+// (the outbox) and leaves the search attributes to the loop.
 func (r *run) changed(ctx workflow.Context) {
 	r.m.advance(workflow.Now(ctx))
-	for _, n := range r.m.takeOutbox() {
-		r.notify(n)
+	if r.lean {
+		r.notes = append(r.notes, r.m.takeOutbox()...)
+		r.project(ctx)
+	} else {
+		for _, n := range r.m.takeOutbox() {
+			r.notify(n)
+		}
+		r.publish(ctx)
 	}
-	r.publish(ctx)
 	r.version++
 }
 
@@ -440,14 +540,14 @@ func (r *run) publish(ctx workflow.Context) {
 // model. On failure it logs and leaves projectedSeq, so the next change (or
 // the timer loop, within reprojectEvery) writes them again.
 func (r *run) project(ctx workflow.Context) {
-	if r.projectedSeq >= r.m.c.Seq {
+	if r.projectedSeq >= r.m.c.Seq && len(r.notes) == 0 {
 		return
 	}
 	c := r.m.copyCase()
 	i, _ := slices.BinarySearchFunc(c.Timeline, r.projectedSeq+1, func(e whistle.TimelineEntry, seq int64) int {
 		return int(e.Seq - seq)
 	})
-	in := ProjectInput{Case: c, Entries: c.Timeline[i:]}
+	in := ProjectInput{Case: c, Entries: c.Timeline[i:], Notifications: r.notes}
 	in.Case.Timeline = nil
 	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
 	if err := workflow.ExecuteLocalActivity(lctx, ActivityProject, in).Get(lctx, nil); err != nil {
@@ -455,6 +555,7 @@ func (r *run) project(ctx workflow.Context) {
 		return
 	}
 	r.projectedSeq = c.Seq
+	r.notes = nil
 }
 
 // notify sends n in the background; the run waits for it before it ends.

@@ -73,6 +73,9 @@ func runDev(ctx context.Context, args []string) error {
 	if err := a.ConnectTemporal(ctx); err != nil {
 		return err
 	}
+	if err := a.ServeHealth(); err != nil {
+		return err
+	}
 	if *runWorker {
 		if err := a.StartWorker(ctx); err != nil {
 			return err
@@ -112,6 +115,11 @@ func runServe(ctx context.Context, args []string) error {
 	if err := a.ConnectTemporal(ctx); err != nil {
 		return err
 	}
+	// A worker's probes and scrapes (--health-addr): up before the
+	// start-up checks and the worker, so /readyz says what it waits for.
+	if err := a.ServeHealth(); err != nil {
+		return err
+	}
 	if err := a.EnsureSearchAttributes(ctx); err != nil {
 		return err
 	}
@@ -121,7 +129,7 @@ func runServe(ctx context.Context, args []string) error {
 		}
 	}
 	if cfg.Role == "worker" {
-		// No API here: the worker's metrics only on --metrics-addr.
+		// No API here: the worker's metrics on --health-addr or --metrics-addr.
 		if err := a.ServeMetrics(); err != nil {
 			return err
 		}

@@ -39,6 +39,12 @@ func envInt(key string, def int) int {
 	return def
 }
 
+// envBool is true when key is set to a true value (1, true, yes).
+func envBool(key string) bool {
+	v, err := strconv.ParseBool(env(key, ""))
+	return err == nil && v
+}
+
 func envDuration(key string, def time.Duration) time.Duration {
 	if v, err := time.ParseDuration(env(key, "")); err == nil {
 		return v
@@ -64,6 +70,14 @@ func (c *Config) bind(fs *flag.FlagSet, which ...string) {
 	}
 	if want["temporal"] {
 		fs.StringVar(&c.TemporalAddress, "temporal-address", env("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port (TEMPORAL_ADDRESS)")
+		// A secured cluster (docs/metrics.md): the environment names are
+		// those of Temporal's own clients (envconfig, the CLI).
+		fs.BoolVar(&c.TemporalTLS.Enabled, "temporal-tls", envBool("TEMPORAL_TLS"), "connect to Temporal over TLS, trusting the system's CAs unless --temporal-tls-ca is given (TEMPORAL_TLS)")
+		fs.StringVar(&c.TemporalTLS.CAFile, "temporal-tls-ca", env("TEMPORAL_TLS_SERVER_CA_CERT_PATH", ""), "PEM file of the CA that signed the Temporal frontend's certificate; turns TLS on (TEMPORAL_TLS_SERVER_CA_CERT_PATH)")
+		fs.StringVar(&c.TemporalTLS.CertFile, "temporal-tls-cert", env("TEMPORAL_TLS_CLIENT_CERT_PATH", ""), "PEM client certificate for mutual TLS, with --temporal-tls-key; read again at each connection (TEMPORAL_TLS_CLIENT_CERT_PATH)")
+		fs.StringVar(&c.TemporalTLS.KeyFile, "temporal-tls-key", env("TEMPORAL_TLS_CLIENT_KEY_PATH", ""), "PEM private key of --temporal-tls-cert (TEMPORAL_TLS_CLIENT_KEY_PATH)")
+		fs.StringVar(&c.TemporalTLS.ServerName, "temporal-tls-server-name", env("TEMPORAL_TLS_SERVER_NAME", ""), "name the frontend's certificate must carry when it is not the host of --temporal-address (TEMPORAL_TLS_SERVER_NAME)")
+		fs.StringVar(&c.TemporalTLS.APIKey, "temporal-api-key", env("TEMPORAL_API_KEY", ""), "API key (Temporal Cloud), sent as a bearer token; turns TLS on; never printed (TEMPORAL_API_KEY)")
 	}
 	if want["temporal-port"] {
 		fs.IntVar(&c.TemporalPort, "temporal-port", envInt("SHAOBAO_TEMPORAL_PORT", 7233), "port of the embedded Temporal frontend, 0 picks a free one (SHAOBAO_TEMPORAL_PORT)")
@@ -85,6 +99,7 @@ func (c *Config) bind(fs *flag.FlagSet, which ...string) {
 		fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("SHAOBAO_REQUEST_TIMEOUT", 30*time.Second), "longest time a request may take (SHAOBAO_REQUEST_TIMEOUT)")
 		fs.DurationVar(&c.PolicyReload, "policy-reload", envDuration("SHAOBAO_POLICY_RELOAD", 10*time.Second), "how often policy rules are checked for changes (SHAOBAO_POLICY_RELOAD)")
 		fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SHAOBAO_METRICS_ADDR", ""), "serve /metrics on this address instead of --addr (SHAOBAO_METRICS_ADDR)")
+		fs.StringVar(&c.HealthAddr, "health-addr", env("SHAOBAO_HEALTH_ADDR", ""), "serve /healthz, /readyz and /metrics on this address, e.g. :9090 for a worker's probes and scrapes; empty: none (SHAOBAO_HEALTH_ADDR)")
 		fs.StringVar(&c.MetricsToken, "metrics-token", env("SHAOBAO_METRICS_TOKEN", ""), "bearer token /metrics requires; serve without it or --metrics-addr answers 404 on /metrics (SHAOBAO_METRICS_TOKEN)")
 		fs.StringVar(&c.CityBounds, "city-bounds", env("SHAOBAO_CITY_BOUNDS", ""), "minLon,minLat,maxLon,maxLat a filed point must lie in; empty: Beijing's (SHAOBAO_CITY_BOUNDS)")
 		// The map's base tiles (docs/map.md): none by default, so an
@@ -143,9 +158,15 @@ func (c *Config) logConfig(l *slog.Logger) {
 	if c.S3.SecretKey != "" {
 		s3Secret = redact.Mask
 	}
+	temporalKey := ""
+	if c.TemporalTLS.APIKey != "" {
+		temporalKey = redact.Mask
+	}
 	r := slog.NewRecord(time.Now(), slog.LevelInfo, "config", 0)
 	r.Add("addr", c.Addr, "data", c.DataDir, "database", redact.URL(c.StoreURL()),
 		"temporal", c.TemporalAddress, "namespace", c.TemporalNamespace, "role", c.Role,
+		"temporal_tls", c.TemporalTLS.Enabled, "temporal_tls_ca", c.TemporalTLS.CAFile, "temporal_tls_cert", c.TemporalTLS.CertFile,
+		"temporal_tls_server_name", c.TemporalTLS.ServerName, "temporal_api_key", temporalKey, "health_addr", c.HealthAddr,
 		"log_level", c.LogLevel, "log_format", c.LogFormat, "webhook", redact.URL(c.WebhookURL), "webhook_secret", secret,
 		"request_timeout", c.RequestTimeout, "policy_reload", c.PolicyReload,
 		"metrics_addr", c.MetricsAddr, "metrics_token", metricsToken, "pprof_addr", c.PprofAddr, "city_bounds", c.CityBounds,

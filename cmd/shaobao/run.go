@@ -15,6 +15,7 @@ import (
 	"github.com/shaobao/shaobao/app"
 	"github.com/shaobao/shaobao/bench"
 	"github.com/shaobao/shaobao/citygen"
+	"github.com/shaobao/shaobao/cluster"
 	"github.com/shaobao/shaobao/redact"
 	"github.com/shaobao/shaobao/store"
 )
@@ -28,8 +29,11 @@ Usage:
   shaobao seed demo [--data DIR | --database-url URL]
   shaobao token USERNAME [--data DIR | --database-url URL] [--ttl 720h]
   shaobao admin create --username admin [--password-file FILE] [--data DIR | --database-url URL]   the first admin of serve
-  shaobao bench --cases N --concurrency C [--target URL]   load: full lifecycles/s against the engine's no-op baseline
+  shaobao bench --cases N --concurrency C [--target URL] [--compare OTHER_BINARY]   load: full lifecycles/s against the engine's no-op and bare-shape baselines
   shaobao gen city --database-url URL [--cases N]    a Beijing-sized city with N historical cases (PostgreSQL)
+  shaobao cluster --temporal-tools DIR --postgres URL   a multi-service Temporal cluster with serve --role api/worker ×2 on this machine
+  shaobao backup --data DIR --out FILE             the embedded default's databases and files in one archive, also while dev runs
+  shaobao restore --in FILE --data NEWDIR          a backup into a new, empty data folder
 
 Run "shaobao COMMAND -h" for a command's flags.
 `
@@ -60,11 +64,17 @@ func run(args []string) error {
 		return runAdmin(ctx, rest)
 	case "bench":
 		return bench.Command(ctx, rest, os.Stdout)
+	case "cluster":
+		return cluster.Command(ctx, rest, os.Stdout)
 	case "gen":
 		if len(rest) == 0 || rest[0] != "city" {
 			return errors.New(`gen: the only generator is "city": shaobao gen city --database-url URL --cases N`)
 		}
 		return citygen.Command(ctx, rest[1:], os.Stdout)
+	case "backup":
+		return runBackup(ctx, rest)
+	case "restore":
+		return runRestore(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

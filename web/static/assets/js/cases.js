@@ -14,12 +14,14 @@ import { clerkActions, supersededFeedback } from './taskforms.js';
 import { warningBadge, mayUrge, urgeForm, urgeFacts, ordersSection, followupDetail, withTimes } from './followup.js';
 import { photoPicker, thumbnails, beforeAfter } from './photos.js';
 import { locationPicker, gridName } from './map.js';
+import { callbackBadge, callbackPending, callbackForm, callbackSection, callbackDetail } from './callback.js';
 
 const FILERS = ['community_secretary', 'street_secretary', 'commander', 'grid_worker'];
 const STATUSES = ['pending', 'open', 'verifying', 'evaluating', 'closed'];
 const CLASSES = ['emergency', 'key', 'routine', 'coordination'];
 const SOURCES = ['grid', 'community', 'resident', 'hotline', 'property', 'escalation'];
 const SATISFACTION = ['satisfied', 'basically_satisfied', 'dissatisfied'];
+const CALLBACKS = ['pending', 'reached', 'unreached', 'expired'];
 
 // names resolves department ids to names in the current language.
 async function namesMap() {
@@ -41,9 +43,9 @@ function taskClock(task) {
 
 export function listView(ctx) {
   const p = ctx.params;
-  const state = { status: p.get('status') || '', class: p.get('class') || '', overdue: p.get('overdue') === 'true', q: p.get('q') || '', mine: p.get('mine') === 'true', page: Number(p.get('page')) || 1 };
+  const state = { status: p.get('status') || '', class: p.get('class') || '', callback: p.get('callback') || '', overdue: p.get('overdue') === 'true', q: p.get('q') || '', mine: p.get('mine') === 'true', page: Number(p.get('page')) || 1 };
   const results = h('div', { id: 'case-list' });
-  const filtered = () => Boolean(state.status || state.class || state.overdue || state.q || state.mine);
+  const filtered = () => Boolean(state.status || state.class || state.callback || state.overdue || state.q || state.mine);
   const title = h('h1', {});
   const reload = () => {
     ctx.setParams({ ...state, page: state.page > 1 ? state.page : '' });
@@ -63,6 +65,7 @@ export function listView(ctx) {
   const filters = h('form', { class: 'filters', id: 'case-filters' },
     field(t('filter_status'), select('status', [['', t('all')], ...STATUSES.map((s) => [s, label('case_status', s)])], state.status)),
     field(t('filter_class'), select('class', [['', t('all')], ...CLASSES.map((c) => [c, label('class', c)])], state.class)),
+    field(t('filter_callback'), select('callback', [['', t('all')], ...CALLBACKS.map((s) => [s, label('callback', s)])], state.callback, { id: 'filter-callback' })),
     field(t('filter_q'), h('input', { name: 'q', type: 'search', value: state.q, placeholder: t('q_ph') })),
     h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'overdue', checked: state.overdue }), t('only_overdue')),
     FILERS.includes(ctx.me.role) ? h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'mine', id: 'only-mine', checked: state.mine }), t('only_mine')) : null,
@@ -70,7 +73,7 @@ export function listView(ctx) {
   filters.addEventListener('submit', (e) => {
     e.preventDefault();
     const d = new FormData(filters);
-    Object.assign(state, { status: d.get('status'), class: d.get('class'), q: String(d.get('q')).trim(), overdue: d.get('overdue') === 'on', mine: d.get('mine') === 'on', page: 1 });
+    Object.assign(state, { status: d.get('status'), class: d.get('class'), callback: d.get('callback'), q: String(d.get('q')).trim(), overdue: d.get('overdue') === 'on', mine: d.get('mine') === 'on', page: 1 });
     reload();
   });
   filters.addEventListener('change', (e) => { if (e.target.tagName === 'SELECT' || e.target.type === 'checkbox') filters.requestSubmit(); });
@@ -122,6 +125,7 @@ function caseCard(c, names, waits, me) {
       h('div', { class: 'case-card-head' },
         h('h3', {}, c.title),
         h('div', { class: 'badges' }, badge('case_status', c.status), c.outcome ? badge('outcome', c.outcome) : null, badge('class', c.class), c.overdue ? overdueBadge() : null,
+          callbackBadge(c),
           [...new Set(waits || [])].map((k) => h('span', { class: 'badge waits-on-me', 'data-todo': k }, '● ' + label('todo', k))),
           heldHere(c, me) ? h('span', { class: 'badge waits-on-me', 'data-held': 'here' }, '● ' + t('held_here')) : null)),
       h('p', { class: 'muted meta' }, `${c.number || c.id} · ${fmtTime(c.created_at)} · ${label('level', c.level)} · ${c.location?.address || ''}`)),
@@ -348,7 +352,7 @@ function renderCase(ctx, c, names, redraw) {
   const desc = c.description ? h('p', { class: 'description' }, linkify(c.description)) : null;
   const head = h('section', { class: 'card case-head' + (c.overdue ? ' is-late' : ''), 'data-case-status': c.status, 'data-case-id': c.id },
     h('div', { class: 'case-card-head' }, h('h1', {}, c.title),
-      h('div', { class: 'badges' }, badge('case_status', c.status, 'big'), c.outcome ? badge('outcome', c.outcome, 'big') : null, badge('class', c.class), c.overdue ? overdueBadge() : null)),
+      h('div', { class: 'badges' }, badge('case_status', c.status, 'big'), c.outcome ? badge('outcome', c.outcome, 'big') : null, badge('class', c.class), c.overdue ? overdueBadge() : null, callbackBadge(c))),
     desc,
     thumbnails(c.photos, { id: 'case-photos' }),
     outcomeNote(c),
@@ -397,10 +401,12 @@ function renderCase(ctx, c, names, redraw) {
       e.status === 'pending' && e.answer_deadline ? h('div', {}, t('answer_deadline'), ' ', clock(e.answer_deadline, { overdue: e.answer_breached })) : null,
       e.comment ? h('div', { class: 'muted' }, t('instructions') + t('colon') + e.comment, e.answered_by ? ` — ${e.answered_by}` : '') : null)))));
   }
+  const cb = callbackSection(c);
+  if (cb) out.push(cb);
   if (c.evaluations?.length) {
     out.push(section(t('evaluations'), h('ul', { class: 'plain', id: 'evaluations' }, c.evaluations.map((e) => h('li', { 'data-dept': e.department_id },
       h('b', {}, dn(e.department_id)), ` · ${t('timeliness')} ${e.timeliness} · ${t('quality')} ${e.quality} · ${t('attitude')} ${e.attitude} · `,
-      label('satisfaction', e.satisfaction), e.default ? h('span', { class: 'badge' }, t('default_eval')) : null,
+      e.satisfaction ? label('satisfaction', e.satisfaction) : label('callback', c.callback), e.default ? h('span', { class: 'badge' }, t('default_eval')) : null,
       e.comment ? h('div', { class: 'muted' }, e.comment) : null)))));
   }
   if (c.breaches?.length) {
@@ -448,9 +454,10 @@ function timelineDetail(e, dn, c) {
   }
   if (e.type === 'evaluated') {
     const m = d.match(/^(\d)\/(\d)\/(\d) (\w+)$/);
-    if (m) return `${t('timeliness')} ${m[1]} · ${t('quality')} ${m[2]} · ${t('attitude')} ${m[3]} · ${label('satisfaction', m[4])}`;
+    if (m) return `${t('timeliness')} ${m[1]} · ${t('quality')} ${m[2]} · ${t('attitude')} ${m[3]} · ${CALLBACKS.includes(m[4]) ? label('callback', m[4]) : label('satisfaction', m[4])}`;
   }
   if (e.type === 'evaluation_defaulted') return label('satisfaction', d);
+  if (e.type === 'callback' || e.type === 'callback_settled') return callbackDetail(e);
   if (e.type === 'escalated') {
     // "<from> → <to> (<kind>): <reason>"
     const m = d.match(/^(\w+) → (\w+) \((\w+)\): ?([\s\S]*)$/);
@@ -669,7 +676,14 @@ function actions(ctx, c, dn, redraw, holder) {
   if (c.status === 'evaluating') {
     const evaluated = new Set((c.evaluations || []).map((e) => e.department_id));
     const doneDepts = [...new Set(tasks.filter((x) => x.status === 'done').map((x) => x.department_id))];
-    for (const dept of doneDepts.filter((x) => !evaluated.has(x))) out.push(evaluationForm(path, dept, dn(dept), redraw));
+    // 回访 first: the call-back form comes before the evaluations, which
+    // then take the resident's satisfaction (callback.js).
+    if (callbackPending(c)) {
+      out.push(callbackForm(path, c, redraw));
+      out.push(h('p', { class: 'notice', id: 'callback-first' }, t('cb_first')));
+    } else {
+      for (const dept of doneDepts.filter((x) => !evaluated.has(x))) out.push(evaluationForm(path, dept, dn(dept), redraw, c));
+    }
   }
   if (c.status === 'open' && decides) {
     for (const task of tasks.filter((x) => x.extension?.status === 'pending')) out.push(extensionAnswer(path, task, dn, redraw));
@@ -788,18 +802,25 @@ function verifyForm(path, depts, dn, redraw) {
 // evaluationForm starts unset: every score and the satisfaction must be
 // chosen (a preset ★5 and 满意 would record a score nobody gave), and the
 // summary is confirmed before it is sent.
-function evaluationForm(path, deptID, name, redraw) {
+// On a case with a call-back (回访) the satisfaction is the resident's:
+// shown, not asked.
+function evaluationForm(path, deptID, name, redraw, c) {
   const score = (n) => field(t(n), select(n, [['', t('pick_score')], ...[5, 4, 3, 2, 1].map((v) => [String(v), '★'.repeat(v) + ` ${v}`])], '', { required: true }));
+  const resident = c && c.callback_required;
+  const residentSat = resident ? (c.callbacks || []).filter((a) => a.reached).map((a) => a.satisfaction).pop() : '';
   const f = form({ class: 'subcard evaluation-form', 'data-dept': deptID }, [
     h('h3', {}, t('evaluate_title', name)),
     h('div', { class: 'row' }, score('timeliness'), score('quality'), score('attitude')),
-    field(t('satisfaction'), select('satisfaction', [['', t('pick_satisfaction')], ...SATISFACTION.map((s) => [s, label('satisfaction', s)])], '', { required: true })),
+    resident
+      ? h('p', { class: 'notice resident-satisfaction' }, residentSat ? t('cb_from_resident', label('satisfaction', residentSat)) : t('cb_no_resident', label('callback', c.callback)))
+      : field(t('satisfaction'), select('satisfaction', [['', t('pick_satisfaction')], ...SATISFACTION.map((s) => [s, label('satisfaction', s)])], '', { required: true })),
     field(t('comment'), h('textarea', { name: 'comment', rows: 2, maxlength: 2000 })),
   ], t('evaluate'), async (d) => redraw(await post(path + '/evaluations', {
     department_id: deptID, timeliness: Number(d.get('timeliness')), quality: Number(d.get('quality')), attitude: Number(d.get('attitude')),
-    satisfaction: d.get('satisfaction'), comment: String(d.get('comment')).trim(),
+    satisfaction: resident ? undefined : d.get('satisfaction'), comment: String(d.get('comment')).trim(),
   })));
-  f.confirmText = (d) => t('confirm_evaluate', name, `${t('timeliness')} ${d.get('timeliness')} · ${t('quality')} ${d.get('quality')} · ${t('attitude')} ${d.get('attitude')} · ${label('satisfaction', d.get('satisfaction'))}`);
+  const satText = (d) => resident ? (residentSat ? label('satisfaction', residentSat) : label('callback', c.callback)) : label('satisfaction', d.get('satisfaction'));
+  f.confirmText = (d) => t('confirm_evaluate', name, `${t('timeliness')} ${d.get('timeliness')} · ${t('quality')} ${d.get('quality')} · ${t('attitude')} ${d.get('attitude')} · ${satText(d)}`);
   return f;
 }
 

@@ -336,9 +336,12 @@ export function ratesResult(report, monthly = [], names = new Map()) {
   const body = rows.map((r, i) => h('tr', { class: i === items.length ? 'total-row' : '' },
     h('td', {}, i === items.length ? t('all') : rowName(names, r)),
     h('td', { class: 'num' }, String(r.counts?.cases ?? '—')),
-    keys.map((k) => rateCell(r[k]))));
+    keys.map((k) => rateCell(r[k])),
+    // 回访: cases whose resident was not reached or not called back count apart.
+    h('td', { class: 'num', 'data-col': 'callbacks_unreached' }, String(r.counts?.callbacks_unreached ?? 0)),
+    h('td', { class: 'num', 'data-col': 'callbacks_expired' }, String(r.counts?.callbacks_expired ?? 0))));
   const period = report.from ? h('p', { class: 'muted' }, `${fmtTime(report.from)} – ${fmtTime(report.to)}`, report.published ? ' · ' + t('published') : '') : null;
-  return [field(t('rate'), pick), chartBox, period, table([t('name'), [t('cases'), 'num'], ...keys.map((k) => [label('rate', k), 'num'])], body)];
+  return [field(t('rate'), pick), chartBox, period, table([t('name'), [t('cases'), 'num'], ...keys.map((k) => [label('rate', k), 'num']), [t('cb_unreached_apart'), 'num'], [t('cb_expired_apart'), 'num']], body)];
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
