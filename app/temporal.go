@@ -109,6 +109,11 @@ func (c *Config) explainDial(err error) error {
 			return fmt.Errorf("%w (the frontend wants credentials: give --temporal-api-key, or a client certificate)", err)
 		}
 		return fmt.Errorf("%w (the frontend refused --temporal-api-key)", err)
+	case t.on() && t.CertFile == "" && (strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection reset") || strings.Contains(msg, "EOF")):
+		// Under TLS 1.3 the frontend's refusal of a missing client
+		// certificate can arrive after the client's first write: the client
+		// sees its connection closed, not the alert.
+		return fmt.Errorf("%w (the frontend closed the TLS connection: if it wants a client certificate, give --temporal-tls-cert and --temporal-tls-key)", err)
 	case !t.on() && t.APIKey == "" && (strings.Contains(msg, "connection reset") || strings.Contains(msg, "EOF") || strings.Contains(msg, "error reading server preface")):
 		return fmt.Errorf("%w (if the frontend speaks TLS, give --temporal-tls or --temporal-tls-ca)", err)
 	}
