@@ -146,6 +146,17 @@ func TestState_Callback(t *testing.T) {
 		require.Equal(t, whistle.CallbackUnreached, m.c.Callback)
 	})
 
+	t.Run("an attempt in the verification's own minute", func(t *testing.T) {
+		// A form gives the minute: 10:00 for a verification at 10:00:36.
+		verified := at.Truncate(time.Minute).Add(36 * time.Second)
+		m := newCallbackMachine(t, true, verified, due)
+		sameMinute := verified.Truncate(time.Minute)
+		require.NoError(t, callback(t, m, verified.Add(time.Second), CallbackInput{Method: whistle.CallbackPhone, At: &sameMinute}))
+		earlier := sameMinute.Add(-time.Second)
+		m = newCallbackMachine(t, true, verified, due)
+		require.Equal(t, whistle.EInvalid, code(callback(t, m, verified.Add(time.Second), CallbackInput{Method: whistle.CallbackPhone, At: &earlier})))
+	})
+
 	t.Run("refusals", func(t *testing.T) {
 		m := newCallbackMachine(t, true, at, due)
 		future := at.Add(time.Hour)

@@ -44,18 +44,23 @@ export function callbackForm(path, c, redraw) {
     sat.querySelector('select').required = yes;
   };
   reached.addEventListener('change', sync);
+  // Left at its minute-precision default, the time is not sent: the server
+  // takes now (a call-back in the verification's own minute would
+  // otherwise read as before it).
+  const defaultAt = localNow();
   const f = form({ class: 'subcard', id: 'callback-form' }, [
     h('h3', {}, t('cb_title')),
     h('p', { class: 'notice' }, t('cb_notice', n, MAX_ATTEMPTS)),
     h('div', { class: 'row' },
       field(t('cb_method'), select('method', METHODS.map((m) => [m, label('cb_method', m)]), 'phone', { id: 'callback-method' })),
-      field(t('cb_at'), h('input', { type: 'datetime-local', name: 'at', id: 'callback-at', value: localNow(), required: true })),
+      field(t('cb_at'), h('input', { type: 'datetime-local', name: 'at', id: 'callback-at', value: defaultAt, required: true })),
       field(t('cb_reached'), reached)),
     sat,
     field(t('cb_note'), h('textarea', { name: 'note', rows: 2, maxlength: 500 })),
   ], t('cb_submit'), async (d) => {
     const yes = d.get('reached') === 'true';
-    const at = d.get('at') ? new Date(String(d.get('at'))).toISOString() : undefined;
+    const rawAt = String(d.get('at') || '');
+    const at = rawAt && rawAt !== defaultAt ? new Date(rawAt).toISOString() : undefined;
     redraw(await post(path + '/callback', {
       method: d.get('method'), at, reached: yes, satisfaction: yes ? d.get('satisfaction') : undefined, note: String(d.get('note')).trim(),
     }));
