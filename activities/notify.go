@@ -25,8 +25,19 @@ type Notifier interface {
 	Notify(ctx context.Context, n workflows.Notification) error
 }
 
-// IdempotencyKey identifies a notification: case id and timeline seq.
-func IdempotencyKey(n workflows.Notification) string { return fmt.Sprintf("%s-%d", n.CaseID, n.Seq) }
+// IdempotencyKey identifies a notification: case id, timeline seq and the
+// recipient, since one timeline entry can notify several (both departments
+// of a joint case, or a department and its command level) and a receiver
+// that deduplicates by key must keep each of them.
+func IdempotencyKey(n workflows.Notification) string {
+	switch {
+	case n.DepartmentID != "":
+		return fmt.Sprintf("%s-%d-dept:%s", n.CaseID, n.Seq, n.DepartmentID)
+	case n.OrgUnitID != "":
+		return fmt.Sprintf("%s-%d-unit:%s", n.CaseID, n.Seq, n.OrgUnitID)
+	}
+	return fmt.Sprintf("%s-%d", n.CaseID, n.Seq)
+}
 
 // LogNotifier writes notifications to the log; the default.
 type LogNotifier struct{ Logger *slog.Logger }

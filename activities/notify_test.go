@@ -68,12 +68,30 @@ func TestWebhook_SignedAndKeyed(t *testing.T) {
 	wn := &activities.WebhookNotifier{URL: srv.URL, Secret: h.secret}
 	require.NoError(t, wn.Notify(context.Background(), note))
 	require.Equal(t, []workflows.Notification{note}, h.accepted)
-	require.Equal(t, []string{"W1-7"}, h.keys)
+	require.Equal(t, []string{"W1-7-unit:110101001"}, h.keys)
 
 	wrong := &activities.WebhookNotifier{URL: srv.URL, Secret: []byte("other")}
 	err := wrong.Notify(context.Background(), note)
 	require.ErrorContains(t, err, "401")
 	require.Equal(t, 1, h.badSigs)
+}
+
+// One timeline entry that notifies two departments and a command level
+// reaches the webhook under three keys: a receiver deduplicating by key
+// keeps every recipient's message.
+func TestWebhook_KeyPerRecipient(t *testing.T) {
+	h := &hook{secret: []byte("k")}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	wn := &activities.WebhookNotifier{URL: srv.URL, Secret: h.secret}
+	police, market, street := note, note, note
+	police.OrgUnitID, police.DepartmentID = "", "D-police"
+	market.OrgUnitID, market.DepartmentID = "", "D-market"
+	for _, n := range []workflows.Notification{police, market, street, police} {
+		require.NoError(t, wn.Notify(context.Background(), n))
+	}
+	require.Equal(t, []string{"W1-7-dept:D-police", "W1-7-dept:D-market", "W1-7-unit:110101001", "W1-7-dept:D-police"}, h.keys,
+		"one key per recipient, the same key when the same message is sent again")
 }
 
 func TestWebhook_Non2xxIsAnError(t *testing.T) {
@@ -111,5 +129,5 @@ func TestNotifyActivity_RetriesAfter500(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 	require.Equal(t, 3, h.calls, "two 500s, then delivered")
 	require.Len(t, h.accepted, 1)
-	require.Equal(t, []string{"W1-7"}, h.keys)
+	require.Equal(t, []string{"W1-7-unit:110101001"}, h.keys)
 }

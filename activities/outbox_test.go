@@ -171,7 +171,7 @@ func TestProjectWritesOutbox(t *testing.T) {
 		require.NoError(t, err)
 		require.Zero(t, n)
 		_, delivered, _ := rc.snapshot()
-		require.Equal(t, map[string]int{"P1-1": 1, "P1-2": 2}, delivered) // seq 2 went to two recipients
+		require.Equal(t, map[string]int{"P1-1-unit:c": 1, "P1-2-dept:a": 1, "P1-2-unit:c": 1}, delivered) // seq 2 went to two recipients, each under its own key
 	})
 }
 
@@ -254,8 +254,8 @@ func TestOutboxRetriesWithBackoff(t *testing.T) {
 		require.NoError(t, err)
 		require.Zero(t, n)
 		requests, delivered, _ := rc.snapshot()
-		require.Equal(t, []string{"P1-2", "P1-2", "P1-2", "P1-2"}, requests) // the same key on every try
-		require.Equal(t, map[string]int{"P1-2": 1}, delivered)
+		require.Equal(t, []string{"P1-2-dept:a", "P1-2-dept:a", "P1-2-dept:a", "P1-2-dept:a"}, requests) // the same key on every try
+		require.Equal(t, map[string]int{"P1-2-dept:a": 1}, delivered)
 		require.Equal(t, 1.0, outboxCount(t, reg, "delivered"))
 		require.Equal(t, 3.0, outboxCount(t, reg, "retried"))
 		require.Zero(t, outboxCount(t, reg, "failed"))
@@ -360,8 +360,8 @@ func TestOutboxRedeliversAfterLease(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, store.OutboxDone, rows[0].State)
 		requests, delivered, _ := rc.snapshot()
-		require.Equal(t, []string{"P1-2", "P1-2"}, requests)
-		require.Equal(t, map[string]int{"P1-2": 1}, delivered)
+		require.Equal(t, []string{"P1-2-dept:a", "P1-2-dept:a"}, requests)
+		require.Equal(t, map[string]int{"P1-2-dept:a": 1}, delivered)
 	})
 }
 
@@ -380,11 +380,11 @@ func TestOutboxNudge(t *testing.T) {
 	ns := notes(c)
 	c.Seq = 1
 	require.NoError(t, a.Project(ctx, workflows.ProjectInput{Case: c, Entries: entries[:1], Notifications: ns[:1]}))
-	require.Eventually(t, func() bool { _, d, _ := rc.snapshot(); return d["P1-1"] == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { _, d, _ := rc.snapshot(); return d["P1-1-unit:c"] == 1 }, 10*time.Second, 5*time.Millisecond)
 	// The dispatcher now waits (for an hour, unless nudged).
 	c.Seq = 2
 	require.NoError(t, a.Project(ctx, workflows.ProjectInput{Case: c, Entries: entries[1:], Notifications: ns[1:2]}))
-	require.Eventually(t, func() bool { _, d, _ := rc.snapshot(); return d["P1-2"] == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { _, d, _ := rc.snapshot(); return d["P1-2-dept:a"] == 1 }, 10*time.Second, 5*time.Millisecond)
 }
 
 // TestOutboxTwoDispatchers: two workers (two processes' stores) on one

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shaobao/shaobao/policy"
 	"github.com/shaobao/shaobao/store"
+	"github.com/shaobao/shaobao/worktime"
 )
 
 // Periodic evaluation (定期评议, issue 17; docs/supervision.md “Periodic
@@ -76,6 +77,7 @@ func (s *Server) putPeriodic(c *gin.Context) {
 // listPeriodic serves GET /api/v1/supervision/periodic (period, department,
 // org, page, page_size): a clerk sees its department's ratings and its
 // stationed units'; a supervision reader those made in its jurisdiction.
+// weight is the ratings' part of the share score that year.
 func (s *Server) listPeriodic(c *gin.Context) {
 	q := &queryReader{c: c}
 	f := store.PeriodicFilter{Period: q.text("period", 6), Department: q.text("department", 40), Page: q.page()}
@@ -94,6 +96,17 @@ func (s *Server) listPeriodic(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// The weight the ratings enter the share score with: the setting of the
+	// period's year, this year's without a period.
+	year := time.Now().In(worktime.Location).Year()
+	if f.Period != "" {
+		year, _, _ = store.ParsePeriod(f.Period) // ListPeriodic refused a bad one
+	}
+	setting, err := s.Store.AssessmentSettingFor(ctx, year)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	pg := f.Page.Normalize()
-	c.JSON(http.StatusOK, gin.H{"items": items, "total": total, "page": pg.Page, "page_size": pg.PageSize, "weight": store.PeriodicWeight})
+	c.JSON(http.StatusOK, gin.H{"items": items, "total": total, "page": pg.Page, "page_size": pg.PageSize, "weight": setting.PeriodicWeight})
 }

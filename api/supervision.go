@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -291,6 +293,10 @@ func (s *Server) rates(c *gin.Context) {
 	c.JSON(http.StatusOK, rep)
 }
 
+// cellRates are what a drill-down's rate may name: the six rates and the
+// call-back counts shown beside them.
+var cellRates = append(slices.Clone(store.RateNames), store.CountNames...)
+
 // rateCases serves GET /api/v1/supervision/rates/cases: the cases behind
 // one cell of /rates, so a department contesting its rank sees exactly
 // which cases made it.
@@ -298,8 +304,10 @@ func (s *Server) rates(c *gin.Context) {
 // Query: the parameters of /rates (from, to or month; group; org), then
 // the row — department (group=department) or area (a street or district
 // id, as the group has it), neither for the total — rate (response |
-// resolution | satisfaction | on_time_closure | rework | extension), part
-// (numerator | denominator), page, page_size, format (csv | xlsx).
+// resolution | satisfaction | on_time_closure | rework | extension, or one
+// of the call-back counts callbacks_unreached | callbacks_expired), part
+// (numerator | denominator; a count's is numerator), page, page_size,
+// format (csv | xlsx).
 //
 // Each item is one case's share in the cell, with the task or the
 // evaluated department it stems from and its count (rework counts every
@@ -312,7 +320,7 @@ func (s *Server) rateCases(c *gin.Context) {
 		Group:      q.oneOf("group", store.GroupDepartment, store.GroupStreet, store.GroupDistrict),
 		Department: q.text("department", 40),
 		Area:       q.text("area", 32),
-		Rate:       q.oneOf("rate", store.RateNames...),
+		Rate:       q.oneOf("rate", cellRates...),
 		Part:       q.oneOf("part", store.PartNumerator, store.PartDenominator),
 		Page:       q.page(),
 	}
@@ -409,13 +417,19 @@ type assessmentSettingView struct {
 	// department's assessment (Kunming), with the same floor.
 	DistrictWeight  float64 `json:"district_weight"`
 	MinStreetWeight float64 `json:"min_street_weight"`
-	MinCases        int     `json:"min_cases"`
-	UpdatedBy       string  `json:"updated_by,omitempty"`
+	// PeriodicWeight is the periodic evaluations' part of the share score
+	// (定期评议), within its bounds.
+	PeriodicWeight    float64 `json:"periodic_weight"`
+	MinPeriodicWeight float64 `json:"min_periodic_weight"`
+	MaxPeriodicWeight float64 `json:"max_periodic_weight"`
+	MinCases          int     `json:"min_cases"`
+	UpdatedBy         string  `json:"updated_by,omitempty"`
 }
 
 func settingView(a store.AssessmentSetting) assessmentSettingView {
 	return assessmentSettingView{Year: a.Year, StreetWeight: a.StreetWeight, DistrictWeight: a.DistrictWeight,
-		MinStreetWeight: store.MinStreetWeight, MinCases: a.MinCases, UpdatedBy: a.UpdatedBy}
+		MinStreetWeight: store.MinStreetWeight, PeriodicWeight: a.PeriodicWeight, MinPeriodicWeight: store.MinPeriodicWeight,
+		MaxPeriodicWeight: store.MaxPeriodicWeight, MinCases: a.MinCases, UpdatedBy: a.UpdatedBy}
 }
 
 // assessmentSettings serves GET /api/v1/supervision/assessment-settings?year=.
@@ -441,12 +455,14 @@ type assessmentSettingRequest struct {
 	Year           int      `json:"year"`
 	StreetWeight   *float64 `json:"street_weight" binding:"required"`
 	DistrictWeight *float64 `json:"district_weight"`
+	PeriodicWeight *float64 `json:"periodic_weight"`
 	MinCases       *int     `json:"min_cases" binding:"required"`
 }
 
 // putAssessmentSettings serves PUT /api/v1/supervision/assessment-settings
 // (admins): {"year": 0 for the default or a year, "street_weight" ≥ 0.30,
-// "district_weight" ≥ 0.30 (optional: the year's current one), "min_cases"}.
+// "district_weight" ≥ 0.30 and "periodic_weight" 0.1–0.5 (each optional:
+// the year's current one), "min_cases"}.
 func (s *Server) putAssessmentSettings(c *gin.Context) {
 	var req assessmentSettingRequest
 	if err := bindJSON(c, &req); err != nil {
@@ -455,26 +471,38 @@ func (s *Server) putAssessmentSettings(c *gin.Context) {
 	}
 	u := caller(c)
 	put := store.AssessmentSetting{Year: req.Year, StreetWeight: *req.StreetWeight, MinCases: *req.MinCases, UpdatedBy: u.Username}
+	// An omitted weight keeps the one in force for that year.
+	cur, err := s.Store.AssessmentSettingFor(c.Request.Context(), req.Year)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	put.DistrictWeight, put.PeriodicWeight = cur.DistrictWeight, cur.PeriodicWeight
 	if req.DistrictWeight != nil {
 		if *req.DistrictWeight == 0 { // the store reads 0 as "the default"
 			fail(c, whistle.Errorf(whistle.EInvalid, "区对市级部门评价权重须在 0.30 到 1 之间（不低于30%%），收到 0", "the district evaluation weight of city departments must be from 0.30 to 1 (at least 30%%), got 0"))
 			return
 		}
 		put.DistrictWeight = *req.DistrictWeight
-	} else {
-		// Omitted: keep the weight in force for that year.
-		cur, err := s.Store.AssessmentSettingFor(c.Request.Context(), req.Year)
-		if err != nil {
-			fail(c, err)
+	}
+	if req.PeriodicWeight != nil {
+		if *req.PeriodicWeight == 0 { // the store reads 0 as "the default"
+			fail(c, store.PeriodicWeightError(0))
 			return
 		}
-		put.DistrictWeight = cur.DistrictWeight
+		put.PeriodicWeight = *req.PeriodicWeight
 	}
-	a, err := s.Store.PutAssessmentSetting(c.Request.Context(), put)
+	var a store.AssessmentSetting
+	err = s.audited(c, store.Change{Action: store.ActionUpdate, Kind: "assessment_setting", ObjectID: strconv.Itoa(put.Year)}, func(tx *store.Store) (string, error) {
+		var err error
+		a, err = tx.PutAssessmentSetting(c.Request.Context(), put)
+		return "", err
+	})
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	logger(c).Info("assessment settings changed", "year", a.Year, "street_weight", a.StreetWeight, "district_weight", a.DistrictWeight, "min_cases", a.MinCases)
+	logger(c).Info("assessment settings changed", "year", a.Year, "street_weight", a.StreetWeight, "district_weight", a.DistrictWeight,
+		"periodic_weight", a.PeriodicWeight, "min_cases", a.MinCases)
 	c.JSON(http.StatusOK, settingView(a))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -236,7 +237,8 @@ func ratesTable(rep store.RatesReport) table {
 // rateZH and partZH name a drill-down's cell.
 var (
 	rateZH = map[string]string{store.RateResponse: "响应率", store.RateResolution: "解决率", store.RateSatisfaction: "满意率",
-		store.RateOnTimeClosure: "按期结案率", store.RateRework: "返工率", store.RateExtension: "延期率"}
+		store.RateOnTimeClosure: "按期结案率", store.RateRework: "返工率", store.RateExtension: "延期率",
+		store.CountCallbacksUnreached: "回访未联系上", store.CountCallbacksExpired: "未回访"}
 	partZH = map[string]string{store.PartNumerator: "分子", store.PartDenominator: "分母"}
 )
 
@@ -246,7 +248,11 @@ func cellTable(rep store.CellReport) table {
 	if period == "" {
 		period = rep.From.In(worktime.Location).Format("20060102") + "-" + rep.To.In(worktime.Location).AddDate(0, 0, -1).Format("20060102")
 	}
-	t := table{file: "rate-cases-" + rep.Rate + "-" + rep.Part + "-" + period, fileZH: "指标明细-" + rateZH[rep.Rate] + partZH[rep.Part] + "-" + period,
+	cell := rateZH[rep.Rate] + partZH[rep.Part]
+	if slices.Contains(store.CountNames, rep.Rate) {
+		cell = rateZH[rep.Rate] // a count has no parts
+	}
+	t := table{file: "rate-cases-" + rep.Rate + "-" + rep.Part + "-" + period, fileZH: "指标明细-" + cell + "-" + period,
 		sheet: "指标明细", total: rep.Total,
 		headers: []string{"案件编号", "案件号", "案件标题", "案件状态", "立案时间", "组织路径", "部门编号", "任务编号", "计数"}}
 	for _, it := range rep.Items {

@@ -257,6 +257,11 @@ func TestSupervisionSettings(t *testing.T) {
 		{"DistrictZero", admin, `{"street_weight":0.3,"district_weight":0,"min_cases":1}`, 400},
 		{"District", admin, `{"street_weight":0.3,"district_weight":0.45,"min_cases":1}`, 200},
 		{"DistrictKeptWhenOmitted", admin, `{"street_weight":0.3,"min_cases":1}`, 200},
+		{"PeriodicBelowTenPercent", admin, `{"street_weight":0.3,"periodic_weight":0.05,"min_cases":1}`, 400},
+		{"PeriodicOverHalf", admin, `{"street_weight":0.3,"periodic_weight":0.6,"min_cases":1}`, 400},
+		{"PeriodicZero", admin, `{"street_weight":0.3,"periodic_weight":0,"min_cases":1}`, 400},
+		{"Periodic", admin, `{"street_weight":0.3,"periodic_weight":0.45,"min_cases":1}`, 200},
+		{"PeriodicKeptWhenOmitted", admin, `{"street_weight":0.3,"min_cases":1}`, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -264,16 +269,89 @@ func TestSupervisionSettings(t *testing.T) {
 			if r.status != tt.status {
 				t.Fatalf("status %d, want %d: %v", r.status, tt.status, r.body)
 			}
+			// A refusal says why, in Chinese and in English.
+			if r.status == 400 && strings.HasPrefix(tt.name, "Periodic") {
+				if msg := errMessage(r); !strings.Contains(msg, "0.1 到 0.5") {
+					t.Errorf("message %q", msg)
+				}
+				en := call(t, srv, tt.tok, "PUT", "/api/v1/supervision/assessment-settings", tt.body, "Accept-Language", "en")
+				if msg := errMessage(en); en.status != 400 || !strings.Contains(msg, "from 0.1 to 0.5") {
+					t.Errorf("English: %d %q", en.status, msg)
+				}
+			}
 		})
 	}
-	if r := call(t, srv, sup, "GET", "/api/v1/supervision/assessment-settings", ""); r.body["district_weight"] != 0.45 {
-		t.Errorf("district weight after a PUT without it: %v", r.body)
+	if r := call(t, srv, sup, "GET", "/api/v1/supervision/assessment-settings", ""); r.body["district_weight"] != 0.45 ||
+		r.body["periodic_weight"] != 0.45 || r.body["min_periodic_weight"] != 0.1 || r.body["max_periodic_weight"] != 0.5 {
+		t.Errorf("weights after a PUT without them: %v", r.body)
+	}
+	// Every accepted change is in the admin audit with its before and
+	// after; a refused one left nothing.
+	if r := call(t, srv, admin, "GET", "/api/v1/admin/audit?category=admin&kind=assessment_setting", ""); r.status != 200 || r.body["total"] != 4.0 {
+		t.Errorf("audit of the settings: %d %v", r.status, r.body["total"])
+	} else if last := items(r)[0]; last["actor"] != "admin" || last["object_id"] != "0" || !strings.Contains(fmt.Sprint(last["after"]), "0.45") {
+		t.Errorf("latest audit line %v", last)
+	}
+	// The assessment and the periodic list apply and report the setting.
+	if r := call(t, srv, sup, "GET", fmt.Sprintf("/api/v1/supervision/assessments?year=%d", thisMonth().Year()), ""); r.body["periodic_weight"] != 0.45 {
+		t.Errorf("assessment's periodic weight %v", r.body["periodic_weight"])
+	}
+	if r := call(t, srv, sup, "GET", "/api/v1/supervision/periodic", ""); r.status != 200 || r.body["weight"] != 0.45 {
+		t.Errorf("periodic list: %d weight %v", r.status, r.body["weight"])
 	}
 	// With at least one case to be ranked, both departments are ranked:
 	// s1-citymgmt (5/5/5 satisfied, all rates perfect) first.
 	r := call(t, srv, sup, "GET", fmt.Sprintf("/api/v1/supervision/assessments?year=%d", thisMonth().Year()), "")
 	if r.status != 200 || ids(r, "department_id") != "s1-citymgmt,s1-police" || items(r)[0]["rank"] != 1.0 || items(r)[1]["rank"] != 2.0 {
 		t.Errorf("ranking %v", r.body)
+	}
+}
+
+// TestRateCasesCallbacks: the call-back counts of /rates link to their
+// cases like the rates do: a resident's case not reached on the call-back
+// is listed under callbacks_unreached, on the total and on the row of each
+// department that worked it, and nowhere under callbacks_expired.
+func TestRateCasesCallbacks(t *testing.T) {
+	srv, st := newSupervisionServer(t)
+	c := closedDemoCase("SBX2", thisMonth())
+	c.Source, c.CallbackRequired, c.Callback = whistle.SourceResident, true, whistle.CallbackUnreached
+	if err := st.ApplyCase(context.Background(), c, nil); err != nil {
+		t.Fatal(err)
+	}
+	sup := token(t, st, "d1-supervisor")
+	r := call(t, srv, sup, "GET", "/api/v1/supervision/rates", "")
+	for _, it := range items(r) {
+		if counts, _ := it["counts"].(map[string]any); it["id"] == "s1-police" && (counts["callbacks_unreached"] != 1.0 || counts["callbacks_expired"] != 0.0) {
+			t.Errorf("s1-police counts %v", counts)
+		}
+	}
+	tests := []struct {
+		name, query string
+		status      int
+		count       float64
+		cases       string
+	}{
+		{"Department", "department=s1-police&rate=callbacks_unreached&part=numerator", 200, 1, "SBX2"},
+		{"Total", "rate=callbacks_unreached&part=numerator", 200, 1, "SBX2"},
+		{"Street", "group=street&area=110101001&rate=callbacks_unreached&part=numerator", 200, 1, "SBX2"},
+		{"Expired", "department=s1-police&rate=callbacks_expired&part=numerator", 200, 0, ""},
+		{"NoDenominator", "rate=callbacks_unreached&part=denominator", 400, 0, ""},
+		{"PartRequired", "rate=callbacks_expired", 400, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := call(t, srv, sup, "GET", "/api/v1/supervision/rates/cases?"+tt.query, "")
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %v", r.status, tt.status, r.body)
+			}
+			if r.status == 200 && (r.body["count"] != tt.count || ids(r, "case_id") != tt.cases) {
+				t.Errorf("count %v, cases %q; want %v, %q", r.body["count"], ids(r, "case_id"), tt.count, tt.cases)
+			}
+		})
+	}
+	body := download(t, srv, sup, "/api/v1/supervision/rates/cases?rate=callbacks_unreached&part=numerator&format=csv", "text/csv", "rate-cases-callbacks_unreached")
+	if !bytes.Contains(body, []byte("SBX2")) {
+		t.Errorf("export:\n%s", body)
 	}
 }
 

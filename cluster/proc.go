@@ -85,8 +85,15 @@ func (p *Proc) Running() bool {
 // gone.
 func (p *Proc) Kill() error { return p.signal(syscall.SIGKILL, 0) }
 
-// Stop sends SIGTERM and waits at most grace, then kills it.
+// Stop sends SIGTERM and waits at most grace (30 s when 0), then kills it
+// and says so: a process that does not shut down when asked is an error.
 func (p *Proc) Stop(grace time.Duration) error { return p.signal(syscall.SIGTERM, grace) }
+
+// NewProc returns a process that runs exe with args, the environment plus
+// env, its output (across runs) appended to logPath; Start starts it.
+func NewProc(name, exe, logPath string, args, env []string) *Proc {
+	return &Proc{Name: name, LogPath: logPath, exe: exe, args: args, env: env}
+}
 
 func (p *Proc) signal(sig syscall.Signal, grace time.Duration) error {
 	p.mu.Lock()
@@ -107,10 +114,7 @@ func (p *Proc) signal(sig syscall.Signal, grace time.Duration) error {
 	case <-time.After(grace):
 		_ = cmd.Process.Kill()
 		<-exited
-		if sig == syscall.SIGKILL {
-			return fmt.Errorf("cluster: %s outlived SIGKILL by %s", p.Name, grace)
-		}
-		return nil
+		return fmt.Errorf("cluster: %s did not exit within %s of %v; killed", p.Name, grace, sig)
 	}
 }
 

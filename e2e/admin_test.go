@@ -80,6 +80,7 @@ func TestAdminPagesInTheBrowser(t *testing.T) {
 		{"/app/admin/org", "li.org-unit", "74-admin-org"},
 		{"/app/admin/rules", "#rule-list tr[data-id]", "75-admin-rules"},
 		{"/app/admin/intake", "#intake-settings form", "76-admin-intake"},
+		{"/app/admin/assessment", "#assessment-settings-form", "76b-admin-assessment"},
 	} {
 		w.open(pg.path)
 		w.waitVisible(pg.ready)

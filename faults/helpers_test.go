@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -12,11 +11,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/shaobao/shaobao/cluster"
 	"github.com/shaobao/shaobao/loadgen"
 	"github.com/shaobao/shaobao/store"
 	"github.com/shaobao/shaobao/whistle"
@@ -52,24 +50,18 @@ func runTests(m *testing.M) int {
 	return m.Run()
 }
 
-// proc is one shaobao process the test starts, kills and restarts; its
-// output, across restarts, goes to one log file shown when the test fails.
+// proc is one shaobao process the test starts, kills and restarts
+// (cluster.Proc); its output, across restarts, goes to one log file shown
+// when the test fails.
 type proc struct {
-	t       *testing.T
-	name    string
-	args    []string
-	env     []string
-	logPath string
-
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	exited chan struct{}
+	*cluster.Proc
+	t *testing.T
 }
 
 // startProc starts `shaobao args...` with extra environment env.
 func startProc(t *testing.T, name string, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, name: name, args: args, env: env, logPath: filepath.Join(t.TempDir(), name+".log")}
+	p := &proc{Proc: cluster.NewProc(name, binary, filepath.Join(t.TempDir(), name+".log"), args, env), t: t}
 	p.start()
 	t.Cleanup(func() {
 		p.kill()
@@ -82,73 +74,31 @@ func startProc(t *testing.T, name string, env []string, args ...string) *proc {
 
 func (p *proc) start() {
 	p.t.Helper()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	logFile, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
+	if err := p.Start(); err != nil {
 		p.t.Fatal(err)
 	}
-	fmt.Fprintf(logFile, "===== %s start: shaobao %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(p.args, " "))
-	cmd := exec.Command(binary, p.args...)
-	cmd.Env = append(os.Environ(), p.env...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// The process dies with the test binary, even if that is killed.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		p.t.Fatalf("start %s: %v", p.name, err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		logFile.Close()
-		close(exited)
-	}()
-	p.cmd, p.exited = cmd, exited
 }
 
-// running reports whether the process has not exited.
-func (p *proc) running() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd == nil {
-		return false
-	}
-	select {
-	case <-p.exited:
-		return false
-	default:
-		return true
-	}
-}
+func (p *proc) running() bool { return p.Running() }
 
 // kill sends SIGKILL (kill -9) and waits for the process to be gone.
-func (p *proc) kill() { p.signal(syscall.SIGKILL) }
-
-// stop sends SIGTERM and waits (at most 30 s, then SIGKILL).
-func (p *proc) stop() { p.signal(syscall.SIGTERM) }
-
-func (p *proc) signal(sig syscall.Signal) {
-	p.mu.Lock()
-	cmd, exited := p.cmd, p.exited
-	p.mu.Unlock()
-	if cmd == nil {
-		return
+func (p *proc) kill() {
+	if err := p.Kill(); err != nil {
+		p.t.Error(err)
 	}
-	_ = cmd.Process.Signal(sig)
-	select {
-	case <-exited:
-	case <-time.After(30 * time.Second):
-		p.t.Errorf("%s did not exit within 30 s of %v; killing it", p.name, sig)
-		_ = cmd.Process.Kill()
-		<-exited
+}
+
+// stop sends SIGTERM and waits (at most 30 s, then SIGKILL and an error).
+func (p *proc) stop() {
+	if err := p.Stop(30 * time.Second); err != nil {
+		p.t.Error(err)
 	}
 }
 
 // logCount counts the lines of the process's log (all its runs) that
 // contain s.
 func (p *proc) logCount(s string) int {
-	raw, err := os.ReadFile(p.logPath)
+	raw, err := os.ReadFile(p.LogPath)
 	if err != nil {
 		return 0
 	}
@@ -156,18 +106,7 @@ func (p *proc) logCount(s string) int {
 }
 
 func (p *proc) dumpLog(lines int) {
-	f, err := os.Open(p.logPath)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	var all []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		all = append(all, sc.Text())
-	}
-	p.t.Logf("----- last %d lines of %s (%s):\n%s", lines, p.name, p.logPath, strings.Join(all[max(len(all)-lines, 0):], "\n"))
+	p.t.Logf("----- last %d lines of %s (%s):\n%s", lines, p.Name, p.LogPath, p.LogTail(lines))
 }
 
 // freePort returns a port free now, at most 32767 (Temporal on
@@ -224,10 +163,10 @@ func waitReady(t *testing.T, p *proc, url string) {
 			}
 		}
 		if !p.running() {
-			t.Fatalf("%s exited before it was ready", p.name)
+			t.Fatalf("%s exited before it was ready", p.Name)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s was not ready within 2 minutes (last: %v)", p.name, err)
+			t.Fatalf("%s was not ready within 2 minutes (last: %v)", p.Name, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -102,7 +102,9 @@ var auditedKinds = map[string]auditedKind{
 	"open311_client":    {model: &Open311Client{}, where: byColumn("id")},
 	"hotline_system":    {model: &HotlineSystem{}, where: byColumn("id")},
 	"channel":           {model: &ChannelConfig{}, where: byColumn("id")},
-	"duty_roster":       {model: &DutyShift{}, many: true, where: func(tx *gorm.DB, id string) *gorm.DB { return byColumn("department_id")(tx, id).Order("id") }},
+	// The assessment settings of a year ("0": the default row).
+	"assessment_setting": {model: &AssessmentSetting{}, where: byColumn("year")},
+	"duty_roster":        {model: &DutyShift{}, many: true, where: func(tx *gorm.DB, id string) *gorm.DB { return byColumn("department_id")(tx, id).Order("id") }},
 }
 
 // AuditKindsAdmin lists the object kinds of the admin audit.

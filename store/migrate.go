@@ -231,6 +231,27 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateRuns,
 		Rollback: rollbackRuns,
 	},
+	{
+		// Issue 17: the periodic evaluations' weight in the share score as
+		// a yearly setting, frozen by publication (migrate_periodic_weight.go).
+		ID:       "202612041001_periodic_weight",
+		Migrate:  migratePeriodicWeight,
+		Rollback: rollbackPeriodicWeight,
+	},
+	{
+		// Issue 17: the ledger's second subtree index, the holder's path
+		// with the period (migrate_ledger.go).
+		ID:       "202612041002_ledger",
+		Migrate:  migrateLedger,
+		Rollback: rollbackLedger,
+	},
+	{
+		// Issue 17: the recurring-problem view's covering index and the
+		// roll-up areas' index (migrate_recurring_index.go).
+		ID:       "202612041003_recurring_index",
+		Migrate:  migrateRecurringIndex,
+		Rollback: rollbackRecurringIndex,
+	},
 }
 
 // Migrate brings the schema up to date. It is safe to run on every start

@@ -14,16 +14,18 @@ import (
 // leadersIndexes serve the views. The recurring-problem view and the
 // statistics read a period, then a subtree (or, for long periods, a
 // subtree, then a period), and on PostgreSQL only the columns they group
-// by, so they run index-only; the ledger walks a period newest first by
-// (created_at, id), its keyset.
+// by, so they run index-only; the ledger walked a period newest first by
+// (created_at, id), its keyset (now migrate_ledger.go).
 func leadersIndexes(dialect string) []string {
 	if dialect == "postgres" {
 		return []string{
 			`CREATE INDEX IF NOT EXISTS idx_cases_created_path ON cases (created_at, org_path varchar_pattern_ops) INCLUDE (category, source, grid_id, org_unit_id, outcome)`,
 			// A long period of a district or street: its subtree first.
 			`CREATE INDEX IF NOT EXISTS idx_cases_path_created ON cases (org_path varchar_pattern_ops, created_at) INCLUDE (category, source, outcome)`,
-			// The ledger's keyset, with the scope's columns, so a batch's
-			// ids come from the index alone (leaders.go: EachLedgerRow).
+			// The cases newest first (created_at, id), with the scope's
+			// columns, so a period's ids come from the index alone. The
+			// ledger walked it by keyset until 202612041002_ledger; a
+			// subtree's ledger now reads the path indexes (ledger.go).
 			`CREATE INDEX IF NOT EXISTS idx_cases_created_id ON cases (created_at, id) INCLUDE (org_path, holder_org_path)`,
 		}
 	}

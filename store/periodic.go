@@ -18,12 +18,9 @@ import (
 // each department stationed or serving in it, and a district each city
 // department, on three items of 0–100 — work, cooperation and the
 // residents' representatives' score. It enters the share score G of the
-// assessment (docs/supervision.md, “Periodic evaluation”) with the weight
-// PeriodicWeight.
-
-// PeriodicWeight is the part of the share score G carried by the periodic
-// evaluations when a department has both them and per-case evaluations.
-const PeriodicWeight = 0.3
+// assessment (docs/supervision.md, “Periodic evaluation”) with the year's
+// periodic weight (AssessmentSetting.PeriodicWeight, DefaultPeriodicWeight
+// unless set).
 
 // EPeriodicNotServing refuses (422) a rating of a department that neither
 // sits at the rater's unit nor serves it from the level above.
@@ -238,11 +235,10 @@ func (s *Store) periodicScores(ctx context.Context, year, month int) (map[string
 }
 
 // applyPeriodic folds a department's periodic evaluations (sum of scores,
-// count) into its scorecard: G becomes (1 − PeriodicWeight)·G_case +
-// PeriodicWeight·G_periodic (either alone when the other is undefined), and
-// the total is recomputed with it. A department that worked no case keeps
-// no total.
-func applyPeriodic(sc *Scorecard, p [2]float64) {
+// count) into its scorecard with the weight w: G becomes (1 − w)·G_case +
+// w·G_periodic (either alone when the other is undefined), and the total
+// is recomputed with it. A department that worked no case keeps no total.
+func applyPeriodic(sc *Scorecard, p [2]float64, w float64) {
 	if p[1] == 0 || sc.Counts.Cases == 0 {
 		return
 	}
@@ -251,7 +247,7 @@ func applyPeriodic(sc *Scorecard, p [2]float64) {
 	sc.CaseShareScore = sc.StreetScore
 	g := per
 	if sc.StreetScore != nil {
-		g = (1-PeriodicWeight)**sc.StreetScore + PeriodicWeight*per
+		g = (1-w)**sc.StreetScore + w*per
 	}
 	sc.StreetScore = &g
 	switch {

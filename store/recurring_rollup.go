@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -292,36 +291,21 @@ func (s *Store) recurringFromRollup(ctx context.Context, path string, from, to t
 		// (BENCHMARKS.md: 0.36 s against 4.6 s for a district at 20M).
 		return nil, false, nil
 	}
-	window := func() *gorm.DB {
-		db := problemCases(s.DB.WithContext(ctx).Model(&CaseRow{}).
-			Where("cases.created_at >= ? AND cases.created_at < ? AND cases.category <> ''", from, to))
-		return s.underPath(db, "cases.org_path", path).
-			Select("cases.id, cases.number, cases.title, cases.status, cases.address, cases.category, cases.grid_id, cases.org_path, cases.created_at")
-	}
-	var rows []recurringRow
+	window := func() *gorm.DB { return s.recurringWindow(s.DB.WithContext(ctx), path, from, to) }
+	g := newRecurringGrouper(func(r recurringRow, grid, community string) bool {
+		return want[candidate{r.Category, grid, community}]
+	})
 	for len(grids) > 0 {
 		k := min(len(grids), 1000)
-		var part []recurringRow
-		if err := window().Where("cases.grid_id IN ?", grids[:k]).Scan(&part).Error; err != nil {
-			return nil, true, fmt.Errorf("recurring problems: %w", err)
+		if err := scanRecurring(window().Where("cases.grid_id IN ?", grids[:k]), g); err != nil {
+			return nil, true, err
 		}
-		rows = append(rows, part...)
 		grids = grids[k:]
 	}
 	if community {
-		var part []recurringRow
-		if err := window().Where("cases.grid_id = ''").Scan(&part).Error; err != nil {
-			return nil, true, fmt.Errorf("recurring problems: %w", err)
+		if err := scanRecurring(window().Where("cases.grid_id = ''"), g); err != nil {
+			return nil, true, err
 		}
-		rows = append(rows, part...)
 	}
-	sort.Slice(rows, func(i, j int) bool {
-		if !rows[i].CreatedAt.Equal(rows[j].CreatedAt) {
-			return rows[i].CreatedAt.After(rows[j].CreatedAt)
-		}
-		return rows[i].ID > rows[j].ID
-	})
-	return groupRecurring(rows, func(r recurringRow, grid, community string) bool {
-		return want[candidate{r.Category, grid, community}]
-	}), true, nil
+	return g.groups(), true, nil
 }

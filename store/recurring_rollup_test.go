@@ -241,3 +241,54 @@ func TestRunBucketsBackfill(t *testing.T) {
 		}
 	})
 }
+
+// TestRecurringCasesNewestFirst: whatever order the cases were filed and
+// read in, each problem lists its cases newest first (two filed in the
+// same instant: the later id first), spans its oldest to its newest case,
+// and each street lists its problems with the most cases first, Limit
+// cutting the list but not the street's total; through the roll-up and
+// from the cases alone.
+func TestRecurringCasesNewestFirst(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		storetest.MustSeedDemo(t, s)
+		projectAll(t, s, []whistle.Case{
+			problem("n-c", pathC1, grid1, "占道经营", 9), problem("n-a", pathC1, grid1, "占道经营", 1),
+			problem("m-1", pathC1, grid2, "占道经营", 2), problem("n-d", pathC1, grid1, "占道经营", 20),
+			problem("m-2", pathC1, grid2, "占道经营", 3), problem("k-x", pathC3, "", "垃圾堆放", 6),
+			problem("n-b", pathC1, grid1, "占道经营", 1), problem("m-3", pathC1, grid2, "占道经营", 4),
+			problem("k-y", pathC3, "", "垃圾堆放", 7), problem("k-z", pathC3, "", "垃圾堆放", 8),
+		})
+		day := func(n int) time.Time { return leadersUntil.AddDate(0, 0, -n).UTC() }
+		for _, fromCases := range []bool{false, true} {
+			for _, limit := range []int{0, 1} {
+				rep, err := s.Recurring(ctx, store.RecurringQuery{Path: pathD1, Until: leadersUntil, Limit: limit, FromCases: fromCases})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, st := range rep.Streets {
+					got = append(got, fmt.Sprintf("%s(%s) %d:", st.StreetID, st.StreetName, st.Total))
+					for _, p := range st.Problems {
+						var ids []string
+						for _, c := range p.Cases {
+							ids = append(ids, c.ID)
+						}
+						got = append(got, fmt.Sprintf("%s@%s(%s) %d %s..%s %v", p.Category, p.GridID+p.CommunityID, p.PlaceName, p.Count,
+							p.First.Format("01-02"), p.Last.Format("01-02"), ids))
+					}
+				}
+				street1 := []string{"110101001(和平街道) 2:",
+					fmt.Sprintf("占道经营@%s(和平里第一网格) 4 %s..%s [n-b n-a n-c n-d]", grid1, day(20).Format("01-02"), day(1).Format("01-02"))}
+				if limit == 0 {
+					street1 = append(street1, fmt.Sprintf("占道经营@%s(和平里第二网格) 3 %s..%s [m-1 m-2 m-3]", grid2, day(4).Format("01-02"), day(2).Format("01-02")))
+				}
+				want := append(street1, "110101002(光明街道) 1:",
+					fmt.Sprintf("垃圾堆放@110101002001(光明社区) 3 %s..%s [k-x k-y k-z]", day(8).Format("01-02"), day(6).Format("01-02")))
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("from cases %v, limit %d:\n got %q\nwant %q", fromCases, limit, got, want)
+				}
+			}
+		}
+	})
+}

@@ -21,6 +21,15 @@ const (
 	DefaultMinCases     = 10
 )
 
+// The periodic evaluations' part of the share score G (定期评议): 0.3 unless
+// a year's settings say otherwise, never under 0.1 (the ratings must
+// count) nor over 0.5 (the per-case evaluations stay the larger part).
+const (
+	DefaultPeriodicWeight = 0.3
+	MinPeriodicWeight     = 0.1
+	MaxPeriodicWeight     = 0.5
+)
+
 // AssessmentSettingFor returns the settings in force for a year: its own
 // row, else the default row (year 0), else the built-in defaults.
 func (s *Store) AssessmentSettingFor(ctx context.Context, year int) (AssessmentSetting, error) {
@@ -31,9 +40,11 @@ func (s *Store) AssessmentSettingFor(ctx context.Context, year int) (AssessmentS
 	if len(rows) > 0 {
 		a := rows[0]
 		a.DistrictWeight = weightOrDefault(a.DistrictWeight)
+		a.PeriodicWeight = periodicWeightOrDefault(a.PeriodicWeight)
 		return a, nil
 	}
-	return AssessmentSetting{Year: 0, StreetWeight: DefaultStreetWeight, DistrictWeight: DefaultStreetWeight, MinCases: DefaultMinCases}, nil
+	return AssessmentSetting{Year: 0, StreetWeight: DefaultStreetWeight, DistrictWeight: DefaultStreetWeight,
+		PeriodicWeight: DefaultPeriodicWeight, MinCases: DefaultMinCases}, nil
 }
 
 // weightOrDefault reads 0 (a row stored before the weight existed) as
@@ -45,17 +56,30 @@ func weightOrDefault(w float64) float64 {
 	return w
 }
 
+// periodicWeightOrDefault reads 0 (a row or publication stored before the
+// periodic weight was a setting) as DefaultPeriodicWeight.
+func periodicWeightOrDefault(w float64) float64 {
+	if w == 0 {
+		return DefaultPeriodicWeight
+	}
+	return w
+}
+
 // PutAssessmentSetting stores the settings of a year (0: the default). It
-// refuses a street or district weight under MinStreetWeight or over 1, and
-// a negative minimum of cases. A DistrictWeight of 0 stands for the
-// default one third.
+// refuses a street or district weight under MinStreetWeight or over 1, a
+// periodic weight outside MinPeriodicWeight–MaxPeriodicWeight, and a
+// negative minimum of cases. A DistrictWeight of 0 stands for the default
+// one third, a PeriodicWeight of 0 for DefaultPeriodicWeight.
 func (s *Store) PutAssessmentSetting(ctx context.Context, a AssessmentSetting) (AssessmentSetting, error) {
 	a.DistrictWeight = weightOrDefault(a.DistrictWeight)
+	a.PeriodicWeight = periodicWeightOrDefault(a.PeriodicWeight)
 	switch {
 	case math.IsNaN(a.StreetWeight) || a.StreetWeight < MinStreetWeight-1e-9 || a.StreetWeight > 1:
 		return a, whistle.Errorf(whistle.EInvalid, "街乡评价权重须在 0.30 到 1 之间（不低于30%%），收到 %v", "the street evaluation weight must be from 0.30 to 1 (at least 30%%), got %v", a.StreetWeight)
 	case math.IsNaN(a.DistrictWeight) || a.DistrictWeight < MinStreetWeight-1e-9 || a.DistrictWeight > 1:
 		return a, whistle.Errorf(whistle.EInvalid, "区对市级部门评价权重须在 0.30 到 1 之间（不低于30%%），收到 %v", "the district evaluation weight of city departments must be from 0.30 to 1 (at least 30%%), got %v", a.DistrictWeight)
+	case math.IsNaN(a.PeriodicWeight) || a.PeriodicWeight < MinPeriodicWeight-1e-9 || a.PeriodicWeight > MaxPeriodicWeight+1e-9:
+		return a, PeriodicWeightError(a.PeriodicWeight)
 	case a.MinCases < 0 || a.MinCases > 1_000_000:
 		return a, whistle.Errorf(whistle.EInvalid, "参与排名的最少案件数须在 0 到 1000000 之间，收到 %d", "the minimum of cases to be ranked must be from 0 to 1000000, got %d", a.MinCases)
 	case a.Year != 0 && (a.Year < 2000 || a.Year > 2100):
@@ -63,12 +87,19 @@ func (s *Store) PutAssessmentSetting(ctx context.Context, a AssessmentSetting) (
 	}
 	err := s.DB.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "year"}},
-		DoUpdates: clause.AssignmentColumns([]string{"street_weight", "district_weight", "min_cases", "updated_by", "updated_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"street_weight", "district_weight", "periodic_weight", "min_cases", "updated_by", "updated_at"}),
 	}).Create(&a).Error
 	if err != nil {
 		return a, fmt.Errorf("save assessment settings for %d: %w", a.Year, err)
 	}
 	return s.AssessmentSettingFor(ctx, a.Year)
+}
+
+// PeriodicWeightError refuses (invalid) a periodic weight outside
+// MinPeriodicWeight–MaxPeriodicWeight.
+func PeriodicWeightError(w float64) error {
+	return whistle.Errorf(whistle.EInvalid, "定期评议在街乡评价得分中的权重须在 0.1 到 0.5 之间，收到 %v",
+		"the weight of the periodic evaluations in the share score must be from 0.1 to 0.5, got %v", w)
 }
 
 // Unranked reasons.
@@ -111,8 +142,8 @@ type Scorecard struct {
 	OtherEvaluations int64 `json:"other_evaluations"`
 	// PeriodicScore is the mean of the department's periodic evaluations
 	// (定期评议, periodic.go) and PeriodicEvaluations their number; with
-	// them, StreetScore is (1 − PeriodicWeight)·CaseShareScore +
-	// PeriodicWeight·PeriodicScore, CaseShareScore the per-case share.
+	// them, StreetScore is (1 − p)·CaseShareScore + p·PeriodicScore,
+	// CaseShareScore the per-case share and p the report's PeriodicWeight.
 	PeriodicScore       *float64 `json:"periodic_score,omitempty"`
 	PeriodicEvaluations int64    `json:"periodic_evaluations"`
 	CaseShareScore      *float64 `json:"case_share_score,omitempty"`
@@ -135,6 +166,9 @@ type AssessmentReport struct {
 	Year           int     `json:"year"`
 	StreetWeight   float64 `json:"street_weight"`
 	DistrictWeight float64 `json:"district_weight"`
+	// PeriodicWeight is the periodic evaluations' part of the share score
+	// (the year's setting, or the one a published month froze).
+	PeriodicWeight float64 `json:"periodic_weight"`
 	MinCases       int     `json:"min_cases"`
 	// AsOf is the last published month (YYYY-MM) of a published assessment.
 	AsOf        string      `json:"as_of,omitempty"`
@@ -251,7 +285,8 @@ func (s *Store) Assessment(ctx context.Context, q AssessmentQuery) (AssessmentRe
 		if src.months, err = s.publishedMonths(ctx, q.Year*100+1, q.AsOfMonth); err != nil {
 			return rep, err
 		}
-		setting = AssessmentSetting{StreetWeight: pub.StreetWeight, DistrictWeight: weightOrDefault(pub.DistrictWeight), MinCases: pub.MinCases}
+		setting = AssessmentSetting{StreetWeight: pub.StreetWeight, DistrictWeight: weightOrDefault(pub.DistrictWeight),
+			PeriodicWeight: periodicWeightOrDefault(pub.PeriodicWeight), MinCases: pub.MinCases}
 		rep.Published, rep.AsOf = true, fmt.Sprintf("%04d-%02d", q.AsOfMonth/100, q.AsOfMonth%100)
 		at := pub.PublishedAt
 		rep.PublishedAt = &at
@@ -262,7 +297,7 @@ func (s *Store) Assessment(ctx context.Context, q AssessmentQuery) (AssessmentRe
 		}
 		s.fold(ctx, q.Refresh)
 	}
-	rep.StreetWeight, rep.DistrictWeight, rep.MinCases = setting.StreetWeight, setting.DistrictWeight, setting.MinCases
+	rep.StreetWeight, rep.DistrictWeight, rep.PeriodicWeight, rep.MinCases = setting.StreetWeight, setting.DistrictWeight, setting.PeriodicWeight, setting.MinCases
 	rows, err := s.groupCounts(ctx, src, q.Scope, GroupDepartment)
 	if err != nil {
 		return rep, err
@@ -276,7 +311,7 @@ func (s *Store) Assessment(ctx context.Context, q AssessmentQuery) (AssessmentRe
 			continue
 		}
 		sc := scorecard(r.Key, r.Kind, r.Counts, setting)
-		applyPeriodic(&sc, periodic[r.Key])
+		applyPeriodic(&sc, periodic[r.Key], setting.PeriodicWeight)
 		sc.Name = r.Name
 		switch {
 		case r.Cases == 0:

@@ -12,8 +12,9 @@ import (
 )
 
 // The drill-down of a rate: the cases behind one cell's numerator or
-// denominator. It lists the shares (rollup.go, caseShares) the roll-up sums,
-// recomputed from the rows, so the list adds up to the cell.
+// denominator, or behind one of the call-back counts the rates report
+// shows beside them. It lists the shares (rollup.go, caseShares) the
+// roll-up sums, recomputed from the rows, so the list adds up to the cell.
 
 // Rate names, as the drill-down takes them.
 const (
@@ -45,10 +46,26 @@ var rateCounters = map[string][2][]string{
 	RateExtension:     {{"ext_granted"}, {"ext_tasks"}},
 }
 
+// Counts of the rates report a drill-down lists too: the call-back's cases
+// counted apart (回访未联系上, 未回访). A count is no fraction: its one
+// part is PartNumerator.
+const (
+	CountCallbacksUnreached = "callbacks_unreached"
+	CountCallbacksExpired   = "callbacks_expired"
+)
+
+// CountNames lists the counts a drill-down takes as its rate, named as
+// the report's counts name them.
+var CountNames = []string{CountCallbacksUnreached, CountCallbacksExpired}
+
+// countCounters are the counter behind each count.
+var countCounters = map[string]string{CountCallbacksUnreached: "cb_unreached", CountCallbacksExpired: "cb_expired"}
+
 // CellQuery names one cell of a rates report: the same scope, period or
 // month and group, the row (Department for group=department, Area — a
 // street or district id as the group has it — for the others, neither for
-// the total), the rate and the part.
+// the total), the rate and the part. Rate may also name a count
+// (CountNames) with Part PartNumerator.
 type CellQuery struct {
 	Scope      RollupScope
 	Period     Period
@@ -110,14 +127,21 @@ const MaxCellItems = 100_000
 
 // SupervisionCell lists the cases behind one cell of SupervisionRates,
 // from the rows as they stand (see CellReport.Published). It returns an invalid
-// error for an unknown rate or part, a bad period, a row not of the group,
-// or a cell of more than MaxCellItems shares.
+// error for an unknown rate or part (a count's only part is the
+// numerator), a bad period, a row not of the group, or a cell of more than
+// MaxCellItems shares.
 func (s *Store) SupervisionCell(ctx context.Context, q CellQuery) (CellReport, error) {
 	rep := CellReport{Group: q.Group, Department: q.Department, Area: q.Area, Rate: q.Rate, Part: q.Part, Items: []CellItem{}}
 	counters, ok := rateCounters[q.Rate]
+	if c, isCount := countCounters[q.Rate]; isCount {
+		counters, ok = [2][]string{{c}, nil}, true
+		if q.Part == PartDenominator {
+			return rep, whistle.Errorf(whistle.EInvalid, "%s 是计数，没有分母：part 须为 numerator", "%s is a count, not a rate: its part is numerator", q.Rate)
+		}
+	}
 	if !ok {
-		return rep, whistle.Errorf(whistle.EInvalid, "rate 无效：%q（可选 response、resolution、satisfaction、on_time_closure、rework、extension）",
-			"invalid rate %q (one of response, resolution, satisfaction, on_time_closure, rework, extension)", q.Rate)
+		return rep, whistle.Errorf(whistle.EInvalid, "rate 无效：%q（可选 response、resolution、satisfaction、on_time_closure、rework、extension、callbacks_unreached、callbacks_expired）",
+			"invalid rate %q (one of response, resolution, satisfaction, on_time_closure, rework, extension, callbacks_unreached, callbacks_expired)", q.Rate)
 	}
 	var cols []string
 	switch q.Part {

@@ -249,6 +249,10 @@ type SupervisionPublication struct {
 	// DistrictWeight is 0 on months published before it existed (read as
 	// DefaultStreetWeight).
 	DistrictWeight float64 `gorm:"not null;default:0"`
+	// PeriodicWeight is the periodic evaluations' part of the share score
+	// the month was computed with; 0 on months published before it was a
+	// setting (read as DefaultPeriodicWeight, the constant then).
+	PeriodicWeight float64 `gorm:"not null;default:0"`
 	MinCases       int     `gorm:"not null"`
 	Rows           int     `gorm:"not null"`
 }
@@ -269,6 +273,11 @@ type AssessmentSetting struct {
 	// below them): at least MinStreetWeight (Kunming: 区对市级部门). 0 on a
 	// row stored before it existed, read as DefaultStreetWeight.
 	DistrictWeight float64 `gorm:"not null;default:0"`
+	// PeriodicWeight is the part of the share score G carried by the
+	// periodic evaluations (定期评议, periodic.go): from MinPeriodicWeight
+	// to MaxPeriodicWeight. 0 on a row stored before it existed, read as
+	// DefaultPeriodicWeight.
+	PeriodicWeight float64 `gorm:"not null;default:0"`
 	// MinCases is the fewest cases a department needs to be ranked.
 	MinCases  int    `gorm:"not null"`
 	UpdatedBy string `gorm:"size:64"`

@@ -94,7 +94,8 @@ SELECT ?, department_id, area_id, district_id, `+cols+` FROM supervision_rollup 
 		if err := applyAdjustments(tx, month); err != nil {
 			return err
 		}
-		pub = SupervisionPublication{Month: month, PublishedAt: now.UTC(), StreetWeight: setting.StreetWeight, DistrictWeight: setting.DistrictWeight, MinCases: setting.MinCases, Rows: int(res.RowsAffected)}
+		pub = SupervisionPublication{Month: month, PublishedAt: now.UTC(), StreetWeight: setting.StreetWeight, DistrictWeight: setting.DistrictWeight,
+			PeriodicWeight: setting.PeriodicWeight, MinCases: setting.MinCases, Rows: int(res.RowsAffected)}
 		if err := tx.Create(&pub).Error; err != nil {
 			return err
 		}

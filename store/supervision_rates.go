@@ -2,13 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/shaobao/shaobao/whistle"
 	"github.com/shaobao/shaobao/worktime"
@@ -186,161 +181,6 @@ func bucketConds(p Period, fine bool) []bucketCond {
 	return out
 }
 
-type keyedCounts struct {
-	Key  string
-	Name string
-	Kind string // the group's org level
-	Counts
-}
-
-// rollupSource says where counts come from: the live roll-up over period
-// (day by day with daysOnly), or the published months (YYYYMM).
-type rollupSource struct {
-	period   Period
-	months   []int
-	daysOnly bool
-}
-
-// groupCounts sums the counts by group key over the source and scope, with
-// each group's name, in one query scanned without reflection (a city's
-// 5,000 departments are read in a few milliseconds).
-func (s *Store) groupCounts(ctx context.Context, src rollupSource, sc RollupScope, group string) ([]keyedCounts, error) {
-	var key, join, nameCols string
-	depts := false
-	switch group {
-	case GroupDepartment:
-		key, depts = "department_id", true
-		join, nameCols = "LEFT JOIN departments n ON n.id = a.key", "COALESCE(n.name, ''), COALESCE(n.org_path, '')"
-	case GroupStreet, GroupDistrict:
-		key = "area_id"
-		if group == GroupDistrict {
-			key = "district_id"
-		}
-		join, nameCols = "LEFT JOIN org_units n ON n.id = a.key", "COALESCE(n.name, ''), COALESCE(n.kind, '')"
-	case "":
-		key, nameCols = "''", "'', ''"
-	default:
-		return nil, whistle.Errorf(whistle.EInvalid, "分组 group 无效：%q（可选 department、street、district）", "invalid group %q (one of department, street, district)", group)
-	}
-	var where []string
-	var args []any
-	table := "supervision_rollup"
-	if len(src.months) > 0 {
-		table = "supervision_published"
-		where = append(where, "month IN ?")
-		args = append(args, src.months)
-	} else {
-		// Departments over a city or a district: the per-district buckets.
-		district := depts && sc.AreaID == ""
-		var parts []string
-		// Weeks are kept for areas and, per district, for departments.
-		conds := bucketConds(src.period, !depts || district)
-		if src.daysOnly {
-			conds = []bucketCond{{BucketDay, DayOf(src.period.From), DayOf(src.period.To)}}
-		}
-		for _, c := range conds {
-			kind := c.kind
-			if district {
-				kind = strings.ToUpper(kind)
-			}
-			parts = append(parts, "(kind = ? AND start >= ? AND start < ?)")
-			args = append(args, kind, c.lo, c.hi)
-		}
-		where = append(where, "("+strings.Join(parts, " OR ")+")")
-	}
-	if depts {
-		where = append(where, "department_id <> ''")
-	} else {
-		where = append(where, "department_id = ''")
-	}
-	if sc.AreaID != "" {
-		where = append(where, "area_id = ?")
-		args = append(args, sc.AreaID)
-	}
-	if sc.DistrictID != "" {
-		where = append(where, "district_id = ?")
-		args = append(args, sc.DistrictID)
-	}
-	// The 22 sums come back as one text "n,n,…": database/sql converts each
-	// cell through reflection (about 10 µs a row of 22 cells, 50 ms for a
-	// city's 5,000 departments), while one string per row scans directly
-	// and strconv reads it in microseconds.
-	var sums strings.Builder
-	packed := make([]string, len(counterColumns))
-	for i, c := range counterColumns {
-		sums.WriteString(", CAST(SUM(" + c + ") AS BIGINT) AS " + c)
-		packed[i] = "COALESCE(a." + c + ", 0)"
-	}
-	inner := "SELECT " + key + " AS key" + sums.String() + " FROM " + table + " WHERE " + strings.Join(where, " AND ")
-	if group != "" {
-		inner += " GROUP BY " + key
-	}
-	q := "SELECT a.key, " + nameCols + ", " + strings.Join(packed, " || ',' || ") + " FROM (" + inner + ") a " + join + " ORDER BY a.key"
-	var out []keyedCounts
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.dialect == "postgres" {
-			// Summing 5,000 departments over many buckets hashes them in
-			// memory with room to; the default 4 MB sorts instead (4× slower).
-			if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
-				return err
-			}
-		}
-		var err error
-		out, err = scanGroups(tx, q, args, group, depts)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sum supervision roll-up by %s: %w", group, err)
-	}
-	return out, nil
-}
-
-func scanGroups(tx *gorm.DB, q string, args []any, group string, depts bool) ([]keyedCounts, error) {
-	rows, err := tx.Raw(q, args...).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []keyedCounts
-	for rows.Next() {
-		var k keyedCounts
-		var key sql.NullString
-		var packedCounts string
-		if err := rows.Scan(&key, &k.Name, &k.Kind, &packedCounts); err != nil {
-			return nil, fmt.Errorf("read supervision roll-up: %w", err)
-		}
-		k.Key = key.String
-		if err := k.Counts.unpack(packedCounts); err != nil {
-			return nil, fmt.Errorf("read supervision roll-up: %w", err)
-		}
-		if group == "" && k.Counts.zero() {
-			continue
-		}
-		if depts {
-			k.Kind = string(whistle.OrgPath(k.Kind).Level())
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read supervision roll-up: %w", err)
-	}
-	return out, nil
-}
-
-// unpack reads counters packed as "n,n,…" in counterColumns order.
-func (c *Counts) unpack(s string) error {
-	f := c.fields()
-	for i := range f {
-		part, rest, _ := strings.Cut(s, ",")
-		v, err := strconv.ParseInt(part, 10, 64)
-		if err != nil {
-			return fmt.Errorf("counter %s: %q: %w", counterColumns[i], part, err)
-		}
-		*f[i], s = v, rest
-	}
-	return nil
-}
-
 // RateValue is one rate with the counts behind it. Rate is nil when the
 // denominator is zero.
 type RateValue struct {
@@ -349,11 +189,12 @@ type RateValue struct {
 	Rate        *float64 `json:"rate"`
 }
 
-func rate(n, d int64) RateValue {
+// rate is n/d, kept in *r.
+func rate(n, d int64, r *float64) RateValue {
 	v := RateValue{Numerator: n, Denominator: d}
 	if d > 0 {
-		r := float64(n) / float64(d)
-		v.Rate = &r
+		*r = float64(n) / float64(d)
+		v.Rate = r
 	}
 	return v
 }
@@ -369,14 +210,19 @@ type Rates struct {
 }
 
 // RatesOf computes the rates from counts (docs/supervision.md).
-func RatesOf(c Counts) Rates {
+func RatesOf(c Counts) Rates { return ratesOf(&c, new([6]float64)) }
+
+// ratesOf keeps the six rates in r: a report allocates them for all its
+// rows at once instead of six times a row (30,000 times for a city's
+// departments).
+func ratesOf(c *Counts, r *[6]float64) Rates {
 	return Rates{
-		Response:      rate(c.RespOnTime, c.RespDue),
-		Resolution:    rate(c.ResSolved, c.ResDue),
-		Satisfaction:  rate(c.Satisfied()+c.BasicallySatisfied(), c.Evaluations()),
-		OnTimeClosure: rate(c.CloseOnTime, c.CloseDue),
-		Rework:        rate(c.VerifsFailed, c.Verifs),
-		Extension:     rate(c.ExtGranted, c.ExtTasks),
+		Response:      rate(c.RespOnTime, c.RespDue, &r[0]),
+		Resolution:    rate(c.ResSolved, c.ResDue, &r[1]),
+		Satisfaction:  rate(c.Satisfied()+c.BasicallySatisfied(), c.Evaluations(), &r[2]),
+		OnTimeClosure: rate(c.CloseOnTime, c.CloseDue, &r[3]),
+		Rework:        rate(c.VerifsFailed, c.Verifs, &r[4]),
+		Extension:     rate(c.ExtGranted, c.ExtTasks, &r[5]),
 	}
 }
 
@@ -461,26 +307,32 @@ func (s *Store) SupervisionRates(ctx context.Context, q RatesQuery) (RatesReport
 		s.fold(ctx, q.Refresh)
 	}
 	rep.From, rep.To = src.period.From, src.period.To
-	rows, err := s.groupCounts(ctx, src, q.Scope, q.Group)
-	if err != nil {
-		return rep, err
-	}
-	for _, r := range rows {
-		rep.Items = append(rep.Items, ratesRow(r.Key, r.Name, r.Kind, r.Counts))
-	}
-	total, err := s.groupCounts(ctx, src, q.Scope, "")
-	if err != nil {
-		return rep, err
-	}
+	// The groups and the scope as a whole, read together; the report's
+	// rows are made once their number is known.
+	var groups blockList[keyedCounts]
 	var all Counts
-	for _, t := range total {
-		all.Add(t.Counts)
+	err := s.sumGroups(ctx, src, q.Scope, []string{q.Group, ""}, func(i int, k *keyedCounts) {
+		if i == 1 {
+			all.Add(k.Counts)
+			return
+		}
+		*groups.next() = *k
+	})
+	if err != nil {
+		return rep, err
 	}
-	rep.Total = ratesRow("", "合计", "", all)
+	rep.Items = make([]RatesRow, groups.n)
+	rates := make([]float64, 6*groups.n)
+	i := 0
+	groups.each(func(k *keyedCounts) {
+		fillRatesRow(&rep.Items[i], k.Key, k.Name, k.Kind, &k.Counts, (*[6]float64)(rates[6*i:]))
+		i++
+	})
+	fillRatesRow(&rep.Total, "", "合计", "", &all, new([6]float64))
 	return rep, nil
 }
 
-func ratesRow(id, name, kind string, c Counts) RatesRow {
-	return RatesRow{ID: id, Name: name, Kind: kind, Counts: c, Rates: RatesOf(c),
+func fillRatesRow(r *RatesRow, id, name, kind string, c *Counts, rates *[6]float64) {
+	*r = RatesRow{ID: id, Name: name, Kind: kind, Counts: *c, Rates: ratesOf(c, rates),
 		Satisfied: c.Satisfied(), BasicallySatisfied: c.BasicallySatisfied(), Dissatisfied: c.Dissatisfied()}
 }

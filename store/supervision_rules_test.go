@@ -251,9 +251,11 @@ func weightOr(w float64) float64 {
 }
 
 // TestSupervisionDrillDownAddsUp: for generated cases, the drill-down of
-// every cell (each rate, numerator and denominator, of every row and the
-// total, for each group, scope and period) lists shares that add up to the
-// cell. SHAOBAO_PROPERTY_SEED replays a seed.
+// every cell (each rate, numerator and denominator, and the call-back
+// counts, of every row and the total, for each group, scope and period)
+// lists shares that add up to the cell; a call-back count lists each of
+// its cases once, all in that call-back state. SHAOBAO_PROPERTY_SEED
+// replays a seed.
 func TestSupervisionDrillDownAddsUp(t *testing.T) {
 	seeds := []int64{1, 2}
 	if v := os.Getenv("SHAOBAO_PROPERTY_SEED"); v != "" {
@@ -266,11 +268,16 @@ func TestSupervisionDrillDownAddsUp(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		storetest.MustSeedDemo(t, s)
+		callback := map[string]string{} // every seed's cases stay in the database
 		for _, seed := range seeds {
-			mustProject(t, s, generatedCases(rand.New(rand.NewSource(seed)), fmt.Sprintf("G%d-", seed), 60)...)
+			generated := generatedCases(rand.New(rand.NewSource(seed)), fmt.Sprintf("G%d-", seed), 60)
+			mustProject(t, s, generated...)
+			for _, c := range generated {
+				callback[c.ID] = c.Callback
+			}
 			periods := []store.Period{march(), {From: at(3, 9, 0, 0), To: at(4, 21, 0, 0)}}
 			scopes := []store.RollupScope{{}, {DistrictID: "110101"}, {AreaID: "110101001"}}
-			cells := 0
+			cells, countCells := 0, 0
 			for _, p := range periods {
 				for _, sc := range scopes {
 					for _, g := range []string{store.GroupDepartment, store.GroupStreet, store.GroupDistrict} {
@@ -309,9 +316,38 @@ func TestSupervisionDrillDownAddsUp(t *testing.T) {
 									}
 								}
 							}
+							counts := []struct {
+								name, state string
+								want        int64
+							}{{store.CountCallbacksUnreached, whistle.CallbackUnreached, r.Counts.CbUnreached}, {store.CountCallbacksExpired, whistle.CallbackExpired, r.Counts.CbExpired}}
+							for _, k := range counts {
+								q.Rate, q.Part = k.name, store.PartNumerator
+								cell, err := s.SupervisionCell(ctx, q)
+								if err != nil {
+									t.Fatal(err)
+								}
+								cells++
+								seen := map[string]bool{}
+								for _, it := range cell.Items {
+									if it.Count != 1 || seen[it.CaseID] || callback[it.CaseID] != k.state {
+										t.Errorf("seed %d %+v %s row %q %s: item %+v (call-back %q, listed before %v)", seed, sc, g, r.ID, k.name, it, callback[it.CaseID], seen[it.CaseID])
+									}
+									seen[it.CaseID] = true
+								}
+								if cell.Count != k.want || int64(len(seen)) != k.want || cell.Total != k.want {
+									t.Errorf("seed %d %s–%s %+v %s row %q %s: drill-down %d (cases %d), cell %d",
+										seed, p.From.Format("01-02"), p.To.Format("01-02"), sc, g, r.ID, k.name, cell.Count, len(seen), k.want)
+								}
+								if k.want > 0 {
+									countCells++
+								}
+							}
 						}
 					}
 				}
+			}
+			if countCells < 20 {
+				t.Errorf("seed %d: only %d call-back cells with cases", seed, countCells)
 			}
 			if cells < 500 {
 				t.Errorf("seed %d: only %d cells checked", seed, cells)
@@ -383,6 +419,12 @@ func generatedCases(r *rand.Rand, prefix string, n int) []whistle.Case {
 			c.Tasks = append(c.Tasks, t)
 		}
 		if status == whistle.CaseEvaluating || status == whistle.CaseClosed {
+			// A resident's case is called back once verified; some end
+			// unreached or expired and count apart.
+			if r.Intn(2) == 0 {
+				c.CallbackRequired = true
+				c.Callback = []string{whistle.CallbackPending, whistle.CallbackReached, whistle.CallbackUnreached, whistle.CallbackExpired}[r.Intn(4)]
+			}
 			seen := map[string]bool{}
 			for _, t := range c.Tasks {
 				// Mostly the done departments, now and then another

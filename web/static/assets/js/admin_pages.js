@@ -1,7 +1,8 @@
 // admin_pages.js — the rest of the admin side: the org tree and its
 // departments, users (create, disable, reset password, tokens), API tokens,
 // the whistle catalogue, the working calendar, policy rules, intake
-// settings with escalation review, and the audit log of every change.
+// settings with escalation review, the annual assessment's settings, and
+// the audit log of every change.
 // Changes that hold for the whole city (catalogue, calendar, rules) ask
 // first.
 import { get, post, put, request, query } from './api.js';
@@ -47,7 +48,7 @@ Object.assign(dictionaries.zh, {
   'audit_action.unlock': '解除锁定', 'audit_action.revoke': '吊销', 'audit_action.replace': '整体替换',
   'audit_kind.org_unit': '组织', 'audit_kind.department': '部门', 'audit_kind.user': '用户', 'audit_kind.credential': '密码', 'audit_kind.api_token': '接口令牌',
   'audit_kind.catalogue_item': '吹哨事项', 'audit_kind.sla_policy': 'SLA 策略', 'audit_kind.calendar': '工作日历', 'audit_kind.calendar_day': '日历日',
-  'audit_kind.intake_setting': '受理设置', 'audit_kind.escalation_review': '上报审核', 'audit_kind.policy_rule': '权限规则', 'audit_kind.open311_client': 'Open311 客户端',
+  'audit_kind.intake_setting': '受理设置', 'audit_kind.assessment_setting': '考核设置', 'audit_kind.escalation_review': '上报审核', 'audit_kind.policy_rule': '权限规则', 'audit_kind.open311_client': 'Open311 客户端',
   'audit_kind.hotline_system': '热线系统', 'audit_kind.channel': '通知渠道', 'audit_kind.duty_roster': '值班表', 'audit_kind.geo_area': '网格边界',
   'audit_kind.signin': '登录', 'audit_kind.signout': '退出', 'audit_kind.password': '密码', 'audit_kind.unlock': '解锁', 'audit_kind.token': '令牌',
   'audit_outcome.success': '成功', 'audit_outcome.failure': '失败', 'audit_outcome.backoff': '限速', 'audit_outcome.locked': '已锁定', 'audit_outcome.lockout': '锁定',
@@ -103,7 +104,7 @@ Object.assign(dictionaries.en, {
   'audit_action.unlock': 'unlock', 'audit_action.revoke': 'revoke', 'audit_action.replace': 'replace',
   'audit_kind.org_unit': 'org unit', 'audit_kind.department': 'department', 'audit_kind.user': 'user', 'audit_kind.credential': 'password', 'audit_kind.api_token': 'API token',
   'audit_kind.catalogue_item': 'catalogue item', 'audit_kind.sla_policy': 'SLA policy', 'audit_kind.calendar': 'calendar', 'audit_kind.calendar_day': 'calendar day',
-  'audit_kind.intake_setting': 'intake setting', 'audit_kind.escalation_review': 'escalation review', 'audit_kind.policy_rule': 'policy rule', 'audit_kind.open311_client': 'Open311 client',
+  'audit_kind.intake_setting': 'intake setting', 'audit_kind.assessment_setting': 'assessment settings', 'audit_kind.escalation_review': 'escalation review', 'audit_kind.policy_rule': 'policy rule', 'audit_kind.open311_client': 'Open311 client',
   'audit_kind.hotline_system': 'hotline system', 'audit_kind.channel': 'channel', 'audit_kind.duty_roster': 'duty roster', 'audit_kind.geo_area': 'grid outline',
   'audit_kind.signin': 'sign-in', 'audit_kind.signout': 'sign-out', 'audit_kind.password': 'password', 'audit_kind.unlock': 'unlock', 'audit_kind.token': 'token',
   'relation.own': 'own', 'relation.scope': 'in scope', 'relation.anywhere': 'anywhere',
@@ -500,9 +501,47 @@ export function intakeSettingsView() {
   return page('intake_title', 'intake_hint', body);
 }
 
+// ---- the annual assessment's settings ----
+
+// assessmentSettingsView edits GET/PUT /supervision/assessment-settings: a
+// year's weights (street, district, periodic) and the fewest cases to be
+// ranked, or the defaults (year 0) of every year without its own. The
+// bounds shown are the server's; it refuses anything outside them.
+export function assessmentSettingsView() {
+  const year = h('input', { type: 'number', name: 'year', id: 'assessment-year', value: new Date().getFullYear(), min: 2000, max: 2100, inputmode: 'numeric' });
+  const body = h('div', { id: 'assessment-settings' });
+  const reload = () => load(body, async () => {
+    const y = Number(year.value);
+    const s = await get('/supervision/assessment-settings' + query({ year: y }));
+    const saved = h('span', { class: 'saved', hidden: true }, '✓ ' + t('saved'));
+    const weight = (name, v, min, max) => h('input', { name, type: 'number', value: v, min, max, step: 'any', required: true, inputmode: 'decimal' });
+    const asDefault = h('input', { type: 'checkbox', name: 'as_default' });
+    const f = form({ id: 'assessment-settings-form' }, [
+      s.year !== y ? h('p', { class: 'muted', id: 'assessment-from-default' }, t('asmt_from_default')) : null,
+      field(t('asmt_street_weight'), weight('street_weight', s.street_weight, s.min_street_weight, 1), t('asmt_weight_range', s.min_street_weight, 1)),
+      field(t('asmt_district_weight'), weight('district_weight', s.district_weight, s.min_street_weight, 1), t('asmt_weight_range', s.min_street_weight, 1)),
+      field(t('asmt_periodic_weight'), weight('periodic_weight', s.periodic_weight, s.min_periodic_weight, s.max_periodic_weight),
+        t('asmt_periodic_hint', s.min_periodic_weight, s.max_periodic_weight)),
+      field(t('asmt_min_cases'), h('input', { name: 'min_cases', type: 'number', value: s.min_cases, min: 0, max: 1000000, step: 1, required: true, inputmode: 'numeric' })),
+      h('label', { class: 'check' }, asDefault, ' ', t('asmt_as_default')),
+    ], t('save'), async (d) => {
+      saved.hidden = true;
+      const n = (k) => Number(String(d.get(k)).trim());
+      await put('/supervision/assessment-settings', { year: asDefault.checked ? 0 : y, street_weight: n('street_weight'), district_weight: n('district_weight'),
+        periodic_weight: n('periodic_weight'), min_cases: n('min_cases') });
+      saved.hidden = false;
+    }, [saved]);
+    f.confirmText = () => t('asmt_confirm', asDefault.checked ? t('asmt_default_year') : y);
+    return [f, s.updated_by ? h('p', { class: 'muted' }, `${t('updated_by')} `, h('span', { translate: 'no' }, s.updated_by)) : null];
+  });
+  year.addEventListener('change', reload);
+  reload();
+  return page('asmt_title', 'asmt_hint', h('div', { class: 'filters' }, field(t('year'), year)), body);
+}
+
 // ---- the audit log ----
 
-const AUDIT_KINDS = ['org_unit', 'department', 'user', 'credential', 'api_token', 'catalogue_item', 'sla_policy', 'calendar', 'calendar_day', 'intake_setting',
+const AUDIT_KINDS = ['org_unit', 'department', 'user', 'credential', 'api_token', 'catalogue_item', 'sla_policy', 'calendar', 'calendar_day', 'intake_setting', 'assessment_setting',
   'escalation_review', 'policy_rule', 'open311_client', 'hotline_system', 'channel', 'duty_roster', 'geo_area', 'signin', 'signout', 'password', 'unlock', 'token'];
 const AUDIT_ACTIONS = ['create', 'update', 'delete', 'reset', 'unlock', 'revoke', 'replace'];
 // Columns that change with every write: not worth a line of the diff.

@@ -49,7 +49,7 @@ function sideOf(role) {
   if (role === 'clerk') return { home: '/app/inbox', menu: [['/app/inbox', 'nav_inbox'], ['/app/appeals', 'nav_appeals']] };
   if (role === 'supervisor') return { home: '/app/supervision', menu: [['/app/supervision', 'nav_supervision'], ['/app/leaders', 'nav_leaders'], ['/app/appeals', 'nav_appeals'], ['/app/cases', 'nav_all_cases'], ['/app/map', 'nav_map']] };
   if (role === 'admin') return { home: '/app/admin', menu: [['/app/admin', 'nav_admin'], ['/app/admin/org', 'nav_org'], ['/app/admin/users', 'nav_users'], ['/app/admin/tokens', 'nav_tokens'],
-    ['/app/admin/catalogue', 'nav_catalogue'], ['/app/admin/calendar', 'nav_calendar'], ['/app/admin/rules', 'nav_rules'], ['/app/admin/intake', 'nav_intake_settings'],
+    ['/app/admin/catalogue', 'nav_catalogue'], ['/app/admin/calendar', 'nav_calendar'], ['/app/admin/rules', 'nav_rules'], ['/app/admin/intake', 'nav_intake_settings'], ['/app/admin/assessment', 'nav_assessment_settings'],
     ['/app/admin/channels', 'nav_channels'], ['/app/admin/duty', 'nav_duty'], ['/app/admin/audit', 'nav_audit'], ['/app/cases', 'nav_all_cases']] };
   return { home: '/app/cases', menu: [['/app/cases', 'nav_cases']] };
 }
@@ -75,6 +75,7 @@ const routes = [
   [/^\/app\/admin\/calendar$/, () => adminPages.calendarView()],
   [/^\/app\/admin\/rules$/, () => adminPages.rulesView()],
   [/^\/app\/admin\/intake$/, () => adminPages.intakeSettingsView()],
+  [/^\/app\/admin\/assessment$/, () => adminPages.assessmentSettingsView()],
   [/^\/app\/admin\/audit$/, () => adminPages.auditView()],
   [/^\/app\/todo$/, (ctx) => followup.todoView(ctx)],
   [/^\/app\/notifications$/, (ctx) => followup.notificationsView(ctx)],

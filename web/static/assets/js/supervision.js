@@ -266,10 +266,46 @@ function rateOf(v) {
   return r === null ? null : r * 100;
 }
 
-function rateCell(v) {
+// rateCell shows a rate with its numerator and denominator; with drill
+// (rates only, not the assessment) each of the two opens its cases.
+function rateCell(v, drill = null, rate = '') {
   const p = rateOf(v);
-  const counts = v && typeof v === 'object' && 'denominator' in v ? h('small', { class: 'muted' }, ` ${v.numerator}/${v.denominator}`) : null;
+  const counts = v && typeof v === 'object' && 'denominator' in v
+    ? h('small', { class: 'muted' }, ' ', drillLink(String(v.numerator), drill, rate, 'numerator'), '/', drillLink(String(v.denominator), drill, rate, 'denominator'))
+    : null;
   return h('td', { class: 'num' }, p === null ? '—' : p.toFixed(1) + '%', counts);
+}
+
+// drillLink makes a number of the rates a link to the cases behind it
+// (GET /supervision/rates/cases); without drill it stays text.
+function drillLink(text, drill, rate, part) {
+  if (!drill) return text;
+  return h('a', { href: '#', class: 'drill', 'data-rate': rate, 'data-part': part, onclick: (e) => { e.preventDefault(); drill(rate, part); } }, text);
+}
+
+// cellCases lists the cases counted in one cell of the rates (a rate's
+// numerator or denominator, or a call-back count), each with its count:
+// the list adds up to the cell. params are the report's and the row's.
+function cellCases(holder, params, rate, part, rowTitle) {
+  let page = 1;
+  const counted = rate === 'callbacks_unreached' ? t('cb_unreached_apart') : rate === 'callbacks_expired' ? t('cb_expired_apart') : null;
+  const what = counted || `${label('rate', rate + '_rate')} · ${t('part.' + part)}`;
+  const cell = () => ({ ...params, rate, part });
+  const list = h('div', { id: 'rate-cases-list' });
+  const run = () => load(list, async () => {
+    const [res, names] = await Promise.all([get('/supervision/rates/cases' + query({ ...cell(), page, page_size: 20 })), departmentNames().catch(() => new Map())]);
+    if (!res.items?.length) return h('p', { class: 'empty' }, t('drill_none'));
+    return [h('p', { class: 'muted' }, t('drill_count') + t('colon') + res.count),
+      table([t('case_no'), t('department'), t('drill_task'), t('created_at'), [t('drill_count'), 'num']],
+        res.items.map((it) => h('tr', { 'data-case-id': it.case_id },
+          caseCell(it), h('td', {}, it.department_id ? deptLabel(names, it.department_id) : '—'),
+          h('td', {}, it.appeal_id ? t('drill_adjustment', it.appeal_id) : (it.task_id || '—')),
+          h('td', {}, fmtTime(it.filed_at)), h('td', { class: 'num' }, String(it.count))))),
+      pager(res, (n) => { page = n; run(); })];
+  });
+  holder.replaceChildren(section(t('drill_title', rowTitle, what), exportsBar('/supervision/rates/cases', cell), list));
+  run();
+  holder.scrollIntoView?.({ block: 'nearest' });
 }
 
 function rowName(names, r) {
@@ -305,7 +341,7 @@ function ratesPanel() {
     // The chart over time: the same rates month by month.
     const monthly = await Promise.all(months(from.value, to.value).map((m) =>
       get('/supervision/rates' + query({ month: m, group: group.value })).then((r) => ({ month: m, report: r }), () => null)));
-    return ratesResult(report, monthly.filter(Boolean), names);
+    return ratesResult(report, monthly.filter(Boolean), names, params());
   });
   f.addEventListener('submit', (e) => { e.preventDefault(); run(); });
   run();
@@ -313,9 +349,10 @@ function ratesPanel() {
 }
 
 // ratesResult draws the chart (one line per group over the months) and the
-// table of the period. It and ranking are exported so the browser test can
-// draw them from sample reports.
-export function ratesResult(report, monthly = [], names = new Map()) {
+// table of the period. With base, the report's query, every count of the
+// table links to its cases (below it). It and ranking are exported so the
+// browser test can draw them from sample reports.
+export function ratesResult(report, monthly = [], names = new Map(), base = null) {
   const items = report.items || [];
   if (!items.length) return h('p', { class: 'empty' }, t('none'));
   const keys = RATE_KEYS.filter((k) => items.some((r) => k in r));
@@ -333,15 +370,27 @@ export function ratesResult(report, monthly = [], names = new Map()) {
   pick.addEventListener('change', draw);
   draw();
   const rows = [...items, report.total ? { ...report.total, name: t('all') } : null].filter(Boolean);
-  const body = rows.map((r, i) => h('tr', { class: i === items.length ? 'total-row' : '' },
-    h('td', {}, i === items.length ? t('all') : rowName(names, r)),
-    h('td', { class: 'num' }, String(r.counts?.cases ?? '—')),
-    keys.map((k) => rateCell(r[k])),
-    // 回访: cases whose resident was not reached or not called back count apart.
-    h('td', { class: 'num', 'data-col': 'callbacks_unreached' }, String(r.counts?.callbacks_unreached ?? 0)),
-    h('td', { class: 'num', 'data-col': 'callbacks_expired' }, String(r.counts?.callbacks_expired ?? 0))));
+  const cases = h('div', { id: 'rate-cases' });
+  // The row of a drill-down: a department or an area as the report groups, none for the total.
+  const drillOf = (r, total) => {
+    if (!base) return null;
+    const row = total ? {} : report.group === 'street' || report.group === 'district' ? { area: r.id } : { department: r.id };
+    const title = total ? t('all') : rowName(names, r);
+    return (rate, part) => cellCases(cases, { ...base, ...row }, rate, part, title);
+  };
+  const body = rows.map((r, i) => {
+    const drill = drillOf(r, i === items.length);
+    return h('tr', { class: i === items.length ? 'total-row' : '', 'data-row': r.id || '' },
+      h('td', {}, i === items.length ? t('all') : rowName(names, r)),
+      h('td', { class: 'num' }, String(r.counts?.cases ?? '—')),
+      keys.map((k) => rateCell(r[k], drill, k.replace(/_rate$/, ''))), // response_rate → rate=response
+      // 回访: cases whose resident was not reached or not called back count apart.
+      h('td', { class: 'num', 'data-col': 'callbacks_unreached' }, drillLink(String(r.counts?.callbacks_unreached ?? 0), drill, 'callbacks_unreached', 'numerator')),
+      h('td', { class: 'num', 'data-col': 'callbacks_expired' }, drillLink(String(r.counts?.callbacks_expired ?? 0), drill, 'callbacks_expired', 'numerator')));
+  });
   const period = report.from ? h('p', { class: 'muted' }, `${fmtTime(report.from)} – ${fmtTime(report.to)}`, report.published ? ' · ' + t('published') : '') : null;
-  return [field(t('rate'), pick), chartBox, period, table([t('name'), [t('cases'), 'num'], ...keys.map((k) => [label('rate', k), 'num']), [t('cb_unreached_apart'), 'num'], [t('cb_expired_apart'), 'num']], body)];
+  return [field(t('rate'), pick), chartBox, period, table([t('name'), [t('cases'), 'num'], ...keys.map((k) => [label('rate', k), 'num']), [t('cb_unreached_apart'), 'num'], [t('cb_expired_apart'), 'num']], body),
+    base ? h('p', { class: 'muted' }, t('drill_hint')) : null, cases];
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -402,7 +451,8 @@ function assessmentPanel() {
 // with the reason.
 export function ranking(report, names = new Map()) {
   const items = report.items || [];
-  const meta = h('p', { class: 'muted' }, t('assessment_meta', report.year ?? '', typeof report.street_weight === 'number' ? (report.street_weight * 100).toFixed(0) + '%' : '—', report.min_cases ?? '—'),
+  const pct = (w) => (typeof w === 'number' ? (w * 100).toFixed(0) + '%' : '—');
+  const meta = h('p', { class: 'muted' }, t('assessment_meta', report.year ?? '', pct(report.street_weight), report.min_cases ?? '—', pct(report.periodic_weight)),
     report.as_of ? ' · ' + t('as_of', report.as_of) : '');
   if (!items.length) return [meta, h('p', { class: 'empty' }, t('none'))];
   const sorted = [...items].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9) || (b.total ?? -1) - (a.total ?? -1));
