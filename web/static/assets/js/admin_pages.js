@@ -514,7 +514,13 @@ export function assessmentSettingsView() {
     const y = Number(year.value);
     const s = await get('/supervision/assessment-settings' + query({ year: y }));
     const saved = h('span', { class: 'saved', hidden: true }, '✓ ' + t('saved'));
-    const weight = (name, v, min, max) => h('input', { name, type: 'number', value: v, min, max, step: 'any', required: true, inputmode: 'decimal' });
+    // A weight shows at most four decimals (1/3 reads 0.3333); one left as
+    // shown is sent back exact, so saving another field keeps it.
+    const shown = {};
+    const weight = (name, v, min, max) => {
+      shown[name] = [String(Number(v.toFixed(4))), v];
+      return h('input', { name, type: 'number', value: shown[name][0], min, max, step: 'any', required: true, inputmode: 'decimal' });
+    };
     const asDefault = h('input', { type: 'checkbox', name: 'as_default' });
     const f = form({ id: 'assessment-settings-form' }, [
       s.year !== y ? h('p', { class: 'muted', id: 'assessment-from-default' }, t('asmt_from_default')) : null,
@@ -526,7 +532,10 @@ export function assessmentSettingsView() {
       h('label', { class: 'check' }, asDefault, ' ', t('asmt_as_default')),
     ], t('save'), async (d) => {
       saved.hidden = true;
-      const n = (k) => Number(String(d.get(k)).trim());
+      const n = (k) => {
+        const v = String(d.get(k)).trim();
+        return shown[k] && v === shown[k][0] ? shown[k][1] : Number(v);
+      };
       await put('/supervision/assessment-settings', { year: asDefault.checked ? 0 : y, street_weight: n('street_weight'), district_weight: n('district_weight'),
         periodic_weight: n('periodic_weight'), min_cases: n('min_cases') });
       saved.hidden = false;
