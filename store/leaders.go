@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"sort"
@@ -386,21 +385,16 @@ func (s *Store) Recurring(ctx context.Context, q RecurringQuery) (RecurringRepor
 	if s.dialect != "postgres" {
 		return s.recurring(ctx, q)
 	}
-	// Custom plans, in a read-only transaction (SET LOCAL): the driver
-	// prepares statements, and from a statement's sixth run PostgreSQL
-	// may keep a generic plan, which knows neither the window nor the
-	// subtree. It guessed one row and walked the district's index entry
-	// by entry: 550 ms instead of 55 for a rule few places meet, 890
-	// instead of 280 for the whole window (EXPLAIN at 20M density).
+	// Custom plans (readPlanned): a generic plan guessed one row and
+	// walked the district's index entry by entry, 550 ms instead of 55 for
+	// a rule few places meet, 890 instead of 280 for the whole window
+	// (EXPLAIN at 20M density).
 	var out RecurringReport
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
-			return fmt.Errorf("recurring problems: %w", err)
-		}
+	err := s.readPlanned(ctx, "recurring problems", func(tx *gorm.DB) error {
 		var err error
 		out, err = (&Store{DB: tx, dialect: s.dialect}).recurring(ctx, q)
 		return err
-	}, &sql.TxOptions{ReadOnly: true})
+	})
 	return out, err
 }
 

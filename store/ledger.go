@@ -125,23 +125,28 @@ func (s *Store) EachLedgerRow(ctx context.Context, f CaseFilter, fn func(LedgerR
 	if s.dialect != "postgres" {
 		return run(db)
 	}
-	// Two settings for this query alone (SET LOCAL, in a read-only
-	// transaction). Custom plans: the driver prepares statements, and a
-	// generic plan cannot turn the scope's `org_path LIKE $1` into ranges
-	// of the subtree indexes (idx_cases_path_created, and the holder's,
-	// migrate_ledger.go), so it read every case of the city's period; with
-	// the values PostgreSQL reads only the subtree's. No JIT: the plan is
-	// cheap per row but long, its estimate passes jit_above_cost, and
-	// compiling cost more than running (EXPLAIN on the 20M-density bench:
-	// 5.1 s of JIT across the workers for a 3.1 s query).
-	return db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
-			return fmt.Errorf("ledger: %w", err)
+	// Custom plans: a generic plan cannot turn the scope's `org_path LIKE
+	// $1` into ranges of the subtree indexes (idx_cases_path_created, and
+	// the holder's, migrate_ledger.go), so it read every case of the
+	// city's period. No JIT: EXPLAIN on the 20M-density bench showed 5.1 s
+	// of JIT across the workers for a 3.1 s query.
+	return s.readPlanned(ctx, "ledger", func(tx *gorm.DB) error { return run(tx) })
+}
+
+// readPlanned runs read on PostgreSQL in a read-only transaction with two
+// settings for its queries alone (SET LOCAL). Custom plans: the driver
+// prepares statements, and from a statement's sixth run PostgreSQL may
+// keep a generic plan that knows neither the period nor the subtree. No
+// JIT: the leaders' reads cost just over jit_above_cost, and compiling
+// cost more than running them.
+func (s *Store) readPlanned(ctx context.Context, what string, read func(tx *gorm.DB) error) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, set := range []string{"SET LOCAL plan_cache_mode = force_custom_plan", "SET LOCAL jit = off"} {
+			if err := tx.Exec(set).Error; err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
 		}
-		if err := tx.Exec("SET LOCAL jit = off").Error; err != nil {
-			return fmt.Errorf("ledger: %w", err)
-		}
-		return run(tx)
+		return read(tx)
 	}, &sql.TxOptions{ReadOnly: true})
 }
 
