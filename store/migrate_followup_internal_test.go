@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 )
 
@@ -11,15 +9,7 @@ import (
 // again restores them, and fills the status of a pending extension
 // request projected before the column existed.
 func TestRollbackFollowup(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "shaobao.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := migratedSQLite(t)
 	triggers := func() int64 {
 		var n int64
 		if err := s.DB.Raw("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'").Scan(&n).Error; err != nil {

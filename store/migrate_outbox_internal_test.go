@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 )
 
@@ -11,14 +10,7 @@ import (
 // anew.
 func TestRollbackOutbox(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "shaobao.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := migratedSQLite(t)
 	m := s.DB.Migrator()
 	for _, idx := range []string{"idx_outbox_key", "idx_outbox_due"} {
 		if !m.HasIndex(&OutboxRow{}, idx) {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,14 +13,7 @@ import (
 // case again, so the roll-up is recomputed by the new rules.
 func TestMigrateSupervisionRules(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "shaobao.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := migratedSQLite(t)
 	path := "/110000/110101/110101001/110101001001/"
 	old := whistle.Case{ID: "OLD1", Title: "t", Source: whistle.SourceGrid, Class: whistle.ClassRoutine, Status: whistle.CaseClosed,
 		Level: whistle.LevelCommunity, OrgUnitID: "110101001001", OrgPath: path, HolderOrgUnitID: "110101001001", HolderOrgPath: path,

@@ -1,23 +1,13 @@
 package store
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 )
 
 // TestRollbackTwoway: the rollback drops the columns and the index and
 // keeps the supervision triggers on cases; migrating again restores them.
 func TestRollbackTwoway(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "shaobao.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := migratedSQLite(t)
 	triggers := func() int64 {
 		var n int64
 		if err := s.DB.Raw("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases'").Scan(&n).Error; err != nil {
