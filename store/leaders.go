@@ -466,8 +466,8 @@ func (s *Store) recurring(ctx context.Context, q RecurringQuery) (RecurringRepor
 	return out, nil
 }
 
-// unitNames maps the ids to their units' names: only the name, a district's
-// thousands of places in few reads.
+// unitNames maps the ids to their units' names (an unknown id is absent):
+// only the name, a district's thousands of places in few reads.
 func (s *Store) unitNames(ctx context.Context, ids []string) (map[string]string, error) {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
@@ -476,7 +476,7 @@ func (s *Store) unitNames(ctx context.Context, ids []string) (map[string]string,
 		n := min(len(ids), 1000)
 		var units []struct{ ID, Name string }
 		if err := s.DB.WithContext(ctx).Model(&OrgUnit{}).Select("id, name").Where("id IN ?", ids[:n]).Scan(&units).Error; err != nil {
-			return nil, fmt.Errorf("recurring problems: place names: %w", err)
+			return nil, fmt.Errorf("org unit names: %w", err)
 		}
 		for _, u := range units {
 			out[u.ID] = u.Name

@@ -214,14 +214,10 @@ func (u *ledgerUnitNames) name(ctx context.Context, id string) (string, error) {
 	if name, ok := u.names[id]; ok {
 		return name, nil
 	}
-	var names []string
-	if err := u.s.DB.WithContext(ctx).Model(&OrgUnit{}).Where("id = ?", id).Limit(1).Pluck("name", &names).Error; err != nil {
-		return "", fmt.Errorf("org unit %s: %w", id, err)
+	names, err := u.s.unitNames(ctx, []string{id})
+	if err != nil {
+		return "", fmt.Errorf("ledger: %w", err)
 	}
-	name := ""
-	if len(names) > 0 {
-		name = names[0]
-	}
-	u.names[id] = name
-	return name, nil
+	u.names[id] = names[id] // "" for an unknown unit, looked up once
+	return names[id], nil
 }
