@@ -1,9 +1,11 @@
 package workflows_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -108,6 +110,8 @@ func (r *recorder) find(event string) []workflows.Notification {
 			out = append(out, n)
 		}
 	}
+	// The outbox delivers concurrently; the timeline's order is the seq.
+	slices.SortStableFunc(out, func(a, b workflows.Notification) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out
 }
 
