@@ -213,6 +213,7 @@ func (g *caseGen) one(b *batch, i int, created time.Time) {
 		}
 	}
 	c.UpdatedAt = c.CreatedAt.Add(time.Hour)
+	c.LedgerNames, c.LedgerNamesSeq = store.LedgerNames(tasks), &c.Seq
 	b.cases = append(b.cases, c)
 	b.tasksOf = append(b.tasksOf, tasks)
 	b.evalsOf = append(b.evalsOf, evals)
@@ -264,7 +265,7 @@ func (b *batch) encode() {
 	for i, c := range b.cases {
 		cases = append(cases, []any{c.ID, c.Title, c.Description, c.Category, c.CatalogueItem, c.Source, c.Class, c.Status, c.Level, c.Overdue,
 			c.OrgUnitID, c.OrgPath, c.HolderOrgUnitID, c.HolderOrgPath, c.Address, c.Lat, c.Lon, c.GridID, c.FiledBy, c.FiledByUserID,
-			c.VerifyFailures, c.Seq, c.EvaluationDue, c.VerifiedAt, c.ClosedAt, c.CreatedAt, c.UpdatedAt})
+			c.VerifyFailures, c.Seq, c.EvaluationDue, c.VerifiedAt, c.ClosedAt, c.CreatedAt, c.UpdatedAt, c.LedgerNames, c.LedgerNamesSeq})
 		for _, t := range b.tasksOf[i] {
 			tasks = append(tasks, []any{t.ID, t.CaseID, t.DepartmentID, t.DepartmentName, t.Status, t.OrgPath, t.Class, t.SummonedAt, t.SummonedBy,
 				t.SummonedLevel, t.ReportDeadline, t.HandleDeadline, t.Overdue, t.ReportedAt, t.DoneAt, t.ReturnedAt, t.ReturnReason, t.Rerouted,
@@ -298,7 +299,7 @@ func (b *batch) copy(ctx context.Context, pc *pgx.Conn, stats *Stats) error {
 	}{
 		{"cases", []string{"id", "title", "description", "category", "catalogue_item", "source", "class", "status", "level", "overdue",
 			"org_unit_id", "org_path", "holder_org_unit_id", "holder_org_path", "address", "lat", "lon", "grid_id", "filed_by", "filed_by_user_id",
-			"verify_failures", "seq", "evaluation_due", "verified_at", "closed_at", "created_at", "updated_at"}, cases, &stats.Cases},
+			"verify_failures", "seq", "evaluation_due", "verified_at", "closed_at", "created_at", "updated_at", "ledger_names", "ledger_names_seq"}, cases, &stats.Cases},
 		{"tasks", []string{"id", "case_id", "department_id", "department_name", "status", "org_path", "class", "summoned_at", "summoned_by",
 			"summoned_level", "report_deadline", "handle_deadline", "overdue", "reported_at", "done_at", "returned_at", "return_reason", "rerouted",
 			"report_breached", "handle_breached", "reopened", "extensions", "feedback_json", "extension_json"}, tasks, &stats.Tasks},

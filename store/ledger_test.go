@@ -86,6 +86,22 @@ func TestLedgerColumns(t *testing.T) {
 		if r := rows["D2"]; r.Departments != "" || r.GridID != "" || r.VerifiedAt != nil || r.ClosedAt != nil || r.Outcome != "" {
 			t.Errorf("case without tasks: %+v", r)
 		}
+
+		// Rows as a release without stored names wrote them during a
+		// rolling update (the names of an older version, or none): the
+		// ledger reads their tasks and shows the same.
+		if err := s.DB.Exec("UPDATE cases SET ledger_names = 'stale', ledger_names_seq = seq - 1 WHERE id = 'D1'").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DB.Exec("UPDATE cases SET ledger_names = NULL, ledger_names_seq = NULL WHERE id IN ('D2', 'D3')").Error; err != nil {
+			t.Fatal(err)
+		}
+		_, reread := ledgerOf(t, s, store.CaseFilter{Scope: store.Scope{PathPrefix: pathS1}})
+		for id, r := range rows {
+			if reread[id].Departments != r.Departments {
+				t.Errorf("%s read from its tasks: departments %q, want %q", id, reread[id].Departments, r.Departments)
+			}
+		}
 	})
 }
 

@@ -252,6 +252,13 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateRecurringIndex,
 		Rollback: rollbackRecurringIndex,
 	},
+	{
+		// Issue 17: the ledger's departments stored on the case row, with
+		// their backfill (migrate_ledger_names.go).
+		ID:       "202612041004_ledger_names",
+		Migrate:  migrateLedgerNames,
+		Rollback: rollbackLedgerNames,
+	},
 }
 
 // Migrate brings the schema up to date. It is safe to run on every start

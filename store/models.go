@@ -179,6 +179,14 @@ type CaseRow struct {
 	CallbackRequired bool   `gorm:"not null;default:false"`
 	CallbackStatus   string `gorm:"size:16;not null;default:''"`
 	CallbacksJSON    string `gorm:"type:text"`
+	// LedgerNames are the names of the case's tasks not dropped, in summon
+	// order, ledgerNameSep-joined: the ledger's departments without a
+	// lookup of the tasks per row (ledger.go). LedgerNamesSeq is the case
+	// version they were written with; a row another release wrote (during
+	// a rolling update) has another, and the ledger reads its tasks
+	// (migration 202612041004_ledger_names).
+	LedgerNames    string `gorm:"type:text"`
+	LedgerNamesSeq *int64
 
 	CreatedAt time.Time `gorm:"not null;index"`
 	UpdatedAt time.Time `gorm:"not null"`

@@ -43,7 +43,12 @@ func (s *Store) ApplyCaseWithOutbox(ctx context.Context, c whistle.Case, entries
 		if err != nil {
 			return err
 		}
+		tasks := make([]TaskRow, len(c.Tasks))
+		for i, t := range c.Tasks {
+			tasks[i] = taskRow(c, t)
+		}
 		row := caseRow(c)
+		row.LedgerNames, row.LedgerNamesSeq = LedgerNames(tasks), &row.Seq
 		res := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "id"}},
 			UpdateAll: true,
@@ -58,11 +63,7 @@ func (s *Store) ApplyCaseWithOutbox(ctx context.Context, c whistle.Case, entries
 		if err := applyRecurring(tx, before, row); err != nil {
 			return err
 		}
-		if len(c.Tasks) > 0 {
-			tasks := make([]TaskRow, len(c.Tasks))
-			for i, t := range c.Tasks {
-				tasks[i] = taskRow(c, t)
-			}
+		if len(tasks) > 0 {
 			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, UpdateAll: true}).Create(&tasks).Error; err != nil {
 				return fmt.Errorf("write tasks: %w", err)
 			}
