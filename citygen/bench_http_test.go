@@ -16,8 +16,9 @@ import (
 	"github.com/shaobao/shaobao/policy"
 )
 
-// TestBenchHTTP times the supervision routes end to end — token, policy,
-// the refresh check, the query and the JSON — on a generated city.
+// TestBenchHTTP times the supervision routes and the ledger export end to
+// end — token, policy, the refresh check, the query and the JSON, CSV or
+// XLSX — on a generated city.
 func TestBenchHTTP(t *testing.T) {
 	st := benchStore(t)
 	ctx := context.Background()
@@ -51,6 +52,9 @@ func TestBenchHTTP(t *testing.T) {
 		{"/api/v1/supervision/breaches?from=2026-10-01&to=2026-11-01", "district", district},
 		{"/api/v1/supervision/escalations?from=2026-10-01&to=2026-11-01", "city", city},
 		{"/api/v1/supervision/rates?month=2026-10&group=department&format=xlsx", "district", district},
+		// The ledger (台账) of the district's month, whole files.
+		{"/api/v1/cases/export?from=2026-10-01&to=2026-11-01&format=csv", "district", district},
+		{"/api/v1/cases/export?from=2026-10-01&to=2026-11-01&format=xlsx", "district", district},
 	} {
 		var d []time.Duration
 		var size int
